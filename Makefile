@@ -1,0 +1,94 @@
+# eiw: neural text compression codec.
+# make            build ./eiw and ./libeiw.a (installs missing build deps first)
+# make test       build and run the whole test suite
+# make SAN=1 test same, under AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
+# make SIMD=none  force the portable scalar kernels
+# make install    PREFIX=/usr/local DESTDIR= : eiw, libeiw.a, headers, eiw.pc, eiw.1
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS    := libzstd libxxhash openblas
+VERSION := 0.1.0
+
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+           -Wformat=2 -Wdouble-promotion
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DEIW_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
+             -fopenmp -Iinclude -Icodec -Imodel $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -fopenmp -lm
+
+ifeq ($(SAN),1)
+  BUILD := build-san
+  ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDLIBS += -fsanitize=address,undefined
+else
+  BUILD := build
+endif
+ifeq ($(SIMD),none)
+  ALL_CFLAGS += -DEIW_SIMD_NONE=1
+  BUILD := $(BUILD)-scalar
+endif
+
+LIB_SRC  := $(sort $(wildcard codec/*.c model/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+ifeq ($(BUILD),build)
+  EIW := eiw
+  LIB := libeiw.a
+else
+  EIW := $(BUILD)/eiw
+  LIB := $(BUILD)/libeiw.a
+endif
+TESTBIN := $(BUILD)/eiw_tests
+
+.PHONY: all deps test demo install uninstall clean bench
+all: deps $(EIW) $(LIB)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(EIW): $(CLI_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(TESTBIN): $(TEST_OBJ) $(LIB) $(EIW)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS) $(shell pkg-config --libs criterion 2>/dev/null)
+
+# Tests find the program through EIW_BIN; corpus-level tests run only when ../shared/corpora exists.
+test: deps $(TESTBIN)
+	EIW_BIN=$(abspath $(EIW)) $(TESTBIN) --jobs 2 $(TESTFLAGS)
+
+demo: all
+	@scripts/demo.sh ./$(EIW)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	           $(DESTDIR)$(PREFIX)/include/eiw $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(EIW) $(DESTDIR)$(PREFIX)/bin/eiw
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libeiw.a
+	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/eiw/
+	install -m 644 docs/eiw.1 $(DESTDIR)$(PREFIX)/share/man/man1/eiw.1
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' eiw.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eiw.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/eiw $(DESTDIR)$(PREFIX)/lib/libeiw.a \
+	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/eiw.pc $(DESTDIR)$(PREFIX)/share/man/man1/eiw.1
+	rm -rf $(DESTDIR)$(PREFIX)/include/eiw
+
+clean:
+	rm -rf build build-san build-scalar build-san-scalar eiw libeiw.a
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Installs the Debian packages eiw needs to build and test, only those that are missing.
+# Uses sudo when not root. Does nothing when everything is present.
+set -e
+need=""
+for p in libzstd-dev libxxhash-dev libcriterion-dev libopenblas-dev pkg-config zstd; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
+done
+[ -z "$need" ] && exit 0
+echo "eiw: installing missing packages:$need" >&2
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+$SUDO apt-get update -qq >&2 || true
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need >&2
