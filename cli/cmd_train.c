@@ -1,0 +1,482 @@
+/* `eiw train`: reads training/validation data (text files, directories, or raw uint8/uint16
+ * token files), drives the library trainer, prints progress on stderr, writes periodic and final
+ * checkpoints atomically, and on SIGINT/SIGTERM checkpoints and exits 130. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "eiw_train.h"
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+typedef struct {
+    uint16_t *tok;
+    size_t n, cap;
+} tokbuf;
+
+static int tb_reserve(tokbuf *b, size_t extra)
+{
+    if (b->n + extra <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 1 << 20;
+    while (cap < b->n + extra)
+        cap *= 2;
+    uint16_t *t = realloc(b->tok, cap * sizeof *t);
+    if (!t)
+        return -1;
+    b->tok = t;
+    b->cap = cap;
+    return 0;
+}
+
+/* token_bytes: 0 = text (one token per byte), 1 = uint8 tokens, 2 = little-endian uint16 */
+static int read_file(tokbuf *b, const char *path, int token_bytes)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "eiw: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    unsigned char buf[1 << 16];
+    unsigned char carry = 0;
+    int have_carry = 0;
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (tb_reserve(b, got)) {
+            fprintf(stderr, "eiw: %s: out of memory\n", path);
+            fclose(f);
+            return -1;
+        }
+        for (size_t i = 0; i < got; i++) {
+            if (token_bytes == 2) {
+                if (have_carry) {
+                    b->tok[b->n++] = (uint16_t)(carry | (unsigned)buf[i] << 8);
+                    have_carry = 0;
+                } else {
+                    carry = buf[i];
+                    have_carry = 1;
+                }
+            } else {
+                b->tok[b->n++] = buf[i];
+            }
+        }
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        fprintf(stderr, "eiw: %s: read error\n", path);
+        return -1;
+    }
+    if (have_carry) {
+        fprintf(stderr, "eiw: %s: odd length for a uint16 token file\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files and directories (recursively, sorted by name so the data order is reproducible). */
+static int read_path(tokbuf *b, const char *path, int token_bytes, int depth)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "eiw: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return read_file(b, path, token_bytes);
+    if (depth > 32) {
+        fprintf(stderr, "eiw: %s: directories nested too deeply\n", path);
+        return -1;
+    }
+    DIR *d = opendir(path);
+    if (!d) {
+        fprintf(stderr, "eiw: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn) {
+                rc = -1;
+                break;
+            }
+            names = nn;
+        }
+        size_t len = strlen(path) + strlen(e->d_name) + 2;
+        names[n] = malloc(len);
+        if (!names[n]) {
+            rc = -1;
+            break;
+        }
+        snprintf(names[n], len, "%s/%s", path, e->d_name);
+        n++;
+    }
+    closedir(d);
+    if (rc)
+        fprintf(stderr, "eiw: %s: out of memory\n", path);
+    else
+        qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        if (!rc)
+            rc = read_path(b, names[i], token_bytes, depth + 1);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: eiw train --data PATH... --out CKPT [options]\n"
+          "Trains an eiw transformer. Text files and directories (recursively) are byte data;\n"
+          "--token-bytes 1|2 reads raw uint8/uint16 (little-endian) token files instead.\n"
+          "  --config NAME        tiny | small | m1 (default m1)\n"
+          "  --data PATH...       training data\n"
+          "  --val PATH...        validation data (never the training data)\n"
+          "  --steps N            step budget (token-level equivalent: N*batch*context tokens)\n"
+          "  --out CKPT           checkpoint written periodically, on SIGINT/SIGTERM and at the end\n"
+          "  --resume CKPT        continue that run exactly (options come from the checkpoint;\n"
+          "                       --steps and --threads may be given)\n"
+          "  --patch-size K       patch-level stage: K tokens per position (default 1: off)\n"
+          "  --patch-fraction L   fraction of the data budget trained at patch level, [0,1)\n"
+          "  --threads N          worker threads (default: OpenMP default)\n"
+          "  --seed S             initialisation and data order\n"
+          "model:   --vocab V --context T --d-model C --heads H --layers L --d-ff F\n"
+          "optim:   --batch B --lr X --min-lr-frac X --warmup N --weight-decay X --beta1 X\n"
+          "         --beta2 X --eps X --grad-clip X\n"
+          "run:     --token-bytes 0|1|2 (0: text) --log-every N (10) --eval-every N (500)\n"
+          "         --ckpt-every N (500) --val-tokens N (262144, 0: all)\n"
+          "         --val-bytes N   original byte count of the --val data, for bits/byte of tokens\n",
+          f);
+}
+
+typedef struct {
+    const char *config, *out, *resume;
+    const char **data, **val;
+    int n_data, n_val;
+    int token_bytes;
+    long long log_every, eval_every, ckpt_every, val_tokens, val_bytes;
+} cli_opts;
+
+static int parse_ll(const char *flag, const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        fprintf(stderr, "eiw: train: %s: bad value '%s' (want an integer in [%lld, %lld])\n",
+                flag, s, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_f(const char *flag, const char *s, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v)) {
+        fprintf(stderr, "eiw: train: %s: bad number '%s'\n", flag, s);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+static void fmt_eta(char *buf, size_t n, double s)
+{
+    if (!(s >= 0.0) || s > 1e8)
+        s = 0.0;
+    long t = (long)s;
+    snprintf(buf, n, "%ldh%02ldm%02lds", t / 3600, t / 60 % 60, t % 60);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int eval_and_print(eiw_trainer *tr, const cli_opts *c, size_t n_val)
+{
+    double bpt;
+    eiw_train_info info;
+    eiw_trainer_info(tr, &info);
+    int rc = eiw_trainer_eval(tr, (size_t)c->val_tokens, &bpt);
+    if (rc != EIW_TRAIN_OK)
+        return rc;
+    size_t counted = c->val_tokens && (size_t)c->val_tokens < n_val - 1 ? (size_t)c->val_tokens
+                                                                          : n_val - 1;
+    if (c->token_bytes == 0)
+        fprintf(stderr, "val step %lld: %.4f bits/token, %.4f bits/byte (%zu tokens)\n",
+                (long long)info.step, bpt, bpt, counted);
+    else if (c->val_bytes > 0 && counted == n_val - 1)
+        fprintf(stderr, "val step %lld: %.4f bits/token, %.4f bits/byte (%zu tokens)\n",
+                (long long)info.step, bpt, bpt * (double)counted / (double)c->val_bytes, counted);
+    else
+        fprintf(stderr, "val step %lld: %.4f bits/token (%zu tokens)\n",
+                (long long)info.step, bpt, counted);
+    return EIW_TRAIN_OK;
+}
+
+int eiw_cli_train(int argc, char **argv)
+{
+    cli_opts c = {.config = "m1", .log_every = 10, .eval_every = 500, .ckpt_every = 500,
+                  .val_tokens = 262144};
+    eiw_train_options opt;
+    tokbuf train = {0}, val = {0};
+    eiw_trainer *tr = NULL;
+    int status = EIW_EXIT_USAGE;
+    long long steps = 0, threads = 0;
+    c.data = calloc((size_t)argc, sizeof *c.data);
+    c.val = calloc((size_t)argc, sizeof *c.val);
+    if (!c.data || !c.val) {
+        fprintf(stderr, "eiw: train: out of memory\n");
+        status = EIW_EXIT_ERROR;
+        goto done;
+    }
+    /* first pass: --config (defaults must be set before overrides) and --help */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            status = EIW_EXIT_OK;
+            goto done;
+        }
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            c.config = argv[i + 1];
+    }
+    if (eiw_train_config(c.config, &opt) != EIW_TRAIN_OK) {
+        fprintf(stderr, "eiw: train: unknown --config '%s' (tiny, small, m1)\n", c.config);
+        goto done;
+    }
+    int seen_steps = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--data") || !strcmp(a, "--val")) {
+            int is_data = a[2] == 'd', k = 0;
+            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+                if (is_data)
+                    c.data[c.n_data++] = argv[++i];
+                else
+                    c.val[c.n_val++] = argv[++i];
+                k++;
+            }
+            if (!k) {
+                fprintf(stderr, "eiw: train: %s needs at least one path\n", a);
+                goto done;
+            }
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "eiw: train: unknown option or missing value: %s\n", a);
+            goto done;
+        }
+        const char *v = argv[++i];
+        long long x = 0;
+        int bad = 0;
+        eiw_model_config *m = &opt.model;
+#define LL(flag, lo, hi, dst) else if (!strcmp(a, flag)) { bad = parse_ll(flag, v, lo, hi, &x); if (!bad) dst = x; }
+#define FL(flag, dst) else if (!strcmp(a, flag)) { bad = parse_f(flag, v, &dst); }
+        if (!strcmp(a, "--config")) {
+        } else if (!strcmp(a, "--out")) {
+            c.out = v;
+        } else if (!strcmp(a, "--resume")) {
+            c.resume = v;
+        } else if (!strcmp(a, "--steps")) {
+            bad = parse_ll(a, v, 1, 1LL << 40, &steps);
+            seen_steps = 1;
+            if (!bad)
+                opt.steps = steps;
+        } else if (!strcmp(a, "--seed")) {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            bad = errno || end == v || *end;
+            if (bad)
+                fprintf(stderr, "eiw: train: --seed: bad value '%s'\n", v);
+            opt.seed = s;
+        }
+        LL("--threads", 1, 1024, threads)
+        LL("--patch-size", 1, 64, opt.patch_size)
+        LL("--vocab", 2, 1 << 20, m->vocab)
+        LL("--context", 1, 1 << 16, m->ctx)
+        LL("--d-model", 1, 1 << 14, m->d_model)
+        LL("--heads", 1, 1 << 14, m->n_heads)
+        LL("--layers", 1, 256, m->n_layers)
+        LL("--d-ff", 1, 1 << 16, m->d_ff)
+        LL("--batch", 1, 65536, opt.batch)
+        LL("--warmup", 0, 1LL << 40, opt.warmup)
+        LL("--token-bytes", 0, 2, c.token_bytes)
+        LL("--log-every", 1, 1LL << 40, c.log_every)
+        LL("--eval-every", 0, 1LL << 40, c.eval_every)
+        LL("--ckpt-every", 0, 1LL << 40, c.ckpt_every)
+        LL("--val-tokens", 0, 1LL << 40, c.val_tokens)
+        LL("--val-bytes", 1, 1LL << 50, c.val_bytes)
+        FL("--patch-fraction", opt.patch_fraction)
+        FL("--lr", opt.lr)
+        FL("--min-lr-frac", opt.min_lr_frac)
+        FL("--weight-decay", opt.weight_decay)
+        FL("--beta1", opt.beta1)
+        FL("--beta2", opt.beta2)
+        FL("--eps", opt.eps)
+        FL("--grad-clip", opt.grad_clip)
+        else {
+            fprintf(stderr, "eiw: train: unknown option: %s (see eiw train --help)\n", a);
+            goto done;
+        }
+#undef LL
+#undef FL
+        if (bad)
+            goto done;
+    }
+    opt.threads = (int32_t)threads;
+    if (!c.n_data || !c.out) {
+        fprintf(stderr, "eiw: train: --data and --out are required (see eiw train --help)\n");
+        goto done;
+    }
+    if (!c.resume && eiw_train_options_check(&opt) != EIW_TRAIN_OK) {
+        fprintf(stderr, "eiw: train: invalid options (check sizes: heads must divide d-model, "
+                        "patch-fraction in [0,1), ...)\n");
+        goto done;
+    }
+    status = EIW_EXIT_ERROR;
+    for (int i = 0; i < c.n_data; i++)
+        if (read_path(&train, c.data[i], c.token_bytes, 0))
+            goto done;
+    for (int i = 0; i < c.n_val; i++)
+        if (read_path(&val, c.val[i], c.token_bytes, 0))
+            goto done;
+
+    int rc;
+    const char *rc_file = c.data[0];
+    if (c.resume) {
+        rc = eiw_trainer_resume(&tr, c.resume, (int32_t)threads, seen_steps ? steps : 0, &opt,
+                                train.tok, train.n, val.tok, val.n);
+        if (rc != EIW_TRAIN_ERR_DATA)
+            rc_file = c.resume;
+    } else {
+        rc = eiw_trainer_create(&tr, &opt, train.tok, train.n, val.tok, val.n);
+    }
+    if (rc != EIW_TRAIN_OK) {
+        fprintf(stderr, "eiw: %s: %s\n", rc_file, eiw_train_strerror(rc));
+        goto done;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    eiw_train_info info;
+    eiw_trainer_info(tr, &info);
+    const eiw_model_config *mc = &opt.model;
+    double fstep = info.flops_per_step;
+    int64_t s2 = info.total_steps - info.stage1_steps;
+    fprintf(stderr,
+            "eiw train: %s V=%d T=%d C=%d H=%d L=%d F=%d | %lld params (%lld non-embedding)\n"
+            "  data %zu tokens, val %zu tokens | batch %d | %.3g GFLOP/step\n"
+            "  stage 1 (patch K=%d): %lld steps, %.4g PFLOP; stage 2 (token): %lld steps, "
+            "%.4g PFLOP; cost %.3f x token-only (%lld steps)\n",
+            c.resume ? "resume" : c.config, mc->vocab, mc->ctx, mc->d_model, mc->n_heads,
+            mc->n_layers, mc->d_ff, (long long)eiw_model_num_params(mc),
+            (long long)eiw_model_num_nonembed_params(mc), train.n, val.n, opt.batch, fstep * 1e-9,
+            opt.patch_size, (long long)info.stage1_steps, (double)info.stage1_steps * fstep * 1e-15,
+            (long long)s2, (double)s2 * fstep * 1e-15,
+            (double)info.total_steps / (double)opt.steps, (long long)opt.steps);
+
+    double t0 = now_s(), tlog = t0;
+    int64_t step0 = info.step, steplog = info.step, toklog = info.tokens_seen;
+    while (!info.done) {
+        if (stop_requested) {
+            rc = eiw_trainer_save(tr, c.out);
+            if (rc != EIW_TRAIN_OK) {
+                fprintf(stderr, "eiw: %s: %s: %s\n", c.out, eiw_train_strerror(rc), strerror(errno));
+                goto done;
+            }
+            fprintf(stderr, "eiw: interrupted at step %lld; checkpoint written to %s\n",
+                    (long long)info.step, c.out);
+            status = EIW_EXIT_INTERRUPTED;
+            goto done;
+        }
+        float loss;
+        eiw_trainer_step(tr, &loss);
+        eiw_trainer_info(tr, &info);
+        if (info.step % c.log_every == 0 || info.done) {
+            double t = now_s(), dt = t - tlog;
+            double per_step = (t - t0) / (double)(info.step - step0);
+            char eta[32];
+            fmt_eta(eta, sizeof eta, per_step * (double)(info.total_steps - info.step));
+            fprintf(stderr, "step %lld/%lld s%d loss %.4f bits lr %.2e | %.0f tok/s | %.1f GFLOP/s | "
+                    "ETA %s\n", (long long)info.step, (long long)info.total_steps,
+                    info.step <= info.stage1_steps ? 1 : 2, (double)loss / log(2.0), info.lr,
+                    (double)(info.tokens_seen - toklog) / dt,
+                    (double)(info.step - steplog) * fstep / dt * 1e-9, eta);
+            tlog = t;
+            steplog = info.step;
+            toklog = info.tokens_seen;
+        }
+        if (c.eval_every && val.n > 1 && info.step % c.eval_every == 0 && !info.done) {
+            rc = eval_and_print(tr, &c, val.n);
+            if (rc != EIW_TRAIN_OK)
+                goto train_err;
+            tlog = now_s();   /* keep eval time out of the throughput figures */
+        }
+        if (c.ckpt_every && info.step % c.ckpt_every == 0 && !info.done) {
+            rc = eiw_trainer_save(tr, c.out);
+            if (rc != EIW_TRAIN_OK) {
+                fprintf(stderr, "eiw: %s: %s: %s\n", c.out, eiw_train_strerror(rc), strerror(errno));
+                goto done;
+            }
+        }
+    }
+    if (val.n > 1 && (rc = eval_and_print(tr, &c, val.n)) != EIW_TRAIN_OK)
+        goto train_err;
+    rc = eiw_trainer_save(tr, c.out);
+    if (rc != EIW_TRAIN_OK) {
+        fprintf(stderr, "eiw: %s: %s: %s\n", c.out, eiw_train_strerror(rc), strerror(errno));
+        goto done;
+    }
+    fprintf(stderr, "eiw train: done, %lld steps in %.1f s; checkpoint %s\n",
+            (long long)info.step, now_s() - t0, c.out);
+    status = EIW_EXIT_OK;
+    goto done;
+train_err:
+    fprintf(stderr, "eiw: %s: %s\n", c.val[0] ? c.val[0] : c.data[0], eiw_train_strerror(rc));
+done:
+    eiw_trainer_free(tr);
+    free(train.tok);
+    free(val.tok);
+    free(c.data);
+    free(c.val);
+    return status;
+}

@@ -1,0 +1,379 @@
+/* The training loop's state machine: options and named configs, stage-1 (patch) / stage-2
+ * (token) schedule, AdamW with warm-up + cosine per stage, clipping, eval, checkpoints.
+ * Weight decay goes to the matrices (Wqkv, Wo, W1, W2, LM head) only: RMSNorm gains have a
+ * natural value of 1, not 0, and decaying the byte embedding would shrink rows of rare bytes
+ * that get almost no gradient; small matrix weights also suit the later int8 quantisation. */
+#include "adamw.h"
+#include "checkpoint.h"
+#include "tensor_ops.h"
+#include "train_data.h"
+#include "transformer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+struct eiw_trainer {
+    eiw_train_options opt;
+    eiw_transformer model;
+    float *opt_mem;          /* (2, n_params): AdamW m then v */
+    float *m, *v;
+    int *inputs, *targets;   /* (B, T*Kmax) each */
+    eiw_train_data data;
+    const uint16_t *val;
+    size_t n_val;
+    uint64_t data_hash;
+    uint64_t rng;            /* stored for format completeness; all randomness is seed-derived */
+    int64_t step, s1, total;
+};
+
+const char *eiw_train_strerror(int s)
+{
+    switch (s) {
+    case EIW_TRAIN_OK: return "success";
+    case EIW_TRAIN_ERR_NOMEM: return "out of memory";
+    case EIW_TRAIN_ERR_IO: return "I/O error";
+    case EIW_TRAIN_ERR_FORMAT: return "not an eiw checkpoint or invalid field";
+    case EIW_TRAIN_ERR_VERSION: return "unsupported checkpoint version";
+    case EIW_TRAIN_ERR_TRUNCATED: return "checkpoint truncated (size does not match its header)";
+    case EIW_TRAIN_ERR_CHECKSUM: return "checkpoint corrupted (checksum mismatch)";
+    case EIW_TRAIN_ERR_CONFIG: return "invalid model configuration or training option";
+    case EIW_TRAIN_ERR_DATA: return "training data too short for one sample, or token out of vocabulary";
+    case EIW_TRAIN_ERR_MISMATCH: return "training data differs from the checkpoint's";
+    case EIW_TRAIN_ERR_NOSTATE: return "checkpoint has no training state";
+    default: return "unknown error";
+    }
+}
+
+static void set_common(eiw_train_options *o)
+{
+    o->min_lr_frac = 0.1f;
+    o->weight_decay = 0.1f;
+    o->beta1 = 0.9f;
+    o->beta2 = 0.95f;
+    o->eps = 1e-8f;
+    o->grad_clip = 1.0f;
+    o->patch_size = 1;
+    o->patch_fraction = 0.0f;
+    o->seed = 1;
+    o->threads = 0;
+}
+
+int eiw_train_config(const char *name, eiw_train_options *o)
+{
+    memset(o, 0, sizeof *o);
+    set_common(o);
+    eiw_model_config *c = &o->model;
+    c->vocab = 256;
+    if (strcmp(name, "tiny") == 0) {
+        c->ctx = 32; c->d_model = 32; c->n_heads = 2; c->n_layers = 2; c->d_ff = 64;
+        o->batch = 4; o->steps = 200; o->warmup = 10; o->lr = 3e-3f;
+    } else if (strcmp(name, "small") == 0) {
+        c->ctx = 128; c->d_model = 128; c->n_heads = 4; c->n_layers = 2; c->d_ff = 512;
+        o->batch = 16; o->steps = 2000; o->warmup = 100; o->lr = 2e-3f;
+    } else if (strcmp(name, "m1") == 0) {
+        c->ctx = 256; c->d_model = 256; c->n_heads = 4; c->n_layers = 3; c->d_ff = 1024;
+        o->batch = 32; o->steps = 12000; o->warmup = 300; o->lr = 1.5e-3f;
+    } else {
+        return EIW_TRAIN_ERR_CONFIG;
+    }
+    return EIW_TRAIN_OK;
+}
+
+int eiw_train_options_check(const eiw_train_options *o)
+{
+    if (!o || eiw_model_config_check(&o->model) != EIW_TRAIN_OK)
+        return EIW_TRAIN_ERR_CONFIG;
+    if (o->batch < 1 || o->batch > 65536 || o->steps < 1 || o->steps > ((int64_t)1 << 40) ||
+        o->warmup < 0 || o->warmup > ((int64_t)1 << 40) ||
+        !(o->lr > 0.0f && o->lr < 10.0f) || !(o->min_lr_frac >= 0.0f && o->min_lr_frac <= 1.0f) ||
+        !(o->weight_decay >= 0.0f && o->weight_decay < 10.0f) ||
+        !(o->beta1 >= 0.0f && o->beta1 < 1.0f) || !(o->beta2 >= 0.0f && o->beta2 < 1.0f) ||
+        !(o->eps > 0.0f && o->eps < 1.0f) || !(o->grad_clip >= 0.0f && o->grad_clip < 1e6f) ||
+        o->patch_size < 1 || o->patch_size > 64 ||
+        !(o->patch_fraction >= 0.0f && o->patch_fraction < 1.0f) || o->threads < 0 ||
+        (int64_t)o->batch * o->model.ctx * o->patch_size > ((int64_t)1 << 30))
+        return EIW_TRAIN_ERR_CONFIG;
+    return EIW_TRAIN_OK;
+}
+
+static void plan_stages(eiw_trainer *tr)
+{
+    const eiw_train_options *o = &tr->opt;
+    int64_t K = o->patch_size;
+    tr->s1 = K > 1 ? (int64_t)floor((double)o->patch_fraction * (double)o->steps / (double)K) : 0;
+    tr->total = tr->s1 + (o->steps - tr->s1 * K);
+}
+
+static int max_k(const eiw_trainer *tr)
+{
+    return tr->s1 > 0 ? tr->opt.patch_size : 1;
+}
+
+static int cur_k(const eiw_trainer *tr)
+{
+    return tr->step < tr->s1 ? tr->opt.patch_size : 1;
+}
+
+static double lr_at(const eiw_trainer *tr, int64_t step)
+{
+    const eiw_train_options *o = &tr->opt;
+    int64_t start = step < tr->s1 ? 0 : tr->s1, len = step < tr->s1 ? tr->s1 : tr->total - tr->s1;
+    int64_t i = step - start, w = o->warmup < len / 5 ? o->warmup : len / 5;
+    if (i < w)
+        return (double)o->lr * (double)(i + 1) / (double)w;
+    double prog = len - w > 1 ? (double)(i - w) / (double)(len - w - 1) : 1.0;
+    if (prog > 1.0)
+        prog = 1.0;
+    double mn = o->min_lr_frac;
+    return (double)o->lr * (mn + (1.0 - mn) * 0.5 * (1.0 + cos(3.141592653589793 * prog)));
+}
+
+static int check_tokens(const uint16_t *t, size_t n, int vocab)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i] >= vocab)
+            return EIW_TRAIN_ERR_DATA;
+    return EIW_TRAIN_OK;
+}
+
+static int trainer_alloc(eiw_trainer **out, const eiw_train_options *opt,
+                         const uint16_t *train, size_t n_train, const uint16_t *val, size_t n_val)
+{
+    *out = NULL;
+    int rc = eiw_train_options_check(opt);
+    if (rc != EIW_TRAIN_OK)
+        return rc;
+    if (!train || check_tokens(train, n_train, opt->model.vocab) != EIW_TRAIN_OK ||
+        (n_val && (!val || check_tokens(val, n_val, opt->model.vocab) != EIW_TRAIN_OK)))
+        return EIW_TRAIN_ERR_DATA;
+    eiw_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return EIW_TRAIN_ERR_NOMEM;
+    tr->opt = *opt;
+    eiw_ops_set_threads(opt->threads);
+    plan_stages(tr);
+    int T = opt->model.ctx, B = opt->batch, K = max_k(tr);
+    rc = eiw_transformer_init(&tr->model, &opt->model, B, T);
+    if (rc != EIW_TRAIN_OK)
+        goto fail;
+    rc = eiw_train_data_init(&tr->data, train, n_train, opt->seed, (size_t)K * ((size_t)T + 1));
+    if (rc != EIW_TRAIN_OK)
+        goto fail;
+    size_t n = tr->model.n_params;
+    tr->opt_mem = calloc(2 * n, sizeof(float));
+    tr->inputs = malloc((size_t)B * T * K * sizeof(int));
+    tr->targets = malloc((size_t)B * T * K * sizeof(int));
+    if (!tr->opt_mem || !tr->inputs || !tr->targets) {
+        rc = EIW_TRAIN_ERR_NOMEM;
+        goto fail;
+    }
+    tr->m = tr->opt_mem;
+    tr->v = tr->opt_mem + n;
+    tr->val = val;
+    tr->n_val = n_val;
+    tr->data_hash = XXH3_64bits(train, n_train * sizeof *train);
+    tr->rng = opt->seed;
+    *out = tr;
+    return EIW_TRAIN_OK;
+fail:
+    eiw_trainer_free(tr);
+    return rc;
+}
+
+int eiw_trainer_create(eiw_trainer **out, const eiw_train_options *opt,
+                       const uint16_t *train, size_t n_train,
+                       const uint16_t *val, size_t n_val)
+{
+    int rc = trainer_alloc(out, opt, train, n_train, val, n_val);
+    if (rc == EIW_TRAIN_OK)
+        eiw_transformer_init_weights(&(*out)->model, opt->seed);
+    return rc;
+}
+
+int eiw_trainer_resume(eiw_trainer **out, const char *ckpt_path, int32_t threads, int64_t steps,
+                       eiw_train_options *opt_out,
+                       const uint16_t *train, size_t n_train,
+                       const uint16_t *val, size_t n_val)
+{
+    eiw_ckpt_view v;
+    void *buf = NULL;
+    *out = NULL;
+    int rc = eiw_ckpt_read(ckpt_path, &v, &buf);
+    if (rc != EIW_TRAIN_OK)
+        return rc;
+    eiw_trainer *tr = NULL;
+    if (!(v.flags & EIW_CKPT_FLAG_TRAIN_STATE)) {
+        rc = EIW_TRAIN_ERR_NOSTATE;
+        goto done;
+    }
+    if (v.data_len != n_train || !train ||
+        XXH3_64bits(train, n_train * sizeof *train) != v.data_hash) {
+        rc = EIW_TRAIN_ERR_MISMATCH;
+        goto done;
+    }
+    v.opt.threads = threads;
+    if (steps > 0)
+        v.opt.steps = steps;
+    rc = trainer_alloc(&tr, &v.opt, train, n_train, val, n_val);
+    if (rc != EIW_TRAIN_OK)
+        goto done;
+    if (v.step > tr->total || v.cursor > (uint64_t)tr->data.npages * tr->data.page) {
+        rc = EIW_TRAIN_ERR_FORMAT;
+        goto done;
+    }
+    size_t nb = v.n_params * sizeof(float);
+    memcpy(tr->model.params_mem, v.params, nb);
+    memcpy(tr->m, v.m, nb);
+    memcpy(tr->v, v.v, nb);
+    tr->step = v.step;
+    tr->rng = v.rng;
+    eiw_train_data_seek(&tr->data, v.epoch, v.cursor);
+    if (opt_out)
+        *opt_out = tr->opt;
+    *out = tr;
+    tr = NULL;
+done:
+    eiw_trainer_free(tr);
+    free(buf);
+    return rc;
+}
+
+void eiw_trainer_free(eiw_trainer *tr)
+{
+    if (!tr)
+        return;
+    eiw_transformer_free(&tr->model);
+    eiw_train_data_free(&tr->data);
+    free(tr->opt_mem);
+    free(tr->inputs);
+    free(tr->targets);
+    free(tr);
+}
+
+int eiw_trainer_step(eiw_trainer *tr, float *loss)
+{
+    if (tr->step >= tr->total) {
+        if (loss)
+            *loss = 0.0f;
+        return EIW_TRAIN_OK;
+    }
+    const eiw_train_options *o = &tr->opt;
+    int B = o->batch, T = o->model.ctx, K = cur_k(tr);
+    size_t n = tr->model.n_params;
+    if (tr->step == tr->s1 && tr->s1 > 0)   /* token stage: fresh optimizer state */
+        memset(tr->opt_mem, 0, 2 * n * sizeof(float));
+    for (int b = 0; b < B; b++)
+        eiw_train_data_next(&tr->data, tr->inputs + (size_t)b * T * K,
+                            tr->targets + (size_t)b * T * K, T, K);
+    eiw_transformer_forward(&tr->model, tr->inputs, tr->targets, B, T, K, 0);
+    eiw_transformer_backward(&tr->model, tr->inputs, tr->targets, B, T, K, 0);
+
+    float gscale = 1.0f;
+    if (o->grad_clip > 0.0f) {
+        double norm = eiw_grad_norm(tr->model.grads_mem, n);
+        if (norm > (double)o->grad_clip)
+            gscale = (float)((double)o->grad_clip / norm);
+    }
+    float lr = (float)lr_at(tr, tr->step);
+    int64_t t = tr->step < tr->s1 ? tr->step + 1 : tr->step - tr->s1 + 1;
+    static const int decay[EIW_NUM_PARAM_TENSORS] = {0, 0, 1, 1, 0, 1, 1, 0, 1};
+    size_t off = 0;
+    for (int i = 0; i < EIW_NUM_PARAM_TENSORS; i++) {
+        size_t s = tr->model.param_sizes[i];
+        eiw_adamw_update(tr->model.params_mem + off, tr->model.grads_mem + off, tr->m + off,
+                         tr->v + off, s, gscale, lr, o->beta1, o->beta2, o->eps,
+                         decay[i] ? o->weight_decay : 0.0f, t);
+        off += s;
+    }
+    tr->step++;
+    if (loss)
+        *loss = (float)tr->model.mean_loss;
+    return EIW_TRAIN_OK;
+}
+
+int eiw_trainer_eval(eiw_trainer *tr, size_t max_tokens, double *bits_per_token)
+{
+    int B = tr->opt.batch, T = tr->opt.model.ctx;
+    *bits_per_token = 0.0;
+    if (!tr->val || tr->n_val < 2)
+        return EIW_TRAIN_ERR_DATA;
+    /* windows [s, s+T] for s = 0, T, 2T, ...: full ones B at a time, then a shorter last one */
+    size_t avail = tr->n_val - 1, want = max_tokens && max_tokens < avail ? max_tokens : avail;
+    size_t nfull = want / (size_t)T, rem = want % (size_t)T;
+    double total = 0.0;
+    for (size_t w0 = 0; w0 < nfull + (rem > 0); w0 += (size_t)B) {
+        int nb, Tw;
+        if (w0 < nfull) {
+            nb = (int)(nfull - w0 < (size_t)B ? nfull - w0 : (size_t)B);
+            Tw = T;
+        } else {
+            nb = 1;
+            Tw = (int)rem;
+        }
+        for (int b = 0; b < nb; b++) {
+            size_t s = (w0 + (size_t)b) * (size_t)T;
+            for (int t = 0; t < Tw; t++) {
+                tr->inputs[(size_t)b * Tw + t] = tr->val[s + (size_t)t];
+                tr->targets[(size_t)b * Tw + t] = tr->val[s + (size_t)t + 1];
+            }
+        }
+        eiw_transformer_forward(&tr->model, tr->inputs, tr->targets, nb, Tw, 1, 0);
+        for (int i = 0; i < nb * Tw; i++)
+            total += (double)tr->model.acts.losses[i];
+        if (w0 >= nfull)
+            break;
+        if (nb < B && rem > 0)
+            w0 = nfull - (size_t)B;   /* next iteration handles the short window */
+    }
+    size_t counted = want;
+    *bits_per_token = total / (double)counted / log(2.0);
+    return EIW_TRAIN_OK;
+}
+
+int eiw_trainer_save(const eiw_trainer *tr, const char *path)
+{
+    eiw_ckpt_view v;
+    memset(&v, 0, sizeof v);
+    v.opt = tr->opt;
+    v.opt.threads = 0;
+    v.flags = EIW_CKPT_FLAG_TRAIN_STATE;
+    v.step = tr->step;
+    v.epoch = tr->data.epoch;
+    v.cursor = tr->data.cursor;
+    v.rng = tr->rng;
+    v.data_len = tr->data.n;
+    v.data_hash = tr->data_hash;
+    v.n_params = tr->model.n_params;
+    v.params = tr->model.params_mem;
+    v.m = tr->m;
+    v.v = tr->v;
+    return eiw_ckpt_write(path, &v);
+}
+
+void eiw_trainer_info(const eiw_trainer *tr, eiw_train_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->step = tr->step;
+    info->total_steps = tr->total;
+    info->stage1_steps = tr->s1;
+    info->stage = tr->step < tr->s1 ? 1 : 2;
+    info->patch_size = cur_k(tr);
+    info->lr = tr->step < tr->total ? lr_at(tr, tr->step) : 0.0;
+    info->flops_per_step = eiw_model_train_flops_per_token(&tr->opt.model, tr->opt.model.ctx) *
+                           (double)tr->opt.batch * tr->opt.model.ctx;
+    info->tokens_per_step = (int64_t)tr->opt.batch * tr->opt.model.ctx * info->patch_size;
+    int64_t s1done = tr->step < tr->s1 ? tr->step : tr->s1;
+    info->tokens_seen = ((int64_t)tr->opt.batch * tr->opt.model.ctx) *
+                        (s1done * tr->opt.patch_size + (tr->step - s1done));
+    info->epoch = tr->data.epoch;
+    info->done = tr->step >= tr->total;
+}
+
+const float *eiw_trainer_params(const eiw_trainer *tr, size_t *n_params)
+{
+    if (n_params)
+        *n_params = tr->model.n_params;
+    return tr->model.params_mem;
+}
