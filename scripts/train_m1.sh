@@ -1,0 +1,25 @@
+#!/bin/sh
+# Trains the M1 byte model (config m1: d=256, 4 heads, 3 layers, MLP 1024, ReLU, ALiBi, ctx 256)
+# on the train split, checkpointing to runs/m1/m1.ckpt every 250 steps. Re-running resumes from
+# that checkpoint exactly (stop it with SIGTERM/SIGINT: it checkpoints before exiting).
+# Recipe: all of corpora/train.txt (Gutenberg stripped), seed 1, batch 32 x 256 bytes, 12000 steps
+# (~98M bytes, ~6 epochs), AdamW lr 1.5e-3 (0.9/0.95, wd 0.1 on matrices), warm-up 300, cosine
+# to 10%, clip 1.0; dev eval on 256 KiB every 500 steps.
+# usage: nohup scripts/train_m1.sh > runs/m1/train.log 2>&1 &
+set -eu
+cd "$(dirname "$0")/.."
+run=runs/m1
+mkdir -p $run
+scripts/train_prep_data.sh runs/data
+[ -x ./eiw ] || make eiw
+# run a private copy so that rebuilding ./eiw never disturbs a running job
+cp ./eiw $run/eiw.bin
+threads=${EIW_THREADS:-2}
+if [ -f $run/m1.ckpt ]; then
+    exec $run/eiw.bin train --resume $run/m1.ckpt --threads "$threads" --data runs/data/train \
+        --val runs/data/dev --out $run/m1.ckpt --ckpt-every 250 --eval-every 500 --log-every 10
+fi
+exec $run/eiw.bin train --config m1 --seed 1 --steps 12000 --batch 32 --context 256 --lr 1.5e-3 \
+    --warmup 300 --min-lr-frac 0.1 --weight-decay 0.1 --grad-clip 1.0 \
+    --threads "$threads" --data runs/data/train --val runs/data/dev --out $run/m1.ckpt \
+    --ckpt-every 250 --eval-every 500 --log-every 10
