@@ -1,0 +1,410 @@
+/* The .eiw container: header, independent blocks, end record (layout in docs/format.md).
+ * Each block is coded with the model, with zstd and stored, and the smallest wins, so no input
+ * grows by more than EIW_COMPRESS_BOUND. Blocks are coded in parallel batches and written in
+ * order, so the output never depends on the thread count. Everything read is validated. */
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+#include <zstd.h>
+#include "eiw.h"
+
+static const uint8_t magic[4] = { 0x89, 'E', 'I', 'W' };
+
+static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, v); put16(p + 2, v >> 16); }
+static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
+static uint32_t get16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t get32(const uint8_t *p) { return get16(p) | get16(p + 2) << 16; }
+static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
+
+void eiw_options_default(eiw_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mode = EIW_MODE_STREAM;
+    o->win.window_bits = 16;
+    o->win.token_bits = 16;
+    o->block_size = EIW_BLOCK_SIZE_DEFAULT;
+    o->threads = 1;
+    o->zstd_level = 9;
+}
+
+/* Reads exactly n bytes unless EOF comes first; returns the count (short only at EOF/error). */
+static size_t read_full(FILE *f, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        size_t r = fread(buf + got, 1, n - got, f);
+        if (r == 0)
+            break;
+        got += r;
+    }
+    return got;
+}
+
+static eiw_status write_all(FILE *f, const void *buf, size_t n)
+{
+    if (f && n && fwrite(buf, 1, n, f) != n)
+        return EIW_ERR_IO;
+    return EIW_OK;
+}
+
+/* One block slot of a parallel batch: its input, its coded output and the model state. */
+typedef struct {
+    uint8_t *raw;        /* (block_size) */
+    uint8_t *coded;      /* (EIW_BLOCK_HEADER_SIZE + block_size) */
+    void *state;         /* (model->state_size) */
+    size_t raw_len, coded_len;
+    uint64_t windows;
+    int method;
+    eiw_status status;
+} slot;
+
+static void slots_free(slot *s, int n)
+{
+    for (int i = 0; s && i < n; i++) {
+        free(s[i].raw);
+        free(s[i].coded);
+        free(s[i].state);
+    }
+    free(s);
+}
+
+static slot *slots_new(int n, uint32_t block_size, size_t state_size)
+{
+    slot *s = calloc((size_t)n, sizeof *s);
+    if (!s)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        s[i].raw = malloc(block_size);
+        s[i].coded = malloc(EIW_BLOCK_HEADER_SIZE + (size_t)block_size);
+        s[i].state = calloc(1, state_size ? state_size : 1);
+        if (!s[i].raw || !s[i].coded || !s[i].state) {
+            slots_free(s, n);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+static void compress_block(const eiw_model *m, const eiw_options *o, slot *s)
+{
+    const size_t n = s->raw_len;
+    uint8_t *payload = s->coded + EIW_BLOCK_HEADER_SIZE;
+    size_t best = n;           /* stored */
+    int method = EIW_METHOD_STORED;
+    ptrdiff_t r = o->mode == EIW_MODE_WINDOWS
+        ? eiw_windows_encode(m, &o->win, s->state, s->raw, n, payload, n - 1, NULL)
+        : eiw_stream_encode(m, s->state, s->raw, n, payload, n - 1);
+    if (r >= 0) {
+        best = (size_t)r;
+        method = EIW_METHOD_MODEL;
+        s->windows = o->mode == EIW_MODE_WINDOWS ? best / (o->win.window_bits / 8) : 0;
+    } else if (r != EIW_ERR_DST_TOO_SMALL) {
+        s->status = (eiw_status)r;
+        return;
+    }
+    /* zstd into the tail of the buffer only if it can still win. */
+    if (best > 1) {
+        uint8_t *tmp = malloc(best - 1);
+        if (!tmp) {
+            s->status = EIW_ERR_NOMEM;
+            return;
+        }
+        size_t z = ZSTD_compress(tmp, best - 1, s->raw, n, o->zstd_level);
+        if (!ZSTD_isError(z) && z < best) {
+            memcpy(payload, tmp, z);
+            best = z;
+            method = EIW_METHOD_ZSTD;
+            s->windows = 0;
+        }
+        free(tmp);
+    }
+    if (method == EIW_METHOD_STORED) {
+        memcpy(payload, s->raw, n);
+        s->windows = 0;
+    }
+    s->coded[0] = (uint8_t)method;
+    put32(s->coded + 1, (uint32_t)n);
+    put32(s->coded + 5, (uint32_t)best);
+    put64(s->coded + 9, XXH3_64bits(s->raw, n));
+    s->coded_len = EIW_BLOCK_HEADER_SIZE + best;
+    s->method = method;
+    s->status = EIW_OK;
+}
+
+static size_t header_encode(uint8_t *h, const eiw_model *m, const eiw_options *o, uint64_t size)
+{
+    size_t name_len = strlen(m->name);
+    memcpy(h, magic, 4);
+    h[4] = EIW_FORMAT_VERSION;
+    h[5] = (uint8_t)o->mode;
+    put16(h + 6, o->mode == EIW_MODE_WINDOWS ? o->win.window_bits : 0);
+    h[8] = (uint8_t)(o->mode == EIW_MODE_WINDOWS ? o->win.token_bits : 0);
+    h[9] = size != UINT64_MAX ? 1 : 0;
+    h[10] = (uint8_t)name_len;
+    h[11] = 0;
+    put32(h + 12, o->block_size);
+    put64(h + 16, size != UINT64_MAX ? size : 0);
+    put64(h + 24, m->id);
+    memcpy(h + 32, m->name, name_len);
+    put32(h + 32 + name_len, (uint32_t)XXH3_64bits(h, 32 + name_len));
+    return 36 + name_len;
+}
+
+static eiw_status options_check(const eiw_model *m, const eiw_options *o)
+{
+    size_t name_len = strnlen(m->name, EIW_MODEL_NAME_MAX);
+    if (name_len == 0 || name_len >= EIW_MODEL_NAME_MAX || o->threads < 1 ||
+        o->block_size < EIW_BLOCK_SIZE_MIN || o->block_size > EIW_BLOCK_SIZE_MAX ||
+        (o->mode != EIW_MODE_STREAM && o->mode != EIW_MODE_WINDOWS))
+        return EIW_ERR_PARAM;
+    if (o->mode == EIW_MODE_WINDOWS)
+        return eiw_window_params_check(&o->win);
+    return EIW_OK;
+}
+
+eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const eiw_options *o,
+                               uint64_t size_hint, eiw_stats *stats)
+{
+    eiw_status st = options_check(m, o);
+    if (st != EIW_OK)
+        return st;
+    eiw_stats local;
+    eiw_stats *sx = stats ? stats : &local;
+    memset(sx, 0, sizeof *sx);
+    uint8_t hdr[EIW_HEADER_SIZE_MAX];
+    size_t hlen = header_encode(hdr, m, o, size_hint);
+    if ((st = write_all(out, hdr, hlen)) != EIW_OK)
+        return st;
+    sx->out_bytes = hlen;
+
+    const int nslot = o->threads;
+    slot *s = slots_new(nslot, o->block_size, m->state_size);
+    if (!s)
+        return EIW_ERR_NOMEM;
+    XXH3_state_t *whole = XXH3_createState();
+    if (!whole) {
+        slots_free(s, nslot);
+        return EIW_ERR_NOMEM;
+    }
+    XXH3_64bits_reset(whole);
+    int eof = 0;
+    while (!eof && st == EIW_OK) {
+        int filled = 0;
+        for (; filled < nslot && !eof; filled++) {
+            s[filled].raw_len = read_full(in, s[filled].raw, o->block_size);
+            if (ferror(in)) {
+                st = EIW_ERR_IO;
+                break;
+            }
+            if (s[filled].raw_len < o->block_size)
+                eof = 1;
+            if (s[filled].raw_len == 0)
+                break;
+        }
+        if (st != EIW_OK)
+            break;
+        #pragma omp parallel for num_threads(nslot) schedule(dynamic, 1) if (filled > 1)
+        for (int i = 0; i < filled; i++)
+            compress_block(m, o, &s[i]);
+        for (int i = 0; i < filled && st == EIW_OK; i++) {
+            if ((st = s[i].status) != EIW_OK)
+                break;
+            XXH3_64bits_update(whole, s[i].raw, s[i].raw_len);
+            st = write_all(out, s[i].coded, s[i].coded_len);
+            sx->in_bytes += s[i].raw_len;
+            sx->out_bytes += s[i].coded_len;
+            sx->blocks[s[i].method]++;
+            sx->windows += s[i].windows;
+        }
+        if (o->progress && st == EIW_OK)
+            o->progress(o->progress_ctx, sx->in_bytes, sx->out_bytes);
+    }
+    if (st == EIW_OK && size_hint != UINT64_MAX && sx->in_bytes != size_hint)
+        st = EIW_ERR_IO;   /* the file changed size while we read it */
+    if (st == EIW_OK) {
+        uint8_t end[EIW_END_RECORD_SIZE];
+        end[0] = EIW_METHOD_END;
+        put64(end + 1, sx->in_bytes);
+        put64(end + 9, XXH3_64bits_digest(whole));
+        st = write_all(out, end, sizeof end);
+        sx->out_bytes += sizeof end;
+    }
+    XXH3_freeState(whole);
+    slots_free(s, nslot);
+    return st;
+}
+
+eiw_status eiw_header_read(FILE *in, eiw_header *h)
+{
+    uint8_t b[EIW_HEADER_SIZE_MAX];
+    memset(h, 0, sizeof *h);
+    size_t got = read_full(in, b, 32);
+    if (ferror(in))
+        return EIW_ERR_IO;
+    if (got < 4 || memcmp(b, magic, 4) != 0)
+        return got < 4 && memcmp(b, magic, got) == 0 && got > 0 ? EIW_ERR_TRUNCATED
+                                                                  : EIW_ERR_MAGIC;
+    if (b[4] == 0 || b[4] > EIW_FORMAT_VERSION)
+        return got < 5 ? EIW_ERR_TRUNCATED : EIW_ERR_VERSION;
+    if (got < 32)
+        return EIW_ERR_TRUNCATED;
+    size_t name_len = b[10];
+    if (name_len == 0 || name_len >= EIW_MODEL_NAME_MAX)
+        return EIW_ERR_CORRUPT;
+    if (read_full(in, b + 32, name_len + 4) != name_len + 4)
+        return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
+    if (get32(b + 32 + name_len) != (uint32_t)XXH3_64bits(b, 32 + name_len))
+        return EIW_ERR_CHECKSUM;
+    h->version = b[4];
+    h->mode = b[5];
+    h->win.window_bits = get16(b + 6);
+    h->win.token_bits = b[8];
+    h->size_known = b[9] & 1;
+    h->block_size = get32(b + 12);
+    h->original_size = get64(b + 16);
+    h->model_id = get64(b + 24);
+    memcpy(h->model_name, b + 32, name_len);
+    h->model_name[name_len] = 0;
+    h->header_bytes = 36 + name_len;
+    for (size_t i = 0; i < name_len; i++)
+        if (b[32 + i] < 0x20 || b[32 + i] > 0x7E)
+            return EIW_ERR_CORRUPT;
+    if ((b[9] & ~1u) || b[11] || h->block_size < EIW_BLOCK_SIZE_MIN ||
+        h->block_size > EIW_BLOCK_SIZE_MAX)
+        return EIW_ERR_CORRUPT;
+    if (h->mode == EIW_MODE_WINDOWS) {
+        if (eiw_window_params_check(&h->win) != EIW_OK)
+            return EIW_ERR_CORRUPT;
+    } else if (h->mode != EIW_MODE_STREAM || h->win.window_bits || h->win.token_bits) {
+        return EIW_ERR_CORRUPT;
+    }
+    return EIW_OK;
+}
+
+static void decompress_block(const eiw_model *m, const eiw_header *h, slot *s)
+{
+    const uint8_t *payload = s->coded + EIW_BLOCK_HEADER_SIZE;
+    size_t plen = get32(s->coded + 5);
+    eiw_status st = EIW_OK;
+    switch (s->method) {
+    case EIW_METHOD_STORED:
+        memcpy(s->raw, payload, s->raw_len);
+        break;
+    case EIW_METHOD_ZSTD: {
+        size_t z = ZSTD_decompress(s->raw, s->raw_len, payload, plen);
+        if (ZSTD_isError(z) || z != s->raw_len)
+            st = EIW_ERR_CORRUPT;
+        break;
+    }
+    default:
+        st = h->mode == EIW_MODE_WINDOWS
+            ? eiw_windows_decode(m, &h->win, s->state, payload, plen, s->raw, s->raw_len)
+            : eiw_stream_decode(m, s->state, payload, plen, s->raw, s->raw_len);
+        if (h->mode == EIW_MODE_WINDOWS)
+            s->windows = plen / (h->win.window_bits / 8);
+    }
+    if (st == EIW_OK && XXH3_64bits(s->raw, s->raw_len) != get64(s->coded + 9))
+        st = EIW_ERR_CHECKSUM;
+    s->status = st;
+}
+
+/* Reads one block record into a slot. Returns 1 for a block, 0 for the end record, or a status. */
+static int read_block(FILE *in, const eiw_header *h, slot *s, uint8_t end[EIW_END_RECORD_SIZE])
+{
+    size_t got = read_full(in, s->coded, 1);
+    if (got != 1)
+        return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
+    if (s->coded[0] == EIW_METHOD_END) {
+        end[0] = s->coded[0];
+        if (read_full(in, end + 1, EIW_END_RECORD_SIZE - 1) != EIW_END_RECORD_SIZE - 1)
+            return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
+        return 0;
+    }
+    if (read_full(in, s->coded + 1, EIW_BLOCK_HEADER_SIZE - 1) != EIW_BLOCK_HEADER_SIZE - 1)
+        return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
+    int method = s->coded[0];
+    uint32_t raw = get32(s->coded + 1), plen = get32(s->coded + 5);
+    if (method > EIW_METHOD_MODEL || raw == 0 || raw > h->block_size || plen > raw ||
+        (method == EIW_METHOD_STORED) != (plen == raw) || plen == 0)
+        return EIW_ERR_CORRUPT;
+    if (method == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS &&
+        plen % (h->win.window_bits / 8))
+        return EIW_ERR_CORRUPT;
+    if (read_full(in, s->coded + EIW_BLOCK_HEADER_SIZE, plen) != plen)
+        return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
+    s->method = method;
+    s->raw_len = raw;
+    s->coded_len = EIW_BLOCK_HEADER_SIZE + plen;
+    return 1;
+}
+
+eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const eiw_model *m,
+                               const eiw_options *o, eiw_stats *stats)
+{
+    if (!m || m->id != h->model_id)
+        return EIW_ERR_MODEL;
+    eiw_stats local;
+    eiw_stats *sx = stats ? stats : &local;
+    memset(sx, 0, sizeof *sx);
+    sx->in_bytes = h->header_bytes;
+    const int nslot = o && o->threads > 0 ? o->threads : 1;
+    slot *s = slots_new(nslot, h->block_size, m->state_size);
+    XXH3_state_t *whole = XXH3_createState();
+    eiw_status st = s && whole ? EIW_OK : EIW_ERR_NOMEM;
+    uint8_t end[EIW_END_RECORD_SIZE];
+    int at_end = 0, short_block_seen = 0;
+    if (whole)
+        XXH3_64bits_reset(whole);
+    while (st == EIW_OK && !at_end) {
+        int filled = 0;
+        while (filled < nslot) {
+            int r = read_block(in, h, &s[filled], end);
+            if (r < 0) {
+                st = (eiw_status)r;
+                break;
+            }
+            if (r == 0) {
+                at_end = 1;
+                break;
+            }
+            /* Only the last block may be shorter than block_size. */
+            if (short_block_seen) {
+                st = EIW_ERR_CORRUPT;
+                break;
+            }
+            if (s[filled].raw_len < h->block_size)
+                short_block_seen = 1;
+            filled++;
+        }
+        #pragma omp parallel for num_threads(nslot) schedule(dynamic, 1) if (filled > 1)
+        for (int i = 0; i < filled; i++)
+            decompress_block(m, h, &s[i]);
+        for (int i = 0; i < filled && st == EIW_OK; i++) {
+            if ((st = s[i].status) != EIW_OK)
+                break;
+            XXH3_64bits_update(whole, s[i].raw, s[i].raw_len);
+            st = write_all(out, s[i].raw, s[i].raw_len);
+            sx->in_bytes += s[i].coded_len;
+            sx->out_bytes += s[i].raw_len;
+            sx->blocks[s[i].method]++;
+            sx->windows += s[i].windows;
+        }
+        if (o && o->progress && st == EIW_OK)
+            o->progress(o->progress_ctx, sx->in_bytes, sx->out_bytes);
+    }
+    if (st == EIW_OK) {
+        sx->in_bytes += EIW_END_RECORD_SIZE;
+        if (get64(end + 1) != sx->out_bytes ||
+            (h->size_known && h->original_size != sx->out_bytes))
+            st = EIW_ERR_CORRUPT;
+        else if (get64(end + 9) != XXH3_64bits_digest(whole))
+            st = EIW_ERR_CHECKSUM;
+        else if (fgetc(in) != EOF)
+            st = EIW_ERR_CORRUPT;   /* trailing bytes after the end record */
+    }
+    if (whole)
+        XXH3_freeState(whole);
+    slots_free(s, nslot);
+    return st;
+}

@@ -1,0 +1,218 @@
+/* eiw: neural text compression with Equal-Info Windows -- public C API.
+ *
+ * Conventions (zstd style): fallible functions return an eiw_status (0 = EIW_OK, negative =
+ * error) or a size_t/ptrdiff_t whose negative values are errors. The library never prints,
+ * exits or aborts on bad input; every byte read from outside (containers, model files) is
+ * untrusted and validated. Whoever creates an object frees it; every *_free(NULL) is a no-op.
+ * Thread-safety: models are immutable after creation and may be shared by any number of
+ * threads; each thread uses its own model state, coder and container contexts. */
+#ifndef EIW_H
+#define EIW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EIW_VERSION_STRING "0.1.0"
+
+typedef enum {
+    EIW_OK = 0,
+    EIW_ERR_PARAM = -1,          /* invalid argument (programmer or command-line error) */
+    EIW_ERR_NOMEM = -2,          /* allocation failed */
+    EIW_ERR_DST_TOO_SMALL = -3,  /* output does not fit the given capacity */
+    EIW_ERR_IO = -4,             /* read or write failed (see errno) */
+    EIW_ERR_MAGIC = -5,          /* not an eiw container */
+    EIW_ERR_VERSION = -6,        /* container from a newer, unsupported format version */
+    EIW_ERR_TRUNCATED = -7,      /* data ends before the format says it should */
+    EIW_ERR_CORRUPT = -8,        /* inconsistent structure (bad sizes, bad window, ...) */
+    EIW_ERR_CHECKSUM = -9,       /* content checksum mismatch */
+    EIW_ERR_MODEL = -10,         /* the data needs a model that is not the one given */
+    EIW_ERR_MODEL_FILE = -11,    /* a model file is unreadable or invalid */
+    EIW_ERR_AMBIGUOUS = -12      /* no window of these bytes decodes unambiguously */
+} eiw_status;
+
+/* A static, human-readable description of a status code. Never NULL. */
+const char *eiw_strerror(int status);
+
+/* ---------------------------------------------------------------------------------------
+ * Probability model interface: "next-byte distribution given the bytes since the last reset".
+ *
+ * A model is immutable and shareable. Per stream it uses a caller-owned state buffer of
+ * `state_size` bytes (allocate once per stream, never per byte). The coder calls
+ *   reset(state)                   -- start of a window / block: no context
+ *   predict(states, n, weights)    -- next-byte weights for n independent streams at once
+ *   advance(state, bytes, len)     -- append known bytes to one stream's context
+ *   predict_run(state, bytes, len, weights) -- weights for each of len known bytes in turn
+ *                                   (row i = distribution of bytes[i] given the context and
+ *                                   bytes[0..i)), then advance over them. This is the
+ *                                   "many positions in one call" entry point; NULL means the
+ *                                   codec loops predict+advance.
+ * Weights are 256 uint32 per stream, any scale, with 0 < sum <= 2^32 - 1 (an all-zero row is
+ * treated as uniform). The codec quantizes them (eiw_quantize) so models never worry about
+ * floors. Every function must be deterministic: the same calls give bit-identical weights on
+ * every machine, build and thread count, or compressed files stop decoding. */
+typedef struct eiw_model eiw_model;
+typedef struct eiw_model_ops {
+    void (*reset)(const eiw_model *m, void *state);
+    void (*advance)(const eiw_model *m, void *state, const uint8_t *bytes, size_t len);
+    void (*predict)(const eiw_model *m, void *const *states, size_t n, uint32_t *weights);
+    void (*predict_run)(const eiw_model *m, void *state, const uint8_t *bytes, size_t len,
+                        uint32_t *weights);
+    void (*destroy)(eiw_model *m);  /* NULL for static built-in models */
+} eiw_model_ops;
+
+#define EIW_MODEL_NAME_MAX 64
+struct eiw_model {
+    const eiw_model_ops *ops;
+    char name[EIW_MODEL_NAME_MAX];   /* NUL-terminated, printable ASCII */
+    uint64_t id;                     /* xxh3-64 of the model's defining bytes */
+    size_t state_size;               /* bytes of per-stream state, >= 1 */
+    size_t context;                  /* bytes of history it can use (0 = unbounded) */
+    const void *impl;                /* model-private data */
+};
+
+/* Built-in models (static objects; eiw_model_free on them is a no-op).
+ * "uniform": every byte equally likely. "order0": a static byte-frequency table.
+ * "order1": static counts of (previous byte, byte) from English text. The default model
+ * of the codec is eiw_model_default(). */
+const eiw_model *eiw_model_builtin(const char *name);   /* NULL if unknown */
+const eiw_model *eiw_model_default(void);
+const eiw_model *eiw_model_builtin_by_id(uint64_t id);  /* NULL if no built-in has this id */
+/* Comma-separated list of built-in model names, for help texts. */
+const char *eiw_model_builtin_names(void);
+void eiw_model_free(const eiw_model *m);
+
+/* ---------------------------------------------------------------------------------------
+ * Quantization: model weights -> coder frequencies summing to EIW_FREQ_TOTAL, every symbol
+ * at least `floor_freq` (>= 1). Deterministic integer arithmetic. cum receives 257 entries
+ * (cum[0] = 0, cum[256] = EIW_FREQ_TOTAL). */
+#define EIW_FREQ_BITS 24
+#define EIW_FREQ_TOTAL (1u << EIW_FREQ_BITS)
+/* Floor for the first byte of a window (p >= 2^-13): any single byte codes to at most 13 bits
+ * in an empty window, which leaves room in the smallest window (16 bits) for the unambiguous
+ * window end (see codec/code_windows.c). 513 would be the least that fits 16 bits; the edge
+ * is tested in tests/test_windows.c. */
+#define EIW_FLOOR_WINDOW_START 2048u
+/* Floor everywhere else (stream mode, later bytes of a window). */
+#define EIW_FLOOR_DEFAULT 1u
+void eiw_quantize(const uint32_t weights[256], uint32_t floor_freq, uint32_t freq[256],
+                  uint32_t cum[257]);
+
+/* ---------------------------------------------------------------------------------------
+ * Equal-Info Windows. Each window codes to exactly window_bits bits (zero padded), the coder
+ * and the model reset at every window, tokens are token_bits wide, MSB first. Windows are
+ * byte aligned (window_bits is a multiple of token_bits, hence of 8). */
+#define EIW_WINDOW_BITS_MIN 16
+#define EIW_WINDOW_BITS_MAX 4096
+typedef struct {
+    unsigned window_bits;   /* 16..4096, multiple of token_bits */
+    unsigned token_bits;    /* 8 or 16 */
+} eiw_window_params;
+eiw_status eiw_window_params_check(const eiw_window_params *p);
+
+/* Encodes src[0..n) greedily into windows written to dst (window_bits/8 bytes each).
+ * A window holds as many bytes as fit AND decode back unambiguously: with shortest-code
+ * termination and zero padding, a prefix can share its window with a longer decoded
+ * continuation (bytes that code to zero bits); the encoder checks every window with the
+ * decoder and, when needed, ends it earlier. The last window of a document needs no check
+ * (its byte count is known). Returns the number of bytes written (a multiple of
+ * window_bits/8), or a negative eiw_status: EIW_ERR_DST_TOO_SMALL when the windows would exceed
+ * dst_cap, EIW_ERR_AMBIGUOUS if even a one-byte window is ambiguous (rare). If
+ * window_counts is not NULL, it receives, per window, the number of source bytes it holds
+ * (capacity: dst_cap / (window_bits/8) entries). state: model state buffer (state_size). */
+ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, void *state,
+                             const uint8_t *src, size_t n, uint8_t *dst, size_t dst_cap,
+                             uint32_t *window_counts);
+
+/* Decodes ONE window (window_bits/8 bytes) on its own, with no side information: the longest
+ * prefix (of at most dst_cap bytes) whose re-encoding, zero padded, equals the window. If known_len >= 0, the window is the last
+ * of its document and holds exactly known_len bytes (verified). Writes at most dst_cap bytes.
+ * Returns the number of bytes, or a negative eiw_status (EIW_ERR_CORRUPT for bits that no
+ * greedy encoder produces, EIW_ERR_DST_TOO_SMALL). */
+ptrdiff_t eiw_window_decode(const eiw_model *m, const eiw_window_params *p, void *state,
+                            const uint8_t *window, ptrdiff_t known_len, uint8_t *dst,
+                            size_t dst_cap);
+
+/* Decodes a sequence of windows that together hold exactly n bytes (a document or block). */
+eiw_status eiw_windows_decode(const eiw_model *m, const eiw_window_params *p, void *state,
+                              const uint8_t *src, size_t src_len, uint8_t *dst, size_t n);
+
+/* ---------------------------------------------------------------------------------------
+ * Stream mode: one coder stream, no windows, the model sees all preceding bytes it supports.
+ * Encode returns bytes written or a negative status (EIW_ERR_DST_TOO_SMALL if over dst_cap).
+ * Decode needs the exact byte count n; src may be shorter than the encoder's padding. */
+ptrdiff_t eiw_stream_encode(const eiw_model *m, void *state, const uint8_t *src, size_t n,
+                            uint8_t *dst, size_t dst_cap);
+eiw_status eiw_stream_decode(const eiw_model *m, void *state, const uint8_t *src,
+                             size_t src_len, uint8_t *dst, size_t n);
+
+/* ---------------------------------------------------------------------------------------
+ * The .eiw container (byte layout: docs/format.md). A header, then independent blocks (each
+ * the smallest of model coding, zstd or stored, with the xxh3-64 of its original bytes), then
+ * an end record with the total size and the xxh3-64 of all original bytes. */
+#define EIW_FORMAT_VERSION 1
+#define EIW_BLOCK_SIZE_DEFAULT (1u << 20)
+#define EIW_BLOCK_SIZE_MIN (1u << 10)
+#define EIW_BLOCK_SIZE_MAX (1u << 26)
+#define EIW_HEADER_SIZE_MAX (32 + EIW_MODEL_NAME_MAX)
+#define EIW_BLOCK_HEADER_SIZE 17
+#define EIW_END_RECORD_SIZE 17
+/* Worst-case container size for n input bytes and a model name of name_len bytes:
+ * never more than this, whatever the input (incompressible blocks are stored). */
+#define EIW_COMPRESS_BOUND(n, block_size, name_len) \
+    ((n) + 36 + (name_len) + EIW_END_RECORD_SIZE + \
+     EIW_BLOCK_HEADER_SIZE * (((n) + (block_size) - 1) / (block_size)))
+
+enum { EIW_MODE_STREAM = 0, EIW_MODE_WINDOWS = 1 };
+enum { EIW_METHOD_STORED = 0, EIW_METHOD_ZSTD = 1, EIW_METHOD_MODEL = 2, EIW_METHOD_END = 0xFF };
+
+typedef struct {
+    int mode;                    /* EIW_MODE_STREAM (default) or EIW_MODE_WINDOWS */
+    eiw_window_params win;       /* windows mode only */
+    uint32_t block_size;         /* EIW_BLOCK_SIZE_MIN..MAX */
+    int threads;                 /* >= 1; output does not depend on it */
+    int zstd_level;              /* level of the zstd fallback */
+    /* Called after each block (may be NULL): bytes read and written so far. */
+    void (*progress)(void *ctx, uint64_t in_bytes, uint64_t out_bytes);
+    void *progress_ctx;
+} eiw_options;
+void eiw_options_default(eiw_options *o);
+
+typedef struct {
+    unsigned version;
+    int mode;
+    eiw_window_params win;       /* zero in stream mode */
+    uint32_t block_size;
+    int size_known;
+    uint64_t original_size;      /* valid when size_known */
+    char model_name[EIW_MODEL_NAME_MAX];
+    uint64_t model_id;
+    size_t header_bytes;
+} eiw_header;
+
+typedef struct {
+    uint64_t in_bytes, out_bytes;
+    uint64_t blocks[3];          /* per method: stored, zstd, model */
+    uint64_t windows;            /* windows written/read in model-coded blocks */
+} eiw_stats;
+
+/* Compresses `in` to `out` (both already open; nothing is closed). size_hint: the input size if
+ * known (recorded in the header), or UINT64_MAX. stats may be NULL. */
+eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const eiw_options *o,
+                               uint64_t size_hint, eiw_stats *stats);
+/* Reads and validates the container header. */
+eiw_status eiw_header_read(FILE *in, eiw_header *h);
+/* Decodes the blocks after the header; out may be NULL (verify only). m must be the model the
+ * header names (EIW_ERR_MODEL otherwise). Every block and the whole content are checksummed;
+ * on error, bytes already written to out must be discarded by the caller. */
+eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const eiw_model *m,
+                               const eiw_options *o, eiw_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

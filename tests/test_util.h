@@ -1,0 +1,22 @@
+/* Shared helpers for the Criterion suites: deterministic sample inputs of every class and
+ * access to ../shared/corpora when it exists (corpus-level checks skip cleanly without it). */
+#ifndef EIW_TEST_UTIL_H
+#define EIW_TEST_UTIL_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *name;
+    uint8_t *data;
+    size_t len;
+} sample;
+
+/* Sample classes: "empty", "one", "ascii", "utf8", "binary", "zeros", "text" (English-like). */
+sample sample_make(const char *cls, size_t len, uint64_t seed);
+void sample_free(sample *s);
+uint64_t test_rng(uint64_t *s);
+/* Reads a whole file; NULL if missing. */
+uint8_t *test_read_file(const char *path, size_t *len);
+/* Path of a corpus file under ../shared/corpora, or NULL when the corpora are absent. */
+const char *test_corpus(const char *rel);
+#endif
