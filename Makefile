@@ -1,23 +1,45 @@
 # eiw: neural text compression codec.
 # make            build ./eiw and ./libeiw.a (installs missing build deps first)
 # make test       build and run the whole test suite
+# make demo       build, then compress and decompress a sample and print the ratio
 # make SAN=1 test same, under AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
 # make SIMD=none  force the portable scalar kernels
 # make install    PREFIX=/usr/local DESTDIR= : eiw, libeiw.a, headers, eiw.pc, eiw.1
+#
+# The public targets first run scripts/deps.sh (apt-get, only for missing packages) and then
+# re-invoke make: flags come from pkg-config, which must run after the packages exist, and
+# $(shell ...) in a makefile is evaluated when the makefile is read, before any recipe runs.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+VERSION := 0.1.0
+PUBLIC_TARGETS := all test demo install
+
+.PHONY: $(PUBLIC_TARGETS) deps build uninstall clean
+
+ifneq ($(EIW_DEPS_DONE),1)
+
+all:
+$(PUBLIC_TARGETS): deps
+	@$(MAKE) --no-print-directory EIW_DEPS_DONE=1 $@
+
+deps:
+	@scripts/deps.sh
+
+else
+
 CC      ?= cc
 PKGS    := libzstd libxxhash openblas
-VERSION := 0.1.0
-
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
            -Wformat=2 -Wdouble-promotion
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+CRITERION_LIBS := $(shell pkg-config --libs criterion)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DEIW_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
-             -fopenmp -Iinclude -Icodec -Imodel $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -fopenmp -lm
+             -fopenmp -Iinclude -Icodec -Imodel $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -fopenmp -lm
 
 ifeq ($(SAN),1)
   BUILD := build-san
@@ -47,11 +69,9 @@ else
 endif
 TESTBIN := $(BUILD)/eiw_tests
 
-.PHONY: all deps test demo install uninstall clean bench
-all: deps $(EIW) $(LIB)
-
+all: build
+build: $(EIW) $(LIB)
 deps:
-	@scripts/deps.sh
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -65,23 +85,29 @@ $(EIW): $(CLI_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
 $(TESTBIN): $(TEST_OBJ) $(LIB) $(EIW)
-	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS) $(shell pkg-config --libs criterion 2>/dev/null)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS) $(CRITERION_LIBS)
 
-# Tests find the program through EIW_BIN; corpus-level tests run only when ../shared/corpora exists.
-test: deps $(TESTBIN)
+# Tests find the program through EIW_BIN and run from the tree root (golden files under
+# tests/golden); corpus-level tests run only when ../shared/corpora exists.
+test: build $(TESTBIN)
 	EIW_BIN=$(abspath $(EIW)) $(TESTBIN) --jobs 2 $(TESTFLAGS)
 
-demo: all
+demo: build
 	@scripts/demo.sh ./$(EIW)
 
-install: all
+install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	           $(DESTDIR)$(PREFIX)/include/eiw $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(EIW) $(DESTDIR)$(PREFIX)/bin/eiw
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libeiw.a
 	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/eiw/
 	install -m 644 docs/eiw.1 $(DESTDIR)$(PREFIX)/share/man/man1/eiw.1
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' eiw.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eiw.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' eiw.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eiw.pc
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/eiw $(DESTDIR)$(PREFIX)/lib/libeiw.a \
@@ -90,5 +116,3 @@ uninstall:
 
 clean:
 	rm -rf build build-san build-scalar build-san-scalar eiw libeiw.a
-
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

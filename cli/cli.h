@@ -8,9 +8,13 @@ enum {
     EIW_EXIT_OK = 0,
     EIW_EXIT_ERROR = 1,     /* bad input data, I/O failure, refused overwrite */
     EIW_EXIT_USAGE = 2,     /* bad command line */
-    EIW_EXIT_INTERRUPTED = 130
+    EIW_EXIT_INTERRUPTED = 130  /* SIGINT; other fatal signals give 128 + the signal number */
 };
 
-int eiw_cli_train(int argc, char **argv);    /* cli/cmd_train.c */
+/* What the codec command does; `eiw [OPTIONS] FILE...` starts as compress and -d switches. */
+enum eiw_cli_op { EIW_OP_COMPRESS, EIW_OP_DECOMPRESS, EIW_OP_TEST, EIW_OP_LIST };
+
+int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op);   /* cli/cmd_codec.c */
+int eiw_cli_train(int argc, char **argv);                         /* cli/cmd_train.c */
 
 #endif

@@ -1,0 +1,730 @@
+/* `eiw compress`, `decompress`, `test` and `list`: command-line parsing, file naming
+ * (FILE <-> FILE.eiw), stdin/stdout, overwrite rules and error messages, on top of the public
+ * library API. Every error is one line `eiw: NAME: what went wrong` on stderr. Outputs go
+ * through file_io.c so a failure never leaves a partial file; inputs are only ever read. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "eiw.h"
+#include "file_io.h"
+#include "progress.h"
+
+#define SUFFIX ".eiw"
+#define THREADS_MAX 256
+
+typedef struct {
+    enum eiw_cli_op op;
+    const char *prog;          /* "eiw" or the subcommand, for --help */
+    int to_stdout, force, verbosity;   /* verbosity: -1 quiet, 0 normal, 1 verbose */
+    const char *output;        /* -o */
+    const char *model_name;    /* --model */
+    int stream_flag;
+    unsigned window_bits, token_bits;   /* 0 = not given */
+    eiw_options opt;
+} cli_args;
+
+static void err_msg(const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "eiw: %s: ", name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void usage_msg(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("eiw: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see 'eiw --help')\n", stderr);
+}
+
+static void print_help(const cli_args *a)
+{
+    switch (a->op) {
+    case EIW_OP_TEST:
+        printf("usage: eiw test [OPTIONS] FILE.eiw...\n"
+               "Checks the integrity of .eiw files: decodes everything, writes nothing.\n\n"
+               "  --model NAME       model to decode with (default: the one the header names)\n"
+               "  -T, --threads N    worker threads\n"
+               "  -q, --quiet        no messages except errors\n"
+               "  -v, --verbose      a line per file\n"
+               "  -h, --help         this help\n");
+        return;
+    case EIW_OP_LIST:
+        printf("usage: eiw list [OPTIONS] FILE.eiw...\n"
+               "Shows the header and block summary of .eiw files without decoding them.\n\n"
+               "  -h, --help         this help\n");
+        return;
+    case EIW_OP_DECOMPRESS:
+        printf("usage: eiw decompress [OPTIONS] [FILE.eiw...]\n"
+               "Restores FILE from FILE.eiw (the input is kept). No FILE or '-': stdin to stdout.\n\n");
+        break;
+    case EIW_OP_COMPRESS:
+        printf("usage: eiw compress [OPTIONS] [FILE...]\n"
+               "       eiw [OPTIONS] [FILE...]     (compress; -d decompresses)\n"
+               "Compresses FILE to FILE.eiw (the input is kept). No FILE or '-': stdin to stdout.\n\n");
+        break;
+    }
+    printf("  -c, --stdout       write to standard output\n"
+           "  -o, --output FILE  write to FILE (one input only)\n"
+           "  -f, --force        overwrite existing files; write compressed data to a terminal\n"
+           "  -k, --keep         keep the input (always the case; accepted for habit)\n"
+           "  -d, --decompress   decompress\n"
+           "  -z, --compress     compress\n"
+           "  -q, --quiet        no messages except errors\n"
+           "  -v, --verbose      a summary line per file\n"
+           "  -T, --threads N    worker threads (default: online CPUs, at most 8)\n"
+           "  --model NAME       built-in model: %s\n"
+           "compression only:\n"
+           "  --stream           one coder stream per block (default, best ratio)\n"
+           "  --window-bits N    Equal-Info Windows of N bits (16..4096, multiple of token bits)\n"
+           "  --token-bits 8|16  token size in windows mode (default 16)\n"
+           "  -B, --block-size SIZE  independent block size, K/M suffixes (default 1M)\n"
+           "  -h, --help         this help\n"
+           "  -V, --version      print the version\n",
+           eiw_model_builtin_names());
+}
+
+/* Parses a decimal count with an optional K/M/G (binary) suffix; 0 on bad input. */
+static int parse_size(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return 0;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    }
+    if (shift && (*end == 'i' || *end == 'I') && (end[1] == 'B' || end[1] == 'b'))
+        end += 2;
+    else if (shift && (*end == 'B' || *end == 'b'))
+        end++;
+    if (*end || v > (max >> shift))
+        return 0;
+    *out = (uint64_t)v << shift;
+    return 1;
+}
+
+static int default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    /* Each thread holds two blocks; a cap keeps memory bounded on big machines. */
+    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+enum { OPT_STREAM = 256, OPT_WINDOW_BITS, OPT_TOKEN_BITS, OPT_MODEL };
+
+/* Returns -1 to go on, or the exit status (help, version, usage error). */
+static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
+{
+    static const struct option longopts[] = {
+        { "stdout", no_argument, NULL, 'c' },       { "to-stdout", no_argument, NULL, 'c' },
+        { "output", required_argument, NULL, 'o' }, { "force", no_argument, NULL, 'f' },
+        { "keep", no_argument, NULL, 'k' },         { "decompress", no_argument, NULL, 'd' },
+        { "uncompress", no_argument, NULL, 'd' },   { "compress", no_argument, NULL, 'z' },
+        { "quiet", no_argument, NULL, 'q' },        { "verbose", no_argument, NULL, 'v' },
+        { "threads", required_argument, NULL, 'T' },
+        { "block-size", required_argument, NULL, 'B' },
+        { "help", no_argument, NULL, 'h' },         { "version", no_argument, NULL, 'V' },
+        { "stream", no_argument, NULL, OPT_STREAM },
+        { "window-bits", required_argument, NULL, OPT_WINDOW_BITS },
+        { "token-bits", required_argument, NULL, OPT_TOKEN_BITS },
+        { "model", required_argument, NULL, OPT_MODEL },
+        { NULL, 0, NULL, 0 },
+    };
+    const int codec = a->op == EIW_OP_COMPRESS || a->op == EIW_OP_DECOMPRESS;
+    uint64_t v;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":co:fkdzqvT:B:hV", longopts, NULL)) != -1) {
+        int codec_only = 0;
+        switch (c) {
+        case 'c': a->to_stdout = 1; codec_only = 1; break;
+        case 'o': a->output = optarg; codec_only = 1; break;
+        case 'f': a->force = 1; codec_only = 1; break;
+        case 'k': codec_only = 1; break;
+        case 'd': a->op = EIW_OP_DECOMPRESS; codec_only = 1; break;
+        case 'z': a->op = EIW_OP_COMPRESS; codec_only = 1; break;
+        case 'q': a->verbosity = -1; break;
+        case 'v': a->verbosity = 1; break;
+        case 'h': print_help(a); return EIW_EXIT_OK;
+        case 'V': printf("eiw %s\n", EIW_VERSION_STRING); return EIW_EXIT_OK;
+        case 'T':
+            if (!parse_size(optarg, THREADS_MAX, &v) || v < 1) {
+                usage_msg("--threads: '%s' is not a number from 1 to %d", optarg, THREADS_MAX);
+                return EIW_EXIT_USAGE;
+            }
+            a->opt.threads = (int)v;
+            break;
+        case 'B':
+            if (!parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN) {
+                usage_msg("--block-size: '%s' is not a size from 1K to %uM", optarg,
+                          EIW_BLOCK_SIZE_MAX >> 20);
+                return EIW_EXIT_USAGE;
+            }
+            a->opt.block_size = (uint32_t)v;
+            codec_only = 1;
+            break;
+        case OPT_STREAM: a->stream_flag = 1; codec_only = 1; break;
+        case OPT_WINDOW_BITS:
+            if (!parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
+                usage_msg("--window-bits: '%s' is not a number from %d to %d", optarg,
+                          EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
+                return EIW_EXIT_USAGE;
+            }
+            a->window_bits = (unsigned)v;
+            codec_only = 1;
+            break;
+        case OPT_TOKEN_BITS:
+            if (strcmp(optarg, "8") != 0 && strcmp(optarg, "16") != 0) {
+                usage_msg("--token-bits: '%s' must be 8 or 16", optarg);
+                return EIW_EXIT_USAGE;
+            }
+            a->token_bits = (unsigned)atoi(optarg);
+            codec_only = 1;
+            break;
+        case OPT_MODEL: a->model_name = optarg; break;
+        case ':':
+            usage_msg("option '%s' needs a value", argv[optind - 1]);
+            return EIW_EXIT_USAGE;
+        default:
+            if (optopt)
+                usage_msg("unknown option '-%c'", optopt);
+            else
+                usage_msg("unknown option '%s'", argv[optind - 1]);
+            return EIW_EXIT_USAGE;
+        }
+        if (codec_only && !codec) {
+            usage_msg("option '%s' does not apply to 'eiw %s'", argv[optind - 1], a->prog);
+            return EIW_EXIT_USAGE;
+        }
+        if (a->op == EIW_OP_LIST && c != 'h' && c != 'V' && c != 'q' && c != 'v') {
+            usage_msg("option '%s' does not apply to 'eiw list'", argv[optind - 1]);
+            return EIW_EXIT_USAGE;
+        }
+    }
+    *first_file = optind;
+    if (a->op == EIW_OP_COMPRESS) {
+        if (a->stream_flag && a->window_bits) {
+            usage_msg("--stream and --window-bits exclude each other");
+            return EIW_EXIT_USAGE;
+        }
+        if (a->token_bits && !a->window_bits) {
+            usage_msg("--token-bits applies to windows mode: give --window-bits too");
+            return EIW_EXIT_USAGE;
+        }
+        if (a->window_bits) {
+            a->opt.mode = EIW_MODE_WINDOWS;
+            a->opt.win.window_bits = a->window_bits;
+            a->opt.win.token_bits = a->token_bits ? a->token_bits : 16;
+            if (eiw_window_params_check(&a->opt.win) != EIW_OK) {
+                usage_msg("--window-bits %u is not a multiple of the token size (%u bits)",
+                          a->opt.win.window_bits, a->opt.win.token_bits);
+                return EIW_EXIT_USAGE;
+            }
+        }
+    } else if (a->op == EIW_OP_DECOMPRESS &&
+               (a->window_bits || a->token_bits || a->stream_flag)) {
+        usage_msg("--stream, --window-bits and --token-bits apply to compression only");
+        return EIW_EXIT_USAGE;
+    }
+    if (a->output && argc - optind > 1) {
+        usage_msg("-o takes exactly one input file");
+        return EIW_EXIT_USAGE;
+    }
+    if ((a->op == EIW_OP_TEST || a->op == EIW_OP_LIST) && optind >= argc) {
+        usage_msg("'eiw %s' needs at least one FILE.eiw", a->prog);
+        return EIW_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* The model for compression; prints the error itself. */
+static int compress_model(const cli_args *a, const eiw_model **m)
+{
+    if (!a->model_name) {
+        *m = eiw_model_default();
+        return EIW_EXIT_OK;
+    }
+    *m = eiw_model_builtin(a->model_name);
+    if (*m)
+        return EIW_EXIT_OK;
+    if (strchr(a->model_name, '/') || access(a->model_name, F_OK) == 0) {
+        err_msg(a->model_name, "model files are not supported yet");
+        return EIW_EXIT_ERROR;
+    }
+    usage_msg("--model: unknown model '%s' (built-in: %s)", a->model_name,
+              eiw_model_builtin_names());
+    return EIW_EXIT_USAGE;
+}
+
+/* The model a container needs; prints the error itself. */
+static int decompress_model(const cli_args *a, const char *name, const eiw_header *h,
+                            const eiw_model **m)
+{
+    if (a->model_name) {
+        *m = eiw_model_builtin(a->model_name);
+        if (!*m) {
+            err_msg(a->model_name, strchr(a->model_name, '/') ||
+                    access(a->model_name, F_OK) == 0 ? "model files are not supported yet"
+                                                     : "unknown model");
+            return EIW_EXIT_ERROR;
+        }
+        if ((*m)->id != h->model_id) {
+            err_msg(name, "compressed with model '%s' (id %016" PRIx64 "), but --model gives '%s'",
+                    h->model_name, h->model_id, a->model_name);
+            return EIW_EXIT_ERROR;
+        }
+        return EIW_EXIT_OK;
+    }
+    *m = eiw_model_builtin_by_id(h->model_id);
+    if (!*m) {
+        err_msg(name, "compressed with model '%s' (id %016" PRIx64 "), which is not available",
+                h->model_name, h->model_id);
+        return EIW_EXIT_ERROR;
+    }
+    return EIW_EXIT_OK;
+}
+
+static int is_stdio_name(const char *name)
+{
+    return strcmp(name, "-") == 0;
+}
+
+static int has_suffix(const char *name)
+{
+    size_t n = strlen(name), s = strlen(SUFFIX);
+    return n > s && strcmp(name + n - s, SUFFIX) == 0 && name[n - s - 1] != '/';
+}
+
+/* An open input: a file or stdin, with its stat. */
+typedef struct {
+    FILE *f;
+    const char *name;      /* for messages: the path, or "stdin" */
+    struct stat st;
+    int is_stdin;
+} cli_input;
+
+static int input_open(cli_input *in, const char *path, int compressed)
+{
+    memset(in, 0, sizeof *in);
+    in->is_stdin = is_stdio_name(path);
+    in->name = in->is_stdin ? "stdin" : path;
+    if (in->is_stdin) {
+        if (compressed && isatty(STDIN_FILENO)) {
+            err_msg(in->name, "refusing to read compressed data from a terminal");
+            return EIW_EXIT_ERROR;
+        }
+        in->f = stdin;
+    } else if (!(in->f = fopen(path, "rb"))) {
+        err_msg(in->name, "%s", strerror(errno));
+        return EIW_EXIT_ERROR;
+    }
+    if (fstat(fileno(in->f), &in->st) != 0) {
+        err_msg(in->name, "%s", strerror(errno));
+        return EIW_EXIT_ERROR;
+    }
+    if (S_ISDIR(in->st.st_mode)) {
+        err_msg(in->name, "is a directory");
+        return EIW_EXIT_ERROR;
+    }
+    return EIW_EXIT_OK;
+}
+
+static void input_close(cli_input *in)
+{
+    if (in->f && !in->is_stdin)
+        fclose(in->f);
+    in->f = NULL;
+}
+
+/* Where the output of one input goes: stdout, or an atomic file. */
+typedef struct {
+    FILE *f;
+    const char *name;      /* for messages */
+    char *owned_name;
+    cli_out_file file;
+    int is_stdout;
+} cli_output;
+
+static int output_open(cli_output *out, const cli_args *a, const cli_input *in)
+{
+    memset(out, 0, sizeof *out);
+    const char *path = a->output;
+    if (!path && (a->to_stdout || in->is_stdin)) {
+        out->is_stdout = 1;
+        out->name = "stdout";
+        out->f = stdout;
+        if (a->op == EIW_OP_COMPRESS && !a->force && isatty(STDOUT_FILENO)) {
+            err_msg(out->name, "refusing to write compressed data to a terminal (use -f to force)");
+            return EIW_EXIT_ERROR;
+        }
+        return EIW_EXIT_OK;
+    }
+    if (path && is_stdio_name(path)) {
+        out->is_stdout = 1;
+        out->name = "stdout";
+        out->f = stdout;
+        return EIW_EXIT_OK;
+    }
+    if (!path) {
+        size_t n = strlen(in->name);
+        if (a->op == EIW_OP_COMPRESS) {
+            if (has_suffix(in->name)) {
+                err_msg(in->name, "already has the %s suffix (use -o or -c to compress it anyway)",
+                        SUFFIX);
+                return EIW_EXIT_ERROR;
+            }
+            out->owned_name = malloc(n + sizeof SUFFIX);
+            if (out->owned_name)
+                snprintf(out->owned_name, n + sizeof SUFFIX, "%s%s", in->name, SUFFIX);
+        } else {
+            if (!has_suffix(in->name)) {
+                err_msg(in->name, "unknown suffix, expected %s (use -o or -c)", SUFFIX);
+                return EIW_EXIT_ERROR;
+            }
+            out->owned_name = strdup(in->name);
+            if (out->owned_name)
+                out->owned_name[n - strlen(SUFFIX)] = 0;
+        }
+        if (!out->owned_name) {
+            err_msg(in->name, "%s", strerror(ENOMEM));
+            return EIW_EXIT_ERROR;
+        }
+        path = out->owned_name;
+    }
+    out->name = path;
+    int e = cli_out_open(&out->file, path, a->force, &in->st);
+    if (e == EEXIST)
+        err_msg(path, "already exists (use -f to overwrite)");
+    else if (e == EINVAL)
+        err_msg(path, "is the input file");
+    else if (e)
+        err_msg(path, "%s", strerror(e));
+    if (e)
+        return EIW_EXIT_ERROR;
+    out->f = out->file.f;
+    return EIW_EXIT_OK;
+}
+
+/* Finishes the output: commit (ok) or discard (failed). Returns the exit status. */
+static int output_close(cli_output *out, const cli_args *a, int ok)
+{
+    int rc = ok ? EIW_EXIT_OK : EIW_EXIT_ERROR;
+    if (out->is_stdout) {
+        if (ok && (fflush(stdout) != 0 || ferror(stdout))) {
+            err_msg(out->name, "%s", strerror(errno));
+            rc = EIW_EXIT_ERROR;
+        }
+    } else if (out->file.f) {
+        if (!ok) {
+            cli_out_abort(&out->file);
+        } else {
+            int e = cli_out_commit(&out->file, a->force);
+            if (e == EEXIST)
+                err_msg(out->name, "already exists (use -f to overwrite)");
+            else if (e)
+                err_msg(out->name, "%s", strerror(e));
+            if (e)
+                rc = EIW_EXIT_ERROR;
+        }
+    }
+    free(out->owned_name);
+    out->owned_name = NULL;
+    return rc;
+}
+
+/* Reports a library failure against the file it concerns. */
+static void report_status(eiw_status st, const cli_input *in, const cli_output *out, int err)
+{
+    if (st == EIW_ERR_IO && out && out->f && ferror(out->f))
+        err_msg(out->name, "write error: %s", strerror(err ? err : EIO));
+    else if (st == EIW_ERR_IO && ferror(in->f))
+        err_msg(in->name, "read error: %s", strerror(err ? err : EIO));
+    else if (st == EIW_ERR_IO && out && !out->f)
+        err_msg(in->name, "%s", eiw_strerror(st));
+    else if (st == EIW_ERR_IO && in->f && !ferror(in->f))
+        err_msg(in->name, "file changed size while being read");
+    else
+        err_msg(in->name, "%s", eiw_strerror(st));
+}
+
+static void print_summary(const char *name, uint64_t original, uint64_t compressed)
+{
+    if (original == 0) {
+        fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (empty input)\n", name, original,
+                compressed);
+        return;
+    }
+    if (compressed == 0)
+        compressed = 1;
+    fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (%.3f bits/byte, ratio %.2f)\n",
+            name, original, compressed, 8.0 * (double)compressed / (double)original,
+            (double)original / (double)compressed);
+}
+
+static uint64_t input_size(const cli_input *in)
+{
+    return S_ISREG(in->st.st_mode) ? (uint64_t)in->st.st_size : UINT64_MAX;
+}
+
+static int compress_one(const cli_args *a, const eiw_model *m, const char *path)
+{
+    cli_input in;
+    cli_output out;
+    int rc = input_open(&in, path, 0);
+    if (rc == EIW_EXIT_OK && (rc = output_open(&out, a, &in)) == EIW_EXIT_OK) {
+        cli_progress pr;
+        eiw_options o = a->opt;
+        cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0);
+        o.progress = cli_progress_update;
+        o.progress_ctx = &pr;
+        eiw_stats stats;
+        errno = 0;
+        eiw_status st = eiw_compress_stream(in.f, out.f, m, &o, input_size(&in), &stats);
+        int err = errno;
+        cli_progress_end(&pr);
+        if (st != EIW_OK)
+            report_status(st, &in, &out, err);
+        rc = output_close(&out, a, st == EIW_OK);
+        if (rc == EIW_EXIT_OK && a->verbosity > 0)
+            print_summary(in.name, stats.in_bytes, stats.out_bytes);
+    }
+    input_close(&in);
+    return rc;
+}
+
+/* Header and model of an input container; prints errors. */
+static int open_container(const cli_args *a, cli_input *in, eiw_header *h, const eiw_model **m)
+{
+    errno = 0;
+    eiw_status st = eiw_header_read(in->f, h);
+    if (st != EIW_OK) {
+        report_status(st, in, NULL, errno);
+        return EIW_EXIT_ERROR;
+    }
+    return decompress_model(a, in->name, h, m);
+}
+
+static int decompress_one(const cli_args *a, const char *path)
+{
+    cli_input in;
+    cli_output out;
+    eiw_header h;
+    const eiw_model *m = NULL;
+    int rc = input_open(&in, path, 1);
+    /* The output name is checked before reading, so a refused overwrite costs nothing. */
+    if (rc == EIW_EXIT_OK && (rc = output_open(&out, a, &in)) == EIW_EXIT_OK) {
+        rc = open_container(a, &in, &h, &m);
+        eiw_status st = EIW_ERR_IO;
+        eiw_stats stats;
+        if (rc == EIW_EXIT_OK) {
+            cli_progress pr;
+            eiw_options o = a->opt;
+            cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0);
+            o.progress = cli_progress_update;
+            o.progress_ctx = &pr;
+            errno = 0;
+            st = eiw_decompress_body(in.f, out.f, &h, m, &o, &stats);
+            int err = errno;
+            cli_progress_end(&pr);
+            if (st != EIW_OK)
+                report_status(st, &in, &out, err);
+        }
+        rc = output_close(&out, a, rc == EIW_EXIT_OK && st == EIW_OK);
+        if (rc == EIW_EXIT_OK && a->verbosity > 0)
+            print_summary(in.name, stats.out_bytes, stats.in_bytes);
+    }
+    input_close(&in);
+    return rc;
+}
+
+static int test_one(const cli_args *a, const char *path)
+{
+    cli_input in;
+    eiw_header h;
+    const eiw_model *m = NULL;
+    int rc = input_open(&in, path, 1);
+    if (rc == EIW_EXIT_OK)
+        rc = open_container(a, &in, &h, &m);
+    if (rc == EIW_EXIT_OK) {
+        cli_progress pr;
+        eiw_options o = a->opt;
+        eiw_stats stats;
+        cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0);
+        o.progress = cli_progress_update;
+        o.progress_ctx = &pr;
+        errno = 0;
+        eiw_status st = eiw_decompress_body(in.f, NULL, &h, m, &o, &stats);
+        int err = errno;
+        cli_progress_end(&pr);
+        if (st != EIW_OK) {
+            report_status(st, &in, NULL, err);
+            rc = EIW_EXIT_ERROR;
+        } else if (a->verbosity > 0) {
+            fprintf(stderr, "%s: OK (%" PRIu64 " bytes)\n", in.name, stats.out_bytes);
+        }
+    }
+    input_close(&in);
+    return rc;
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Skips n bytes of a file or pipe. Returns 0, or -1 at a short read. */
+static int skip_bytes(FILE *f, uint64_t n)
+{
+    if (n <= (uint64_t)INT64_MAX && fseeko(f, (off_t)n, SEEK_CUR) == 0)
+        return 0;
+    uint8_t buf[4096];
+    while (n > 0) {
+        size_t want = n < sizeof buf ? (size_t)n : sizeof buf;
+        if (fread(buf, 1, want, f) != want)
+            return -1;
+        n -= want;
+    }
+    return 0;
+}
+
+/* Walks the block headers (layout in docs/format.md) without decoding, like `xz -l`; the
+ * payloads are not checked here (`eiw test` does that). */
+static eiw_status walk_blocks(FILE *f, const eiw_header *h, uint64_t blocks[3],
+                              uint64_t *windows, uint64_t *original, uint64_t *compressed)
+{
+    uint8_t rec[EIW_BLOCK_HEADER_SIZE > EIW_END_RECORD_SIZE ? EIW_BLOCK_HEADER_SIZE
+                                                             : EIW_END_RECORD_SIZE];
+    uint64_t sum = 0, bytes = h->header_bytes;
+    for (;;) {
+        if (fread(rec, 1, 1, f) != 1)
+            return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
+        if (rec[0] == EIW_METHOD_END) {
+            if (fread(rec + 1, 1, EIW_END_RECORD_SIZE - 1, f) != EIW_END_RECORD_SIZE - 1)
+                return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
+            if (get_le(rec + 1, 8) != sum)
+                return EIW_ERR_CORRUPT;
+            *original = sum;
+            *compressed = bytes + EIW_END_RECORD_SIZE;
+            return EIW_OK;
+        }
+        if (fread(rec + 1, 1, EIW_BLOCK_HEADER_SIZE - 1, f) != EIW_BLOCK_HEADER_SIZE - 1)
+            return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
+        uint64_t raw = get_le(rec + 1, 4), plen = get_le(rec + 5, 4);
+        if (rec[0] > EIW_METHOD_MODEL || raw == 0 || raw > h->block_size || plen > raw)
+            return EIW_ERR_CORRUPT;
+        if (skip_bytes(f, plen) != 0)
+            return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
+        blocks[rec[0]]++;
+        if (rec[0] == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS)
+            *windows += plen / (h->win.window_bits / 8);
+        sum += raw;
+        bytes += EIW_BLOCK_HEADER_SIZE + plen;
+    }
+}
+
+static int list_one(const cli_args *a, const char *path)
+{
+    (void)a;
+    cli_input in;
+    eiw_header h;
+    int rc = input_open(&in, path, 1);
+    if (rc != EIW_EXIT_OK) {
+        input_close(&in);
+        return rc;
+    }
+    errno = 0;
+    eiw_status st = eiw_header_read(in.f, &h);
+    uint64_t blocks[3] = { 0, 0, 0 }, windows = 0, original = 0, compressed = 0;
+    if (st == EIW_OK)
+        st = walk_blocks(in.f, &h, blocks, &windows, &original, &compressed);
+    if (st != EIW_OK) {
+        report_status(st, &in, NULL, errno);
+        input_close(&in);
+        return EIW_EXIT_ERROR;
+    }
+    const eiw_model *m = eiw_model_builtin_by_id(h.model_id);
+    printf("%s:\n", in.name);
+    printf("  format version   %u\n", h.version);
+    if (h.mode == EIW_MODE_WINDOWS)
+        printf("  mode             windows (window %u bits, token %u bits)\n",
+               h.win.window_bits, h.win.token_bits);
+    else
+        printf("  mode             stream\n");
+    printf("  model            %s (id %016" PRIx64 ")%s\n", h.model_name, h.model_id,
+           m ? "" : ", not available");
+    printf("  block size       %" PRIu32 " bytes\n", h.block_size);
+    printf("  original size    %" PRIu64 " bytes\n", original);
+    printf("  compressed size  %" PRIu64 " bytes\n", compressed);
+    if (original > 0)
+        printf("  ratio            %.3f (%.3f bits/byte)\n",
+               (double)original / (double)compressed,
+               8.0 * (double)compressed / (double)original);
+    printf("  blocks           %" PRIu64 " model, %" PRIu64 " zstd, %" PRIu64 " stored\n",
+           blocks[EIW_METHOD_MODEL], blocks[EIW_METHOD_ZSTD], blocks[EIW_METHOD_STORED]);
+    if (h.mode == EIW_MODE_WINDOWS)
+        printf("  windows          %" PRIu64 "\n", windows);
+    input_close(&in);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        err_msg("stdout", "%s", strerror(errno));
+        return EIW_EXIT_ERROR;
+    }
+    return EIW_EXIT_OK;
+}
+
+int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
+{
+    cli_args a;
+    memset(&a, 0, sizeof a);
+    a.op = op;
+    a.prog = argv[0];
+    eiw_options_default(&a.opt);
+    a.opt.threads = default_threads();
+    int first, rc = parse_args(argc, argv, &a, &first);
+    if (rc >= 0)
+        return rc;
+    const eiw_model *m = NULL;
+    if (a.op == EIW_OP_COMPRESS && (rc = compress_model(&a, &m)) != EIW_EXIT_OK)
+        return rc;
+    cli_signals_install();
+    static char *stdin_only[] = { "-" };
+    char **files = first < argc ? argv + first : stdin_only;
+    int nfiles = first < argc ? argc - first : 1;
+    rc = EIW_EXIT_OK;
+    for (int i = 0; i < nfiles; i++) {
+        int r;
+        switch (a.op) {
+        case EIW_OP_COMPRESS: r = compress_one(&a, m, files[i]); break;
+        case EIW_OP_DECOMPRESS: r = decompress_one(&a, files[i]); break;
+        case EIW_OP_TEST: r = test_one(&a, files[i]); break;
+        default: r = list_one(&a, files[i]); break;
+        }
+        if (r != EIW_EXIT_OK)
+            rc = r;   /* go on with the other files, like gzip, but report the failure */
+    }
+    return rc;
+}
