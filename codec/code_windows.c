@@ -188,15 +188,17 @@ ptrdiff_t eiw_window_decode(const eiw_model *m, const eiw_window_params *p, void
     size_t last = wbytes;   /* the code ends at the last 1 bit; the rest is padding */
     while (last && window[last - 1] == 0)
         last--;
-    if (last == 0)
+    if (last == 0 && known_len < 0)   /* only a last window may be all zero bits */
         return EIW_ERR_CORRUPT;
     if (known_len >= 0 && (size_t)known_len > dst_cap)
         return EIW_ERR_DST_TOO_SMALL;
     uint8_t top[WBYTES_MAX];   /* the window with every padding bit set: D's top end */
     memcpy(top, window, wbytes);
-    uint8_t lastbyte = window[last - 1];
-    top[last - 1] = (uint8_t)(lastbyte | ((lastbyte & -lastbyte) - 1));
-    memset(top + last, 0xFF, wbytes - last);
+    if (last) {
+        uint8_t lastbyte = window[last - 1];
+        top[last - 1] = (uint8_t)(lastbyte | ((lastbyte & -lastbyte) - 1));
+        memset(top + last, 0xFF, wbytes - last);
+    }
 
     uint32_t wt[256], freq[256], cum[257];
     rc_decoder lo, hi;

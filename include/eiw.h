@@ -92,7 +92,7 @@ void eiw_model_free(const eiw_model *m);
  * (cum[0] = 0, cum[256] = EIW_FREQ_TOTAL). */
 #define EIW_FREQ_BITS 24
 #define EIW_FREQ_TOTAL (1u << EIW_FREQ_BITS)
-/* Floor for the first byte of a window (p >= 2^-13): any single byte codes to at most 13 bits
+/* Floor for the first byte of a window (p >= 2^-13): any single byte codes to at most 15 bits
  * in an empty window, which leaves room in the smallest window (16 bits) for the unambiguous
  * window end (see codec/code_windows.c). 513 would be the least that fits 16 bits; the edge
  * is tested in tests/test_windows.c. */

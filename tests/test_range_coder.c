@@ -129,7 +129,7 @@ Test(range_coder, extreme_symbols_carry_roundtrip)
 /* Decodes nsym symbols of one distribution from the bit string (bits, len) followed by an
  * endless run of `fill` bits. */
 static int decodes_to(const uint8_t *bits, unsigned len, int fill, const uint32_t cum[257],
-                      const uint32_t freq[257], const uint8_t *sym, int nsym)
+                      const uint32_t freq[256], const uint8_t *sym, int nsym)
 {
     uint8_t buf[16];
     memset(buf, fill ? 0xFF : 0, sizeof buf);
