@@ -46,8 +46,10 @@ static void ideal_bits(const eiw_model *m, void *state, const uint8_t *d, size_t
         uint64_t total = 0;
         for (int s = 0; s < 256; s++)
             total += w[s];
-        eiw_quantize(w, counts && in_win == 0 ? EIW_FLOOR_WINDOW_START : EIW_FLOOR_DEFAULT,
-                     freq, cum);
+        if (counts && in_win == 0)
+            eiw_quantize_window_start(w, freq, cum);
+        else
+            eiw_quantize(w, EIW_FLOOR_DEFAULT, freq, cum);
         *quant -= log2((double)freq[d[pos]] / EIW_FREQ_TOTAL);
         *raw -= log2((double)(w[d[pos]] ? w[d[pos]] : 1) / (double)total);
         m->ops->advance(m, state, d + pos, 1);

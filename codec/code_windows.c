@@ -1,12 +1,18 @@
 /* Equal-Info Windows: windows of exactly window_bits bits, coder and model reset at every
- * window, the code zero padded. A window's code c (j bits, ending in a 1 bit) names the dyadic
- * interval D = [c, c + 2^-j); the decoder strips the zero padding, decodes from both ends of D
- * in lockstep and stops where they disagree. The encoder ends a window after the longest
- * prefix P for which it finds such a D inside P's interval that also straddles a boundary of
- * the next byte's partition, so the two ends disagree exactly after P: no side information,
+ * window. A window holds a code c of j bits, then a 1 bit, then zero padding; c names the
+ * dyadic interval D = [c, c + 2^-j). The decoder strips the padding and the 1, decodes from
+ * both ends of D in lockstep and stops where they disagree. The encoder ends a window after
+ * the longest prefix P for which some D inside P's interval also straddles a boundary of the
+ * next byte's partition, so the two ends disagree exactly after P: no side information and
  * no ambiguity. (The paper's rule -- shortest code, keep the longest prefix that re-encodes
  * to the window -- is ambiguous: a window for "t" also re-encodes as "t " when a likely space
- * codes to zero bits.) Only a document's last window uses its byte count instead. */
+ * codes to zero bits.) Only a document's last window uses its byte count instead, and its
+ * plain shortest code.
+ * Why a window never gets stuck: the first byte is quantized to 13 bits and coded exactly, so
+ * its interval is a union of aligned 2^-13 blocks; the next byte's partition has 255 distinct
+ * boundaries inside it, and the 2^-13 block around any one not on a block edge straddles it:
+ * 13 + 1 bits <= 16. Only a partition with every boundary on a block edge (all 255 next-byte
+ * frequencies multiples of 2^11) could fail; EIW_ERR_AMBIGUOUS reports that. */
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
@@ -26,9 +32,13 @@ eiw_status eiw_window_params_check(const eiw_window_params *p)
     return EIW_OK;
 }
 
-static inline uint32_t floor_at(size_t k)
+/* Coder frequencies for position k of a window. */
+static inline void quantize_at(size_t k, const uint32_t *w, uint32_t freq[256], uint32_t cum[257])
 {
-    return k == 0 ? EIW_FLOOR_WINDOW_START : EIW_FLOOR_DEFAULT;
+    if (k == 0)
+        eiw_quantize_window_start(w, freq, cum);
+    else
+        eiw_quantize(w, EIW_FLOOR_DEFAULT, freq, cum);
 }
 
 /* Positions per predict_run call: about twice the bytes a window has been holding, so a
@@ -61,22 +71,23 @@ static int straddles(const rc_encoder *e, const uint32_t cum[257], uint64_t v, u
     return lo < 256 && boundary(e, cum, lo) <= z;
 }
 
-/* Finds the shortest odd-ending code (at most max_bits in all) whose dyadic interval lies in
- * the encoder's interval and straddles a boundary of the partition cum. */
+/* Finds the shortest code (plus its 1 bit, at most max_bits in all) whose dyadic interval lies
+ * in the encoder's interval and straddles a boundary of the partition cum: block v at level s. */
 static int find_straddling_code(const rc_encoder *e, const uint32_t cum[257], uint64_t max_bits,
                                 uint64_t *v_out, unsigned *s_out)
 {
     uint64_t fixed = 8 * e->shifted;
-    if (fixed + 1 > max_bits)
+    if (fixed + 2 > max_bits)
         return 0;
-    unsigned s_min = max_bits - fixed >= 32 ? 0 : (unsigned)(32 - (max_bits - fixed));
+    /* code bits j = fixed + 32 - s, plus the 1 bit: s >= fixed + 33 - max_bits, and s >= 1 */
+    unsigned s_min = max_bits - fixed >= 32 ? 1 : (unsigned)(33 - (max_bits - fixed));
     for (int s = 31; s >= (int)s_min; s--) {
         uint64_t vlo = (e->low + ((1ull << s) - 1)) >> s;
         uint64_t vhi = (e->low + e->range) >> s;   /* blocks vlo .. vhi-1 lie inside */
         if (vlo >= vhi)
             continue;
         if (vhi - vlo <= 32) {
-            for (uint64_t v = vlo | 1; v < vhi; v += 2)
+            for (uint64_t v = vlo; v < vhi; v++)
                 if (straddles(e, cum, v, (unsigned)s)) {
                     *v_out = v;
                     *s_out = (unsigned)s;
@@ -87,7 +98,7 @@ static int find_straddling_code(const rc_encoder *e, const uint32_t cum[257], ui
         uint64_t mask = (1ull << s) - 1;
         for (unsigned t = 1; t < 256; t++) {
             uint64_t q = boundary(e, cum, t), v = q >> s;
-            if ((q & mask) && (v & 1) && v >= vlo && v < vhi) {
+            if ((q & mask) && v >= vlo && v < vhi) {
                 *v_out = v;
                 *s_out = (unsigned)s;
                 return 1;
@@ -140,7 +151,7 @@ ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, voi
                     chunk_len = limit - k;
                 model_run(m, state, src + pos + k, chunk_len, w);
             }
-            eiw_quantize(w + 256 * (k - chunk_at), floor_at(k), freq, cum);
+            quantize_at(k, w + 256 * (k - chunk_at), freq, cum);
             /* Can the window end after the k bytes coded so far? */
             if (k > 0 && find_straddling_code(&e, cum, b, &best_v, &best_s)) {
                 best = e;
@@ -160,7 +171,7 @@ ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, voi
             bits = rc_enc_finish(&e);
         } else if (best_k > 0) {
             k = best_k;
-            bits = rc_enc_finish_at(&best, best_v, best_s);
+            bits = rc_enc_finish_at(&best, 2 * best_v + 1, best_s - 1);   /* c, then a 1 */
         } else {
             ret = EIW_ERR_AMBIGUOUS;
             break;
@@ -185,31 +196,34 @@ ptrdiff_t eiw_window_decode(const eiw_model *m, const eiw_window_params *p, void
     if (eiw_window_params_check(p) != EIW_OK)
         return EIW_ERR_PARAM;
     const size_t wbytes = p->window_bits / 8;
-    size_t last = wbytes;   /* the code ends at the last 1 bit; the rest is padding */
+    size_t last = wbytes;   /* the byte holding the last 1 bit: the end of the code */
     while (last && window[last - 1] == 0)
         last--;
     if (last == 0 && known_len < 0)   /* only a last window may be all zero bits */
         return EIW_ERR_CORRUPT;
     if (known_len >= 0 && (size_t)known_len > dst_cap)
         return EIW_ERR_DST_TOO_SMALL;
-    uint8_t top[WBYTES_MAX];   /* the window with every padding bit set: D's top end */
+    /* Both ends of D: the code followed by zeros, and the code followed by ones. A last window
+     * has no 1 bit after its code; it is decoded from the window as it is. */
+    uint8_t bottom[WBYTES_MAX], top[WBYTES_MAX];
+    memcpy(bottom, window, wbytes);
     memcpy(top, window, wbytes);
-    if (last) {
-        uint8_t lastbyte = window[last - 1];
-        top[last - 1] = (uint8_t)(lastbyte | ((lastbyte & -lastbyte) - 1));
+    if (known_len < 0) {
+        uint8_t one = (uint8_t)(window[last - 1] & -window[last - 1]);   /* lowest set bit */
+        bottom[last - 1] = (uint8_t)(window[last - 1] & ~one);
+        top[last - 1] = (uint8_t)(window[last - 1] | (one - 1));
         memset(top + last, 0xFF, wbytes - last);
     }
-
     uint32_t wt[256], freq[256], cum[257];
     rc_decoder lo, hi;
-    rc_dec_init(&lo, window, wbytes);
+    rc_dec_init(&lo, bottom, wbytes);
     rc_dec_init_fill(&hi, top, wbytes, 0xFF);
     m->ops->reset(m, state);
     for (size_t k = 0;; k++) {
         if (known_len >= 0 && k == (size_t)known_len)
             return known_len;
         model_predict1(m, state, wt);
-        eiw_quantize(wt, floor_at(k), freq, cum);
+        quantize_at(k, wt, freq, cum);
         unsigned x = rc_dec_symbol(&lo, cum);
         if (known_len < 0 && rc_dec_symbol(&hi, cum) != x)
             return k > 0 ? (ptrdiff_t)k : EIW_ERR_CORRUPT;

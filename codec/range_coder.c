@@ -5,7 +5,7 @@
 void rc_enc_init(rc_encoder *e, uint8_t *out, size_t cap)
 {
     e->low = 0;
-    e->range = 0xFFFFFFFFu;
+    e->range = 1ull << 32;
     e->cache = 0;
     e->have_cache = 0;
     e->pending = 0;
@@ -58,7 +58,7 @@ static unsigned shortest_tail(const rc_encoder *e, uint64_t *v_out)
             return j;
         }
     }
-    *v_out = e->low;  /* unreachable: range >= 1 always admits j = 32 */
+    *v_out = e->low;  /* unreachable: range >= 2^24 always admits j <= 9 */
     return 32;
 }
 
@@ -108,7 +108,7 @@ void rc_dec_init_fill(rc_decoder *d, const uint8_t *in, size_t len, uint8_t fill
     d->in = in;
     d->len = len;
     d->pos = 0;
-    d->range = 0xFFFFFFFFu;
+    d->range = 1ull << 32;
     d->code = 0;
     for (int i = 0; i < 4; i++)
         d->code = (d->code << 8) | rc_dec_byte(d);

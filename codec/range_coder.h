@@ -1,6 +1,8 @@
 /* Integer range coder: 32-bit range, 33-bit low with carry propagation (cache + pending 0xFF
  * bytes), frequencies summing to 2^EIW_FREQ_BITS. The sub-interval of a symbol is
  * [range*cum >> 24, range*(cum+freq) >> 24), so partitions tile the range with no waste.
+ * The range starts at exactly 2^32, so the first symbol's interval is exactly [cum, cum+freq)
+ * * 2^-24 (Equal-Info Windows rely on that alignment).
  * Output is a bit string whose exact running length is known at any time; termination writes
  * the shortest string whose dyadic interval lies inside the final interval. No models here. */
 #ifndef EIW_RANGE_CODER_H
@@ -17,7 +19,7 @@
  * rewritten by whatever the snapshot does next. */
 typedef struct {
     uint64_t low;       /* 33 significant bits: bit 32 is a carry into emitted bytes */
-    uint32_t range;
+    uint64_t range;     /* 2^24 <= range <= 2^32 (2^32 only before the first symbol) */
     uint8_t cache;      /* last byte shifted out, still subject to a carry */
     uint8_t have_cache;
     uint64_t pending;   /* 0xFF bytes after cache, still subject to a carry */
@@ -30,7 +32,7 @@ typedef struct {
 } rc_encoder;
 
 typedef struct {
-    uint32_t range;
+    uint64_t range;
     uint32_t code;      /* value - low, always < range for valid input */
     const uint8_t *in;
     size_t len, pos;    /* reads past len give `fill` bytes (0: the zero padding) */
@@ -56,10 +58,10 @@ unsigned rc_dec_symbol(const rc_decoder *d, const uint32_t cum[257]);
 
 static inline void rc_enc_put(rc_encoder *e, uint32_t cum, uint32_t freq)
 {
-    uint64_t lo = ((uint64_t)e->range * cum) >> EIW_FREQ_BITS;
-    uint64_t hi = ((uint64_t)e->range * (cum + freq)) >> EIW_FREQ_BITS;
+    uint64_t lo = (e->range * cum) >> EIW_FREQ_BITS;
+    uint64_t hi = (e->range * (cum + freq)) >> EIW_FREQ_BITS;
     e->low += lo;
-    e->range = (uint32_t)(hi - lo);
+    e->range = hi - lo;
     e->nsym++;
     while (e->range < RC_TOP) {
         e->range <<= 8;
@@ -74,10 +76,10 @@ static inline uint8_t rc_dec_byte(rc_decoder *d)
 
 static inline void rc_dec_take(rc_decoder *d, uint32_t cum, uint32_t freq)
 {
-    uint64_t lo = ((uint64_t)d->range * cum) >> EIW_FREQ_BITS;
-    uint64_t hi = ((uint64_t)d->range * (cum + freq)) >> EIW_FREQ_BITS;
+    uint64_t lo = (d->range * cum) >> EIW_FREQ_BITS;
+    uint64_t hi = (d->range * (cum + freq)) >> EIW_FREQ_BITS;
     d->code -= (uint32_t)lo;
-    d->range = (uint32_t)(hi - lo);
+    d->range = hi - lo;
     while (d->range < RC_TOP) {
         d->range <<= 8;
         d->code = (d->code << 8) | rc_dec_byte(d);

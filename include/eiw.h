@@ -92,11 +92,13 @@ void eiw_model_free(const eiw_model *m);
  * (cum[0] = 0, cum[256] = EIW_FREQ_TOTAL). */
 #define EIW_FREQ_BITS 24
 #define EIW_FREQ_TOTAL (1u << EIW_FREQ_BITS)
-/* Floor for the first byte of a window (p >= 2^-13): any single byte codes to at most 15 bits
- * in an empty window, which leaves room in the smallest window (16 bits) for the unambiguous
- * window end (see codec/code_windows.c). 513 would be the least that fits 16 bits; the edge
- * is tested in tests/test_windows.c. */
+/* The first byte of a window is quantized to 13 bits (frequencies are multiples of
+ * EIW_FLOOR_WINDOW_START, so p >= 2^-13): coded first, its interval is a whole number of aligned
+ * 2^-13 blocks, so any single byte codes to at most 13 bits and always leaves room in the
+ * smallest window (16 bits) for an unambiguous window end (proof in codec/code_windows.c). */
 #define EIW_FLOOR_WINDOW_START 2048u
+void eiw_quantize_window_start(const uint32_t weights[256], uint32_t freq[256],
+                               uint32_t cum[257]);
 /* Floor everywhere else (stream mode, later bytes of a window). */
 #define EIW_FLOOR_DEFAULT 1u
 void eiw_quantize(const uint32_t weights[256], uint32_t floor_freq, uint32_t freq[256],

@@ -30,7 +30,7 @@ Test(quantize, frequencies_sum_to_total_with_floor)
         if (t == 6)
             for (int s = 0; s < 256; s++)
                 w[s] = 0xFFFFFFFFu;   /* sum far above the contract: still handled */
-        uint32_t fl = t % 2 ? EIW_FLOOR_WINDOW_START : EIW_FLOOR_DEFAULT;
+        uint32_t fl = t % 2 ? 520 : EIW_FLOOR_DEFAULT;
         eiw_quantize(w, fl, freq, cum);
         cr_assert_eq(cum[256], EIW_FREQ_TOTAL);
         for (int s = 0; s < 256; s++) {
