@@ -140,95 +140,177 @@ float eiw_alibi_slope(int h, int NH)
     return (float)exp2(-8.0 * (double)(h + 1) / (double)NH);
 }
 
-void eiw_attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH)
+/* y[0..n) (+)= sum_{r<rows} coef[r*cs] * X[r*ldx + 0..n): the one kernel of attention. Register
+ * accumulators over a 32-wide block of y, one load per FMA. An AVX2/FMA version is picked at
+ * run time (the build itself targets baseline x86-64); results are deterministic per machine. */
+static void mv_generic(float *y, const float *X, size_t ldx, const float *coef, size_t cs,
+                       int rows, int n, int acc)
+{
+    for (int j = 0; j < n; j++)
+        y[j] = acc ? y[j] : 0.0f;
+    for (int r = 0; r < rows; r++) {
+        float c = coef[(size_t)r * cs];
+        const float *x = X + (size_t)r * ldx;
+        for (int j = 0; j < n; j++)
+            y[j] += c * x[j];
+    }
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(EIW_SIMD_NONE)
+#include <immintrin.h>
+#define EIW_MV_X86 1
+__attribute__((target("avx2,fma")))
+static void mv_avx2(float *y, const float *X, size_t ldx, const float *coef, size_t cs,
+                    int rows, int n, int acc)
+{
+    /* 8 accumulators: two FMA pipes x 4-cycle latency */
+    int j = 0;
+    for (; j + 64 <= n; j += 64) {
+        __m256 a[8];
+        for (int u = 0; u < 8; u++)
+            a[u] = acc ? _mm256_loadu_ps(y + j + 8 * u) : _mm256_setzero_ps();
+        for (int r = 0; r < rows; r++) {
+            __m256 c = _mm256_broadcast_ss(coef + (size_t)r * cs);
+            const float *x = X + (size_t)r * ldx + j;
+            #pragma GCC unroll 8
+            for (int u = 0; u < 8; u++)
+                a[u] = _mm256_fmadd_ps(c, _mm256_loadu_ps(x + 8 * u), a[u]);
+        }
+        for (int u = 0; u < 8; u++)
+            _mm256_storeu_ps(y + j + 8 * u, a[u]);
+    }
+    if (j < n) {
+        /* the remaining 1..63 columns: up to 8 vectors, the last one masked */
+        int left = n - j, nv = (left + 7) / 8;
+        __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(left - 8 * (nv - 1)), lane);
+        __m256 a[8];
+        for (int u = 0; u < nv; u++) {
+            __m256i m = u == nv - 1 ? mask : _mm256_set1_epi32(-1);
+            a[u] = acc ? _mm256_maskload_ps(y + j + 8 * u, m) : _mm256_setzero_ps();
+        }
+        for (int r = 0; r < rows; r++) {
+            __m256 c = _mm256_broadcast_ss(coef + (size_t)r * cs);
+            const float *x = X + (size_t)r * ldx + j;
+            for (int u = 0; u < nv - 1; u++)
+                a[u] = _mm256_fmadd_ps(c, _mm256_loadu_ps(x + 8 * u), a[u]);
+            a[nv - 1] = _mm256_fmadd_ps(c, _mm256_maskload_ps(x + 8 * (nv - 1), mask), a[nv - 1]);
+        }
+        for (int u = 0; u < nv - 1; u++)
+            _mm256_storeu_ps(y + j + 8 * u, a[u]);
+        _mm256_maskstore_ps(y + j + 8 * (nv - 1), mask, a[nv - 1]);
+    }
+}
+#endif
+
+static void mv(float *y, const float *X, size_t ldx, const float *coef, size_t cs,
+               int rows, int n, int acc)
+{
+#ifdef EIW_MV_X86
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        mv_avx2(y, X, ldx, coef, cs, rows, n, acc);
+        return;
+    }
+#endif
+    mv_generic(y, X, ldx, coef, cs, rows, n, acc);
+}
+
+static void transpose_head(float *dst, const float *src, int T, int C3, int hs)
+{
+    /* dst (hs, T) <- src rows t at stride C3, columns 0..hs-1 */
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < hs; i++)
+            dst[(size_t)i * T + t] = src[(size_t)t * C3 + i];
+}
+
+size_t eiw_attention_scratch_size(int B, int T, int C, int NH)
+{
+    size_t hs = (size_t)(C / NH);
+    return (size_t)B * NH * ((hs + 1) * T + (size_t)T * T);
+}
+
+/* Per (b,h): S = (Q/sqrt(hs)) K^T - ALiBi, causal softmax, O = P V, all through mv(). */
+void eiw_attention_forward(float *out, float *att, float *scratch, const float *qkv,
+                           int B, int T, int C, int NH)
 {
     int C3 = 3 * C, hs = C / NH;
     float scale = 1.0f / sqrtf((float)hs);
-    #pragma omp parallel for collapse(3) schedule(static)
+    #pragma omp parallel for collapse(2) schedule(static)
     for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++)
+        for (int h = 0; h < NH; h++) {
+            float slope = eiw_alibi_slope(h, NH);
+            const float *base = qkv + (size_t)b * T * C3;
+            float *kt = scratch + ((size_t)b * NH + h) * (hs + 1) * T;   /* (hs, T) */
+            float *qs = kt + (size_t)hs * T;                             /* (hs) */
+            transpose_head(kt, base + C + h * hs, T, C3, hs);
             for (int t = 0; t < T; t++) {
-                float slope = eiw_alibi_slope(h, NH);
-                const float *q = qkv + (size_t)b * T * C3 + (size_t)t * C3 + h * hs;
+                const float *q = base + (size_t)t * C3 + h * hs;
                 float *a = att + (((size_t)b * NH + h) * T + t) * T;
+                int n = t + 1;
+                for (int i = 0; i < hs; i++)
+                    qs[i] = q[i] * scale;
+                mv(a, kt, (size_t)T, qs, 1, hs, n, 0);
                 float maxv = -INFINITY;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    const float *k = qkv + (size_t)b * T * C3 + (size_t)t2 * C3 + C + h * hs;
-                    float s = 0.0f;
-                    #pragma omp simd reduction(+:s)
-                    for (int i = 0; i < hs; i++)
-                        s += q[i] * k[i];
-                    s = s * scale - slope * (float)(t - t2);
-                    a[t2] = s;
-                    if (s > maxv)
-                        maxv = s;
+                for (int t2 = 0; t2 < n; t2++) {
+                    a[t2] -= slope * (float)(t - t2);
+                    maxv = a[t2] > maxv ? a[t2] : maxv;
                 }
                 float sum = 0.0f;
-                for (int t2 = 0; t2 <= t; t2++) {
+                for (int t2 = 0; t2 < n; t2++) {
                     float e = expf(a[t2] - maxv);
                     a[t2] = e;
                     sum += e;
                 }
                 float inv = 1.0f / sum;
-                for (int t2 = 0; t2 <= t; t2++)
+                for (int t2 = 0; t2 < n; t2++)
                     a[t2] *= inv;
-                for (int t2 = t + 1; t2 < T; t2++)
+                for (int t2 = n; t2 < T; t2++)
                     a[t2] = 0.0f;
-                float *o = out + (size_t)b * T * C + (size_t)t * C + h * hs;
-                for (int i = 0; i < hs; i++)
-                    o[i] = 0.0f;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    const float *v = qkv + (size_t)b * T * C3 + (size_t)t2 * C3 + 2 * C + h * hs;
-                    float p = a[t2];
-                    #pragma omp simd
-                    for (int i = 0; i < hs; i++)
-                        o[i] += p * v[i];
-                }
+                mv(out + (size_t)b * T * C + (size_t)t * C + h * hs, base + 2 * C + h * hs,
+                   (size_t)C3, a, 1, n, hs, 0);
             }
+        }
 }
 
+/* Per (b,h): dA = dO V^T, dS = P*(dA - rowsum(P*dA))/sqrt(hs), dQ = dS K, dK = dS^T Q,
+ * dV = P^T dO. One task per (b,h), so all writes stay inside its slice of dqkv. */
 void eiw_attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv,
                             const float *att, int B, int T, int C, int NH)
 {
     int C3 = 3 * C, hs = C / NH;
     float scale = 1.0f / sqrtf((float)hs);
-    /* one (b,h) per task: every write stays inside that head's slice of dqkv */
     #pragma omp parallel for collapse(2) schedule(static)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
-            float *da = scratch + ((size_t)b * NH + h) * T;
+            size_t bh = (size_t)b * NH + h;
+            float *vt = scratch + bh * ((size_t)(hs + 1) * T + (size_t)T * T);  /* (hs, T) */
+            float *da = vt + (size_t)hs * T;                                     /* (T) */
+            float *ds = da + T;                                                  /* (T, T) */
             const float *base = qkv + (size_t)b * T * C3;
             float *dbase = dqkv + (size_t)b * T * C3;
+            const float *p = att + bh * T * T;
+            const float *go = dout + (size_t)b * T * C + h * hs;
+            transpose_head(vt, base + 2 * C + h * hs, T, C3, hs);
             for (int t = 0; t < T; t++) {
-                const float *a = att + (((size_t)b * NH + h) * T + t) * T;
-                const float *g = dout + (size_t)b * T * C + (size_t)t * C + h * hs;
-                const float *q = base + (size_t)t * C3 + h * hs;
-                float *dq = dbase + (size_t)t * C3 + h * hs;
-                /* through out = sum a*v */
+                const float *a = p + (size_t)t * T;
+                float *d = ds + (size_t)t * T;
+                int n = t + 1;
+                mv(da, vt, (size_t)T, go + (size_t)t * C, 1, hs, n, 0);
                 float dsum = 0.0f;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    const float *v = base + (size_t)t2 * C3 + 2 * C + h * hs;
-                    float *dv = dbase + (size_t)t2 * C3 + 2 * C + h * hs;
-                    float s = 0.0f, p = a[t2];
-                    #pragma omp simd reduction(+:s)
-                    for (int i = 0; i < hs; i++) {
-                        s += v[i] * g[i];
-                        dv[i] += p * g[i];
-                    }
-                    da[t2] = s;
-                    dsum += p * s;
-                }
-                /* through softmax, then the scaled dot product (the ALiBi bias is constant) */
-                for (int t2 = 0; t2 <= t; t2++) {
-                    const float *k = base + (size_t)t2 * C3 + C + h * hs;
-                    float *dk = dbase + (size_t)t2 * C3 + C + h * hs;
-                    float dpre = a[t2] * (da[t2] - dsum) * scale;
-                    #pragma omp simd
-                    for (int i = 0; i < hs; i++) {
-                        dq[i] += dpre * k[i];
-                        dk[i] += dpre * q[i];
-                    }
-                }
+                for (int t2 = 0; t2 < n; t2++)
+                    dsum += a[t2] * da[t2];
+                for (int t2 = 0; t2 < n; t2++)
+                    d[t2] = a[t2] * (da[t2] - dsum) * scale;
+                for (int t2 = n; t2 < T; t2++)
+                    d[t2] = 0.0f;
+                mv(dbase + (size_t)t * C3 + h * hs, base + C + h * hs, (size_t)C3, d, 1, n, hs, 1);
+            }
+            for (int t2 = 0; t2 < T; t2++) {
+                int rows = T - t2;   /* queries t >= t2 see key t2 */
+                mv(dbase + (size_t)t2 * C3 + C + h * hs, base + (size_t)t2 * C3 + h * hs,
+                   (size_t)C3, ds + (size_t)t2 * T + t2, (size_t)T, rows, hs, 1);
+                mv(dbase + (size_t)t2 * C3 + 2 * C + h * hs, go + (size_t)t2 * C, (size_t)C,
+                   p + (size_t)t2 * T + t2, (size_t)T, rows, hs, 1);
             }
         }
 }
@@ -391,7 +473,8 @@ static size_t acts_layout(eiw_acts *a, float *mem, const eiw_model_config *c, si
            F = (size_t)c->d_ff, V = (size_t)c->vocab, BT = B * T;
     size_t sizes[] = {BT * C, L * BT * C, L * BT, L * BT * 3 * C, L * BT * C, L * B * NH * T * T,
                       L * BT * C, L * BT * C, L * BT, L * BT * F, L * BT * F, L * BT * C,
-                      BT * C, BT, BT * V, BT, BT * C, BT * C, BT * F, BT * 3 * C, B * NH * T};
+                      BT * C, BT, BT * V, BT, BT * C, BT * C, BT * F, BT * 3 * C,
+                      eiw_attention_scratch_size((int)B, (int)T, c->d_model, c->n_heads)};
     float **ptrs[] = {&a->encoded, &a->ln1, &a->ln1_rstd, &a->qkv, &a->atty, &a->att,
                       &a->residual2, &a->ln2, &a->ln2_rstd, &a->fch, &a->fch_relu, &a->residual3,
                       &a->lnf, &a->lnf_rstd, &a->probs, &a->losses, &a->dresidual, &a->dbtc,
@@ -485,7 +568,7 @@ void eiw_transformer_forward(eiw_transformer *m, const int *inputs, const int *t
 
         eiw_rmsnorm_forward(ln1, ln1r, residual, p->ln1w + (size_t)l * C, BT, C);
         eiw_mm_forward(qkv, ln1, p->qkvw + (size_t)l * 3 * C * C, BT, C, 3 * C);
-        eiw_attention_forward(atty, att, qkv, B, T, C, NH);
+        eiw_attention_forward(atty, att, a->datt, qkv, B, T, C, NH);
         eiw_mm_forward(a->dbtc, atty, p->attprojw + (size_t)l * C * C, BT, C, C);
         eiw_residual_forward(res2, residual, a->dbtc, (size_t)BT * C);
         eiw_rmsnorm_forward(ln2, ln2r, res2, p->ln2w + (size_t)l * C, BT, C);

@@ -25,9 +25,13 @@ void eiw_rmsnorm_forward(float *out, float *rstd, const float *inp, const float 
 void eiw_rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp,
                           const float *w, const float *rstd, int N, int C);
 
-/* out (B,T,C); att (B,NH,T,T) softmax probabilities (upper triangle zero); qkv (B,T,3C) */
-void eiw_attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH);
-/* dqkv (B,T,3C) +=; scratch (B*NH, T) */
+/* Floats of scratch both attention passes need. */
+size_t eiw_attention_scratch_size(int B, int T, int C, int NH);
+/* out (B,T,C); att (B,NH,T,T) softmax probabilities (upper triangle zero); qkv (B,T,3C);
+ * scratch (eiw_attention_scratch_size) */
+void eiw_attention_forward(float *out, float *att, float *scratch, const float *qkv,
+                           int B, int T, int C, int NH);
+/* dqkv (B,T,3C) +=; scratch as above */
 void eiw_attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv,
                             const float *att, int B, int T, int C, int NH);
 /* ALiBi slope of head h of NH: 2^(-8(h+1)/NH) */
@@ -82,7 +86,7 @@ typedef struct {
     float *dbtc;      /* (B,T,C) scratch */
     float *dbtf;      /* (B,T,F) scratch */
     float *dqkv;      /* (B,T,3C) scratch */
-    float *datt;      /* (B*NH,T) scratch */
+    float *datt;      /* (eiw_attention_scratch_size) attention scratch */
 } eiw_acts;
 
 typedef struct {

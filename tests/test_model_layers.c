@@ -135,11 +135,11 @@ Test(model_layers, matmul_portable_path_agrees_with_blas)
 }
 
 /* ---------- attention ---------- */
-typedef struct { float *out, *att, *qkv, *r; int B, T, C, NH; } att_ctx;
+typedef struct { float *out, *att, *qkv, *r, *scratch; int B, T, C, NH; } att_ctx;
 static double att_loss(void *p)
 {
     att_ctx *c = p;
-    eiw_attention_forward(c->out, c->att, c->qkv, c->B, c->T, c->C, c->NH);
+    eiw_attention_forward(c->out, c->att, c->scratch, c->qkv, c->B, c->T, c->C, c->NH);
     return dot(c->out, c->r, (size_t)c->B * c->T * c->C);
 }
 
@@ -148,10 +148,10 @@ Test(model_layers, attention_backward_matches_finite_differences)
     rng_state = 4;
     enum { B = 2, T = 5, C = 8, NH = 2 };
     float out[B * T * C], att[B * NH * T * T], qkv[B * T * 3 * C], r[B * T * C];
-    float dqkv[B * T * 3 * C] = {0}, scratch[B * NH * T];
+    float dqkv[B * T * 3 * C] = {0}, scratch[B * NH * ((C / NH + 1) * T + T * T)];
     fill(qkv, B * T * 3 * C, 1.0f);
     fill(r, B * T * C, 1.0f);
-    att_ctx c = {out, att, qkv, r, B, T, C, NH};
+    att_ctx c = {out, att, qkv, r, scratch, B, T, C, NH};
     att_loss(&c);
     eiw_attention_backward(dqkv, scratch, r, qkv, att, B, T, C, NH);
     cr_expect_lt(check_grad(qkv, dqkv, B * T * 3 * C, 1e-2f, att_loss, &c), 1e-2);
@@ -162,11 +162,12 @@ Test(model_layers, attention_is_causal)
     rng_state = 5;
     enum { B = 1, T = 6, C = 8, NH = 2 };
     float out1[T * C], out2[T * C], att[NH * T * T], qkv[T * 3 * C];
+    float scratch[NH * ((C / NH + 1) * T + T * T)];
     fill(qkv, T * 3 * C, 1.0f);
-    eiw_attention_forward(out1, att, qkv, B, T, C, NH);
+    eiw_attention_forward(out1, att, scratch, qkv, B, T, C, NH);
     for (int i = 0; i < 3 * C; i++)   /* change only the last position */
         qkv[(T - 1) * 3 * C + i] += 1.0f;
-    eiw_attention_forward(out2, att, qkv, B, T, C, NH);
+    eiw_attention_forward(out2, att, scratch, qkv, B, T, C, NH);
     cr_expect_eq(memcmp(out1, out2, (T - 1) * C * sizeof(float)), 0);
     cr_expect_neq(memcmp(out1, out2, T * C * sizeof(float)), 0);
 }
