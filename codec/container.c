@@ -99,7 +99,8 @@ static void compress_block(const eiw_model *m, const eiw_options *o, slot *s)
         best = (size_t)r;
         method = EIW_METHOD_MODEL;
         s->windows = o->mode == EIW_MODE_WINDOWS ? best / (o->win.window_bits / 8) : 0;
-    } else if (r != EIW_ERR_DST_TOO_SMALL) {
+    } else if (r != EIW_ERR_DST_TOO_SMALL && r != EIW_ERR_AMBIGUOUS) {
+        /* too big or not windowable: zstd or stored below; anything else is an error */
         s->status = (eiw_status)r;
         return;
     }
