@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "eiw_train.h"
@@ -247,8 +248,22 @@ static int eval_and_print(eiw_trainer *tr, const cli_opts *c, size_t n_val)
     return EIW_TRAIN_OK;
 }
 
+/* OpenBLAS's pthread pool and libgomp both spin between calls and steal the two cores from each
+ * other (measured: 1.21 -> 1.04 s per M1 step). Both read their settings only when the process
+ * starts, so set them and re-execute once. argv is main's argv + 1, so argv[-1] is argv[0]. */
+static void tune_thread_env(char **argv)
+{
+    if (getenv("EIW_TRAIN_ENV_SET"))
+        return;
+    setenv("EIW_TRAIN_ENV_SET", "1", 1);
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
+    execv("/proc/self/exe", argv - 1);   /* returns only on failure: then run untuned */
+}
+
 int eiw_cli_train(int argc, char **argv)
 {
+    tune_thread_env(argv);
     cli_opts c = {.config = "m1", .log_every = 10, .eval_every = 500, .ckpt_every = 500,
                   .val_tokens = 262144};
     eiw_train_options opt;
