@@ -1,0 +1,554 @@
+/* The eiw program as a user runs it (EIW_BIN, set by `make test`), each test in its own
+ * temporary directory: naming, round trips, overwrite rules, stdin/stdout, test/list, exit
+ * codes, one-line errors, and that failures and interrupts leave no output file behind. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include "eiw.h"
+#include "test_util.h"
+
+static char dir[64];       /* the user's working directory */
+static char cap[64];       /* captured stdout/stderr, kept out of `dir` */
+static const char *eiw_bin;
+static char *out_text, *err_text;   /* of the last run */
+static size_t out_len, err_len;
+
+static void remove_tree(const char *d)
+{
+    DIR *h = opendir(d);
+    if (!h)
+        return;
+    struct dirent *e;
+    char path[512];
+    while ((e = readdir(h)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", d, e->d_name);
+        unlink(path);
+    }
+    closedir(h);
+    rmdir(d);
+}
+
+static void setup(void)
+{
+    eiw_bin = getenv("EIW_BIN");
+    if (!eiw_bin || !*eiw_bin)
+        cr_skip_test("EIW_BIN is not set: run the suite through `make test`");
+    snprintf(dir, sizeof dir, "/tmp/eiw-cli-XXXXXX");
+    snprintf(cap, sizeof cap, "/tmp/eiw-cap-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_not_null(mkdtemp(cap));
+}
+
+static void teardown(void)
+{
+    free(out_text);
+    free(err_text);
+    if (dir[0])
+        remove_tree(dir);
+    if (cap[0])
+        remove_tree(cap);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
+
+static const char *at(const char *d, const char *name)
+{
+    static char p[4][512];
+    static int next;
+    char *r = p[next++ % 4];
+    snprintf(r, sizeof p[0], "%s/%s", d, name);
+    return r;
+}
+
+static void write_file(const char *name, const void *data, size_t n)
+{
+    FILE *f = fopen(at(dir, name), "wb");
+    cr_assert_not_null(f, "%s", name);
+    cr_assert_eq(fwrite(data, 1, n, f), n);
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* The whole file, NUL-terminated; NULL if it does not exist. */
+static char *read_file(const char *d, const char *name, size_t *len)
+{
+    size_t n = 0;
+    uint8_t *b = test_read_file(at(d, name), &n);
+    if (!b)
+        return NULL;
+    char *s = realloc(b, n + 1);
+    cr_assert_not_null(s);
+    s[n] = 0;
+    if (len)
+        *len = n;
+    return s;
+}
+
+static int exists(const char *name)
+{
+    struct stat st;
+    return lstat(at(dir, name), &st) == 0;
+}
+
+static int same_file_content(const char *a, const char *b)
+{
+    size_t na, nb;
+    char *x = read_file(dir, a, &na), *y = read_file(dir, b, &nb);
+    int same = x && y && na == nb && memcmp(x, y, na) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+/* Number of directory entries: catches temporaries left behind. */
+static int count_files(void)
+{
+    DIR *h = opendir(dir);
+    cr_assert_not_null(h);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(h)) != NULL)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(h);
+    return n;
+}
+
+static pid_t spawn_v(const char *stdin_name, int stdin_fd, const char *const *args)
+{
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = "eiw";
+    for (; args[n - 1] && n < 31; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int in = stdin_fd >= 0 ? stdin_fd
+                 : open(stdin_name ? at(dir, stdin_name) : "/dev/null", O_RDONLY);
+        int out = open(at(cap, "stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int err = open(at(cap, "stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || out < 0 || err < 0 || chdir(dir) != 0 || dup2(in, 0) < 0 ||
+            dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(126);
+        execv(eiw_bin, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    free(out_text);
+    free(err_text);
+    out_text = read_file(cap, "stdout", &out_len);
+    err_text = read_file(cap, "stderr", &err_len);
+    cr_assert(out_text && err_text);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Runs `eiw ARGS...` (NULL-terminated) in dir with stdin from the named file (or /dev/null);
+ * returns the exit status; stdout/stderr land in out_text/err_text. */
+static int run(const char *stdin_name, ...)
+{
+    const char *args[31];
+    int n = 0;
+    va_list ap;
+    va_start(ap, stdin_name);
+    while (n < 30 && (args[n] = va_arg(ap, const char *)) != NULL)
+        n++;
+    va_end(ap);
+    args[n] = NULL;
+    return wait_status(spawn_v(stdin_name, -1, args));
+}
+
+static void one_error_line(const char *name)
+{
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "eiw: %s: ", name);
+    cr_assert(strncmp(err_text, prefix, strlen(prefix)) == 0, "stderr '%s' should start with '%s'",
+              err_text, prefix);
+    cr_assert(err_len > 0 && err_text[err_len - 1] == '\n' && !memchr(err_text, '\n', err_len - 1),
+              "exactly one line expected: '%s'", err_text);
+}
+
+static void make_input(const char *name, size_t len, uint64_t seed)
+{
+    sample s = sample_make("text", len, seed);
+    write_file(name, s.data, s.len);
+    sample_free(&s);
+}
+
+Test(cli, compress_then_decompress_restores_the_file)
+{
+    make_input("a.txt", 30000, 1);
+    cr_assert_eq(run(NULL, "a.txt", NULL), 0, "%s", err_text);
+    cr_assert(exists("a.txt.eiw"));
+    cr_assert(exists("a.txt"), "the input is kept");
+    cr_assert_eq(rename(at(dir, "a.txt"), at(dir, "orig.txt")), 0);
+    cr_assert_eq(run(NULL, "-d", "a.txt.eiw", NULL), 0, "%s", err_text);
+    cr_assert(same_file_content("a.txt", "orig.txt"));
+    cr_assert(exists("a.txt.eiw"), "the input is kept");
+    cr_assert_eq(count_files(), 3);
+    /* The subcommand spellings do the same. */
+    cr_assert_eq(run(NULL, "compress", "-o", "b.eiw", "orig.txt", NULL), 0, "%s", err_text);
+    cr_assert(same_file_content("a.txt.eiw", "b.eiw"));
+    cr_assert_eq(run(NULL, "decompress", "-o", "b.txt", "b.eiw", NULL), 0, "%s", err_text);
+    cr_assert(same_file_content("b.txt", "orig.txt"));
+}
+
+Test(cli, windows_mode_roundtrips_and_is_listed)
+{
+    make_input("a.txt", 6000, 2);
+    cr_assert_eq(run(NULL, "--window-bits", "32", "--token-bits", "8", "a.txt", NULL), 0, "%s",
+                 err_text);
+    cr_assert_eq(run(NULL, "list", "a.txt.eiw", NULL), 0, "%s", err_text);
+    cr_assert(strstr(out_text, "windows (window 32 bits, token 8 bits)"), "%s", out_text);
+    cr_assert_eq(run(NULL, "-dc", "a.txt.eiw", NULL), 0, "%s", err_text);
+    char *orig = read_file(dir, "a.txt", NULL);
+    cr_assert(out_len == 6000 && memcmp(out_text, orig, 6000) == 0);
+    free(orig);
+}
+
+Test(cli, existing_output_is_not_overwritten_without_force)
+{
+    make_input("a.txt", 5000, 3);
+    write_file("a.txt.eiw", "keep me", 7);
+    cr_assert_eq(run(NULL, "a.txt", NULL), 1);
+    one_error_line("a.txt.eiw");
+    cr_assert(strstr(err_text, "-f"), "the message says how to force: %s", err_text);
+    char *kept = read_file(dir, "a.txt.eiw", NULL);
+    cr_assert_str_eq(kept, "keep me");
+    free(kept);
+    cr_assert_eq(count_files(), 2, "no temporary left behind");
+    /* Decompression too. */
+    cr_assert_eq(run(NULL, "-c", "a.txt", NULL), 0);
+    write_file("b.eiw", out_text, out_len);
+    write_file("b", "old", 3);
+    cr_assert_eq(run(NULL, "-d", "b.eiw", NULL), 1);
+    one_error_line("b");
+    char *old = read_file(dir, "b", NULL);
+    cr_assert_str_eq(old, "old");
+    free(old);
+}
+
+Test(cli, force_overwrites_existing_output)
+{
+    make_input("a.txt", 5000, 4);
+    write_file("a.txt.eiw", "old", 3);
+    cr_assert_eq(run(NULL, "-f", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "-dc", "a.txt.eiw", NULL), 0, "%s", err_text);
+    char *orig = read_file(dir, "a.txt", NULL);
+    cr_assert(out_len == 5000 && memcmp(out_text, orig, 5000) == 0);
+    free(orig);
+    cr_assert_eq(count_files(), 2);
+}
+
+Test(cli, stdin_and_stdout_roundtrip)
+{
+    make_input("a.txt", 20000, 5);
+    cr_assert_eq(run(NULL, "-c", "a.txt", NULL), 0, "%s", err_text);
+    write_file("via_c.eiw", out_text, out_len);
+    cr_assert_eq(run("a.txt", NULL), 0, "%s", err_text);     /* no file: stdin -> stdout */
+    write_file("via_stdin.eiw", out_text, out_len);
+    cr_assert(same_file_content("via_c.eiw", "via_stdin.eiw"));
+    cr_assert_eq(run("a.txt", "-", NULL), 0, "%s", err_text);  /* '-' is stdin too */
+    write_file("via_dash.eiw", out_text, out_len);
+    cr_assert(same_file_content("via_c.eiw", "via_dash.eiw"));
+    cr_assert_eq(run("via_c.eiw", "-d", NULL), 0, "%s", err_text);
+    write_file("back.txt", out_text, out_len);
+    cr_assert(same_file_content("back.txt", "a.txt"));
+    cr_assert(!exists("a.txt.eiw"), "-c and stdin write no file");
+}
+
+Test(cli, output_option_names_the_file)
+{
+    make_input("a.txt", 8000, 6);
+    cr_assert_eq(run(NULL, "-o", "x.bin", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert(exists("x.bin") && !exists("a.txt.eiw"));
+    cr_assert_eq(run(NULL, "-d", "-o", "y.txt", "x.bin", NULL), 0, "%s", err_text);
+    cr_assert(same_file_content("y.txt", "a.txt"));
+    cr_assert_eq(run(NULL, "-o", "z.eiw", "-", NULL), 0, "%s", err_text);  /* empty stdin */
+    cr_assert_eq(run(NULL, "-dc", "z.eiw", NULL), 0, "%s", err_text);
+    cr_assert_eq(out_len, 0);
+}
+
+Test(cli, test_command_accepts_good_and_rejects_corrupt_files)
+{
+    make_input("a.txt", 30000, 7);
+    cr_assert_eq(run(NULL, "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "test", "a.txt.eiw", NULL), 0, "%s", err_text);
+    cr_assert_eq(out_len, 0, "test writes nothing");
+    size_t n;
+    char *c = read_file(dir, "a.txt.eiw", &n);
+    c[n / 2] ^= 0x10;
+    write_file("bad.eiw", c, n);
+    free(c);
+    cr_assert_eq(run(NULL, "test", "bad.eiw", NULL), 1);
+    one_error_line("bad.eiw");
+    cr_assert_eq(count_files(), 3);
+}
+
+Test(cli, list_shows_model_mode_and_sizes)
+{
+    make_input("a.txt", 12345, 8);
+    const eiw_model *m = eiw_model_builtin("order0");
+    cr_assert_eq(run(NULL, "--model", m->name, "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "list", "a.txt.eiw", NULL), 0, "%s", err_text);
+    char id[32];
+    snprintf(id, sizeof id, "%016" PRIx64, m->id);
+    cr_assert(strstr(out_text, m->name) && strstr(out_text, id), "%s", out_text);
+    cr_assert(strstr(out_text, "12345 bytes"), "original size: %s", out_text);
+    struct stat st;
+    cr_assert_eq(stat(at(dir, "a.txt.eiw"), &st), 0);
+    char size[64];
+    snprintf(size, sizeof size, "compressed size  %lld bytes", (long long)st.st_size);
+    cr_assert(strstr(out_text, size), "%s", out_text);
+    cr_assert(strstr(out_text, "stream"), "%s", out_text);
+    /* The default model when none is given. */
+    cr_assert_eq(run(NULL, "-o", "d.eiw", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "list", "d.eiw", NULL), 0, "%s", err_text);
+    cr_assert(strstr(out_text, eiw_model_default()->name), "%s", out_text);
+}
+
+Test(cli, block_size_and_threads_options)
+{
+    make_input("a.txt", 20000, 9);
+    cr_assert_eq(run(NULL, "-B", "4K", "-T", "1", "-o", "one.eiw", "a.txt", NULL), 0, "%s",
+                 err_text);
+    cr_assert_eq(run(NULL, "--block-size=4096", "--threads=2", "-o", "two.eiw", "a.txt", NULL),
+                 0, "%s", err_text);
+    cr_assert(same_file_content("one.eiw", "two.eiw"), "output must not depend on threads");
+    cr_assert_eq(run(NULL, "list", "one.eiw", NULL), 0, "%s", err_text);
+    cr_assert(strstr(out_text, "block size       4096 bytes"), "%s", out_text);
+}
+
+Test(cli, bad_usage_exits_2)
+{
+    make_input("a.txt", 100, 10);
+    static const char *const cases[][6] = {
+        { "--no-such-option", "a.txt" },
+        { "-y", "a.txt" },
+        { "--window-bits", "17", "a.txt" },
+        { "--window-bits", "24", "--token-bits", "16", "a.txt" },
+        { "--window-bits", "8192", "a.txt" },
+        { "--token-bits", "12", "--window-bits", "48", "a.txt" },
+        { "--stream", "--window-bits", "64", "a.txt" },
+        { "--block-size", "3X", "a.txt" },
+        { "--block-size", "100", "a.txt" },
+        { "--threads", "0", "a.txt" },
+        { "--model", "no-such-model", "a.txt" },
+        { "-o" },
+        { "-o", "x", "a.txt", "a.txt" },
+        { "test" },
+        { "list", "-f", "a.txt" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pid_t pid = spawn_v(NULL, -1, cases[i]);
+        cr_assert_eq(wait_status(pid), 2, "case %zu (%s %s): %s", i, cases[i][0],
+                     cases[i][1] ? cases[i][1] : "", err_text);
+        cr_assert(strncmp(err_text, "eiw: ", 5) == 0, "%s", err_text);
+        cr_assert_eq(count_files(), 1, "case %zu wrote a file", i);
+    }
+}
+
+Test(cli, missing_input_exits_1_with_one_error_line)
+{
+    cr_assert_eq(run(NULL, "nothere.txt", NULL), 1);
+    one_error_line("nothere.txt");
+    cr_assert(strstr(err_text, strerror(ENOENT)), "%s", err_text);
+    cr_assert_eq(run(NULL, "-d", "nothere.eiw", NULL), 1);
+    one_error_line("nothere.eiw");
+    cr_assert_eq(count_files(), 0);
+}
+
+Test(cli, several_files_go_on_after_an_error)
+{
+    make_input("a.txt", 1000, 11);
+    make_input("b.txt", 1000, 12);
+    cr_assert_eq(run(NULL, "a.txt", "missing.txt", "b.txt", NULL), 1);
+    one_error_line("missing.txt");
+    cr_assert(exists("a.txt.eiw") && exists("b.txt.eiw"));
+}
+
+Test(cli, corrupt_input_leaves_no_output_and_input_untouched)
+{
+    make_input("a.txt", 50000, 13);
+    cr_assert_eq(run(NULL, "-o", "good.eiw", "a.txt", NULL), 0, "%s", err_text);
+    size_t n;
+    char *c = read_file(dir, "good.eiw", &n);
+    write_file("trunc.eiw", c, n - 5);
+    c[n - 30] ^= 0x01;
+    write_file("flip.eiw", c, n);
+    write_file("junk.eiw", "this is not compressed data\n", 28);
+    free(c);
+    static const char *bad[] = { "trunc.eiw", "flip.eiw", "junk.eiw" };
+    for (int i = 0; i < 3; i++) {
+        size_t before_len, after_len;
+        char *before = read_file(dir, bad[i], &before_len);
+        int files = count_files();
+        cr_assert_eq(run(NULL, "-d", bad[i], NULL), 1, "%s", bad[i]);
+        one_error_line(bad[i]);
+        char out_name[32];
+        snprintf(out_name, sizeof out_name, "%.*s", (int)(strlen(bad[i]) - 4), bad[i]);
+        cr_assert(!exists(out_name), "%s: partial output left", bad[i]);
+        cr_assert_eq(count_files(), files, "%s: temporary left", bad[i]);
+        char *after = read_file(dir, bad[i], &after_len);
+        cr_assert(before_len == after_len && memcmp(before, after, after_len) == 0);
+        free(before);
+        free(after);
+    }
+}
+
+Test(cli, wrong_suffixes_are_refused)
+{
+    make_input("a.txt", 100, 14);
+    cr_assert_eq(run(NULL, "-d", "a.txt", NULL), 1);
+    one_error_line("a.txt");
+    cr_assert_eq(run(NULL, "a.txt", NULL), 0);
+    cr_assert_eq(run(NULL, "a.txt.eiw", NULL), 1, "compressing a .eiw file again needs -o/-c");
+    one_error_line("a.txt.eiw");
+    cr_assert_eq(count_files(), 2);
+}
+
+Test(cli, output_that_is_the_input_is_refused)
+{
+    make_input("a.txt", 3000, 15);
+    char *before = read_file(dir, "a.txt", NULL);
+    cr_assert_eq(run(NULL, "-f", "-o", "a.txt", "a.txt", NULL), 1);
+    one_error_line("a.txt");
+    char *after = read_file(dir, "a.txt", NULL);
+    cr_assert_str_eq(before, after);
+    free(before);
+    free(after);
+}
+
+/* Rewrites the model id in a container header and fixes the header checksum. */
+static void set_model_id(char *c, uint64_t id)
+{
+    size_t name_len = (uint8_t)c[10];
+    for (int k = 0; k < 8; k++)
+        c[24 + k] = (char)(id >> (8 * k));
+    uint32_t sum = (uint32_t)XXH3_64bits(c, 32 + name_len);
+    for (int k = 0; k < 4; k++)
+        c[32 + name_len + (size_t)k] = (char)(sum >> (8 * k));
+}
+
+Test(cli, unavailable_or_other_model_is_reported)
+{
+    make_input("a.txt", 4000, 16);
+    cr_assert_eq(run(NULL, "a.txt", NULL), 0, "%s", err_text);
+    size_t n;
+    char *c = read_file(dir, "a.txt.eiw", &n);
+    set_model_id(c, 0x0123456789abcdefull);
+    write_file("p.eiw", c, n);
+    free(c);
+    cr_assert_eq(run(NULL, "-d", "p.eiw", NULL), 1);
+    one_error_line("p.eiw");
+    char want[256];
+    snprintf(want, sizeof want, "compressed with model '%s' (id 0123456789abcdef), which is not "
+             "available", eiw_model_default()->name);
+    cr_assert(strstr(err_text, want), "%s", err_text);
+    cr_assert(!exists("p"));
+    cr_assert_eq(run(NULL, "-d", "--model", "uniform", "-o", "q.txt", "a.txt.eiw", NULL), 1);
+    one_error_line("a.txt.eiw");
+    cr_assert(strstr(err_text, "but --model gives 'uniform'"), "%s", err_text);
+    cr_assert(!exists("q.txt"));
+}
+
+Test(cli, model_files_are_not_supported_yet)
+{
+    make_input("a.txt", 100, 17);
+    write_file("m.bin", "weights", 7);
+    cr_assert_eq(run(NULL, "--model", "m.bin", "a.txt", NULL), 1);
+    cr_assert_str_eq(err_text, "eiw: m.bin: model files are not supported yet\n");
+    cr_assert(!exists("a.txt.eiw"));
+}
+
+Test(cli, verbose_prints_sizes_and_ratio)
+{
+    make_input("a.txt", 25000, 18);
+    cr_assert_eq(run(NULL, "-v", "a.txt", NULL), 0, "%s", err_text);
+    unsigned long long in = 0, out = 0;
+    double bpb = 0, ratio = 0;
+    cr_assert_eq(sscanf(err_text, "a.txt: %llu -> %llu bytes (%lf bits/byte, ratio %lf)", &in,
+                        &out, &bpb, &ratio), 4, "%s", err_text);
+    struct stat st;
+    cr_assert_eq(stat(at(dir, "a.txt.eiw"), &st), 0);
+    cr_assert_eq(in, 25000);
+    cr_assert_eq(out, (unsigned long long)st.st_size);
+    cr_assert_float_eq(bpb, 8.0 * (double)out / (double)in, 0.001);
+    cr_assert_float_eq(ratio, (double)in / (double)out, 0.01);
+    cr_assert_eq(run(NULL, "-q", "-f", "a.txt", NULL), 0);
+    cr_assert_eq(err_len, 0, "-q is quiet: %s", err_text);
+}
+
+Test(cli, help_and_version_exit_0)
+{
+    static const char *const cases[][3] = {
+        { "--help" }, { "-h" }, { "compress", "--help" }, { "decompress", "--help" },
+        { "test", "--help" }, { "list", "--help" }, { "-d", "--help" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cr_assert_eq(wait_status(spawn_v(NULL, -1, cases[i])), 0, "%s %s", cases[i][0],
+                     cases[i][1] ? cases[i][1] : "");
+        cr_assert(strstr(out_text, "usage:"), "%s", out_text);
+    }
+    cr_assert_eq(run(NULL, "--version", NULL), 0);
+    cr_assert(strstr(out_text, EIW_VERSION_STRING), "%s", out_text);
+}
+
+/* Waits (bounded) until the program has created its temporary output file. */
+static int wait_for_files(int n)
+{
+    for (int i = 0; i < 2000; i++) {
+        if (count_files() >= n)
+            return 1;
+        struct timespec ts = { 0, 5 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+static void check_interrupt(int sig, int expected_status)
+{
+    make_input("a.txt", 1000, 19);
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    const char *const args[] = { "-o", "out.eiw", "-", NULL };
+    pid_t pid = spawn_v(NULL, p[0], args);
+    close(p[0]);
+    /* stdin stays open, so the program blocks reading after creating its temporary. */
+    cr_assert_eq(write(p[1], "some input ", 11), 11);
+    cr_assert(wait_for_files(2), "no temporary output appeared");
+    cr_assert_eq(kill(pid, sig), 0);
+    cr_assert_eq(wait_status(pid), expected_status, "%s", err_text);
+    close(p[1]);
+    cr_assert(!exists("out.eiw"));
+    cr_assert_eq(count_files(), 1, "the temporary must be removed");
+}
+
+Test(cli, sigint_removes_the_temporary_and_exits_130)
+{
+    check_interrupt(SIGINT, 130);
+}
+
+Test(cli, sigterm_removes_the_temporary)
+{
+    check_interrupt(SIGTERM, 128 + SIGTERM);
+}
