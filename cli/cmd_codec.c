@@ -421,8 +421,11 @@ static int output_open(cli_output *out, const cli_args *a, const cli_input *in)
         err_msg(path, "is the input file");
     else if (e)
         err_msg(path, "%s", strerror(e));
-    if (e)
+    if (e) {
+        free(out->owned_name);
+        out->owned_name = NULL;
         return EIW_EXIT_ERROR;
+    }
     out->f = out->file.f;
     return EIW_EXIT_OK;
 }
