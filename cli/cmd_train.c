@@ -429,7 +429,7 @@ int eiw_cli_train(int argc, char **argv)
             (long long)s2, (double)s2 * fstep * 1e-15,
             (double)info.total_steps / (double)opt.steps, (long long)opt.steps);
 
-    double t0 = now_s(), tlog = t0;
+    double t0 = now_s(), tlog = t0, t_eval = 0.0;
     int64_t step0 = info.step, steplog = info.step, toklog = info.tokens_seen;
     while (!info.done) {
         if (stop_requested) {
@@ -461,10 +461,12 @@ int eiw_cli_train(int argc, char **argv)
             toklog = info.tokens_seen;
         }
         if (c.eval_every && val.n > 1 && info.step % c.eval_every == 0 && !info.done) {
+            double te = now_s();
             rc = eval_and_print(tr, &c, val.n);
             if (rc != EIW_TRAIN_OK)
                 goto train_err;
             tlog = now_s();   /* keep eval time out of the throughput figures */
+            t_eval += tlog - te;
         }
         if (c.ckpt_every && info.step % c.ckpt_every == 0 && !info.done) {
             rc = eiw_trainer_save(tr, c.out);
@@ -474,6 +476,7 @@ int eiw_cli_train(int argc, char **argv)
             }
         }
     }
+    double t_train = now_s() - t0 - t_eval;
     if (val.n > 1 && (rc = eval_and_print(tr, &c, val.n)) != EIW_TRAIN_OK)
         goto train_err;
     rc = eiw_trainer_save(tr, c.out);
@@ -481,8 +484,9 @@ int eiw_cli_train(int argc, char **argv)
         fprintf(stderr, "eiw: %s: %s: %s\n", c.out, eiw_train_strerror(rc), strerror(errno));
         goto done;
     }
-    fprintf(stderr, "eiw train: done, %lld steps in %.1f s; checkpoint %s\n",
-            (long long)info.step, now_s() - t0, c.out);
+    fprintf(stderr, "eiw train: done, %lld steps in %.1f s (%.1f s training, excluding "
+            "evaluation); checkpoint %s\n", (long long)(info.step - step0), now_s() - t0, t_train,
+            c.out);
     status = EIW_EXIT_OK;
     goto done;
 train_err:
