@@ -26,6 +26,11 @@ $(PUBLIC_TARGETS): deps
 deps:
 	@scripts/deps.sh
 
+# Any other target (./eiw, build/eiw_tests, ...) goes the same way.
+Makefile: ;
+%:: deps
+	@$(MAKE) --no-print-directory EIW_DEPS_DONE=1 $@
+
 else
 
 CC      ?= cc
