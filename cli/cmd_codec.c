@@ -259,11 +259,13 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
     return -1;
 }
 
-/* The model for compression; prints the error itself. */
-static int compress_model(const cli_args *a, const eiw_model **m)
+/* Resolves --model (or the default model when compressing); prints the error itself. */
+static int resolve_model_option(const cli_args *a, const eiw_model **m)
 {
+    *m = NULL;
     if (!a->model_name) {
-        *m = eiw_model_default();
+        if (a->op == EIW_OP_COMPRESS)
+            *m = eiw_model_default();
         return EIW_EXIT_OK;
     }
     *m = eiw_model_builtin(a->model_name);
@@ -278,23 +280,17 @@ static int compress_model(const cli_args *a, const eiw_model **m)
     return EIW_EXIT_USAGE;
 }
 
-/* The model a container needs; prints the error itself. */
-static int decompress_model(const cli_args *a, const char *name, const eiw_header *h,
-                            const eiw_model **m)
+/* The model a container needs: the header's, which --model (if given) must match. */
+static int decompress_model(const cli_args *a, const eiw_model *given, const char *name,
+                            const eiw_header *h, const eiw_model **m)
 {
-    if (a->model_name) {
-        *m = eiw_model_builtin(a->model_name);
-        if (!*m) {
-            err_msg(a->model_name, strchr(a->model_name, '/') ||
-                    access(a->model_name, F_OK) == 0 ? "model files are not supported yet"
-                                                     : "unknown model");
-            return EIW_EXIT_ERROR;
-        }
-        if ((*m)->id != h->model_id) {
+    if (given) {
+        if (given->id != h->model_id) {
             err_msg(name, "compressed with model '%s' (id %016" PRIx64 "), but --model gives '%s'",
                     h->model_name, h->model_id, a->model_name);
             return EIW_EXIT_ERROR;
         }
+        *m = given;
         return EIW_EXIT_OK;
     }
     *m = eiw_model_builtin_by_id(h->model_id);
@@ -371,7 +367,7 @@ static int output_open(cli_output *out, const cli_args *a, const cli_input *in)
 {
     memset(out, 0, sizeof *out);
     const char *path = a->output;
-    if (!path && (a->to_stdout || in->is_stdin)) {
+    if ((!path && (a->to_stdout || in->is_stdin)) || (path && is_stdio_name(path))) {
         out->is_stdout = 1;
         out->name = "stdout";
         out->f = stdout;
@@ -379,12 +375,6 @@ static int output_open(cli_output *out, const cli_args *a, const cli_input *in)
             err_msg(out->name, "refusing to write compressed data to a terminal (use -f to force)");
             return EIW_EXIT_ERROR;
         }
-        return EIW_EXIT_OK;
-    }
-    if (path && is_stdio_name(path)) {
-        out->is_stdout = 1;
-        out->name = "stdout";
-        out->f = stdout;
         return EIW_EXIT_OK;
     }
     if (!path) {
@@ -464,8 +454,6 @@ static void report_status(eiw_status st, const cli_input *in, const cli_output *
         err_msg(out->name, "write error: %s", strerror(err ? err : EIO));
     else if (st == EIW_ERR_IO && ferror(in->f))
         err_msg(in->name, "read error: %s", strerror(err ? err : EIO));
-    else if (st == EIW_ERR_IO && out && !out->f)
-        err_msg(in->name, "%s", eiw_strerror(st));
     else if (st == EIW_ERR_IO && in->f && !ferror(in->f))
         err_msg(in->name, "file changed size while being read");
     else
@@ -518,7 +506,8 @@ static int compress_one(const cli_args *a, const eiw_model *m, const char *path)
 }
 
 /* Header and model of an input container; prints errors. */
-static int open_container(const cli_args *a, cli_input *in, eiw_header *h, const eiw_model **m)
+static int open_container(const cli_args *a, const eiw_model *given, cli_input *in, eiw_header *h,
+                          const eiw_model **m)
 {
     errno = 0;
     eiw_status st = eiw_header_read(in->f, h);
@@ -526,10 +515,10 @@ static int open_container(const cli_args *a, cli_input *in, eiw_header *h, const
         report_status(st, in, NULL, errno);
         return EIW_EXIT_ERROR;
     }
-    return decompress_model(a, in->name, h, m);
+    return decompress_model(a, given, in->name, h, m);
 }
 
-static int decompress_one(const cli_args *a, const char *path)
+static int decompress_one(const cli_args *a, const eiw_model *given, const char *path)
 {
     cli_input in;
     cli_output out;
@@ -538,7 +527,7 @@ static int decompress_one(const cli_args *a, const char *path)
     int rc = input_open(&in, path, 1);
     /* The output name is checked before reading, so a refused overwrite costs nothing. */
     if (rc == EIW_EXIT_OK && (rc = output_open(&out, a, &in)) == EIW_EXIT_OK) {
-        rc = open_container(a, &in, &h, &m);
+        rc = open_container(a, given, &in, &h, &m);
         eiw_status st = EIW_ERR_IO;
         eiw_stats stats;
         if (rc == EIW_EXIT_OK) {
@@ -562,14 +551,14 @@ static int decompress_one(const cli_args *a, const char *path)
     return rc;
 }
 
-static int test_one(const cli_args *a, const char *path)
+static int test_one(const cli_args *a, const eiw_model *given, const char *path)
 {
     cli_input in;
     eiw_header h;
     const eiw_model *m = NULL;
     int rc = input_open(&in, path, 1);
     if (rc == EIW_EXIT_OK)
-        rc = open_container(a, &in, &h, &m);
+        rc = open_container(a, given, &in, &h, &m);
     if (rc == EIW_EXIT_OK) {
         cli_progress pr;
         eiw_options o = a->opt;
@@ -711,7 +700,7 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
     if (rc >= 0)
         return rc;
     const eiw_model *m = NULL;
-    if (a.op == EIW_OP_COMPRESS && (rc = compress_model(&a, &m)) != EIW_EXIT_OK)
+    if ((rc = resolve_model_option(&a, &m)) != EIW_EXIT_OK)
         return rc;
     cli_signals_install();
     static char *stdin_only[] = { "-" };
@@ -722,8 +711,8 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
         int r;
         switch (a.op) {
         case EIW_OP_COMPRESS: r = compress_one(&a, m, files[i]); break;
-        case EIW_OP_DECOMPRESS: r = decompress_one(&a, files[i]); break;
-        case EIW_OP_TEST: r = test_one(&a, files[i]); break;
+        case EIW_OP_DECOMPRESS: r = decompress_one(&a, m, files[i]); break;
+        case EIW_OP_TEST: r = test_one(&a, m, files[i]); break;
         default: r = list_one(&a, files[i]); break;
         }
         if (r != EIW_EXIT_OK)

@@ -283,6 +283,9 @@ Test(cli, output_option_names_the_file)
     cr_assert(exists("x.bin") && !exists("a.txt.eiw"));
     cr_assert_eq(run(NULL, "-d", "-o", "y.txt", "x.bin", NULL), 0, "%s", err_text);
     cr_assert(same_file_content("y.txt", "a.txt"));
+    cr_assert_eq(run(NULL, "-o", "-", "a.txt", NULL), 0, "%s", err_text);  /* -o - is stdout */
+    write_file("dash.eiw", out_text, out_len);
+    cr_assert(same_file_content("dash.eiw", "x.bin"));
     cr_assert_eq(run(NULL, "-o", "z.eiw", "-", NULL), 0, "%s", err_text);  /* empty stdin */
     cr_assert_eq(run(NULL, "-dc", "z.eiw", NULL), 0, "%s", err_text);
     cr_assert_eq(out_len, 0);
@@ -357,6 +360,8 @@ Test(cli, bad_usage_exits_2)
         { "-o", "x", "a.txt", "a.txt" },
         { "test" },
         { "list", "-f", "a.txt" },
+        { "-d", "--model", "no-such-model", "a.txt.eiw" },
+        { "test", "-c", "a.txt.eiw" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pid_t pid = spawn_v(NULL, -1, cases[i]);
@@ -469,6 +474,10 @@ Test(cli, unavailable_or_other_model_is_reported)
     one_error_line("a.txt.eiw");
     cr_assert(strstr(err_text, "but --model gives 'uniform'"), "%s", err_text);
     cr_assert(!exists("q.txt"));
+    cr_assert_eq(run(NULL, "test", "--model", "order0", "a.txt.eiw", NULL), 1);
+    cr_assert(strstr(err_text, "but --model gives 'order0'"), "%s", err_text);
+    cr_assert_eq(run(NULL, "test", "--model", eiw_model_default()->name, "a.txt.eiw", NULL), 0,
+                 "%s", err_text);
 }
 
 Test(cli, model_files_are_not_supported_yet)
