@@ -379,6 +379,11 @@ static int output_open(cli_output *out, const cli_args *a, const cli_input *in)
     }
     if (!path) {
         size_t n = strlen(in->name);
+        /* Like gzip: a device or FIFO gets no FILE.eiw next to it unless asked for. */
+        if (!S_ISREG(in->st.st_mode)) {
+            err_msg(in->name, "not a regular file (use -o or -c)");
+            return EIW_EXIT_ERROR;
+        }
         if (a->op == EIW_OP_COMPRESS) {
             if (has_suffix(in->name)) {
                 err_msg(in->name, "already has the %s suffix (use -o or -c to compress it anyway)",

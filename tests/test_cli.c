@@ -429,6 +429,8 @@ Test(cli, wrong_suffixes_are_refused)
     cr_assert_eq(run(NULL, "a.txt.eiw", NULL), 1, "compressing a .eiw file again needs -o/-c");
     one_error_line("a.txt.eiw");
     cr_assert_eq(count_files(), 2);
+    cr_assert_eq(run(NULL, "/dev/null", NULL), 1, "no /dev/null.eiw");
+    one_error_line("/dev/null");
 }
 
 Test(cli, output_that_is_the_input_is_refused)
