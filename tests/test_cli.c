@@ -1,6 +1,7 @@
 /* The eiw program as a user runs it (EIW_BIN, set by `make test`), each test in its own
  * temporary directory: naming, round trips, overwrite rules, stdin/stdout, test/list, exit
  * codes, one-line errors, and that failures and interrupts leave no output file behind. */
+#define _XOPEN_SOURCE 700   /* posix_openpt & co., for the terminal test */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -126,6 +127,8 @@ static int count_files(void)
     return n;
 }
 
+static int stdout_fd = -1;   /* when >= 0, the child's stdout (a terminal in one test) */
+
 static pid_t spawn_v(const char *stdin_name, int stdin_fd, const char *const *args)
 {
     const char *argv[32];
@@ -139,7 +142,8 @@ static pid_t spawn_v(const char *stdin_name, int stdin_fd, const char *const *ar
     if (pid == 0) {
         int in = stdin_fd >= 0 ? stdin_fd
                  : open(stdin_name ? at(dir, stdin_name) : "/dev/null", O_RDONLY);
-        int out = open(at(cap, "stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int out = stdout_fd >= 0 ? stdout_fd
+                  : open(at(cap, "stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         int err = open(at(cap, "stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (in < 0 || out < 0 || err < 0 || chdir(dir) != 0 || dup2(in, 0) < 0 ||
             dup2(out, 1) < 0 || dup2(err, 2) < 0)
@@ -156,7 +160,9 @@ static int wait_status(pid_t pid)
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     free(out_text);
     free(err_text);
-    out_text = read_file(cap, "stdout", &out_len);
+    out_text = stdout_fd >= 0 ? calloc(1, 1) : read_file(cap, "stdout", &out_len);
+    if (stdout_fd >= 0)
+        out_len = 0;
     err_text = read_file(cap, "stderr", &err_len);
     cr_assert(out_text && err_text);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -562,4 +568,42 @@ Test(cli, sigint_removes_the_temporary_and_exits_130)
 Test(cli, sigterm_removes_the_temporary)
 {
     check_interrupt(SIGTERM, 128 + SIGTERM);
+}
+
+Test(cli, compressed_data_is_not_written_to_a_terminal)
+{
+    make_input("a.txt", 100, 20);
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0)
+        cr_skip_test("no pseudo-terminals here");
+    cr_assert_eq(grantpt(master), 0);
+    cr_assert_eq(unlockpt(master), 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    cr_assert_geq(slave, 0);
+    stdout_fd = slave;
+    int st = run(NULL, "-c", "a.txt", NULL);
+    cr_assert_eq(st, 1, "%s", err_text);
+    one_error_line("stdout");
+    cr_assert_eq(run(NULL, "-c", "-f", "a.txt", NULL), 0, "%s", err_text);  /* -f forces */
+    cr_assert_eq(run(NULL, "-dc", "a.txt", NULL), 1);   /* not .eiw data: error, not a refusal */
+    stdout_fd = -1;
+    close(slave);
+    close(master);
+}
+
+Test(cli, list_rejects_damaged_files)
+{
+    make_input("a.txt", 5000, 21);
+    cr_assert_eq(run(NULL, "a.txt", NULL), 0, "%s", err_text);
+    size_t n;
+    char *c = read_file(dir, "a.txt.eiw", &n);
+    write_file("trunc.eiw", c, n - 1);
+    write_file("head.eiw", c, 20);
+    free(c);
+    cr_assert_eq(run(NULL, "list", "trunc.eiw", NULL), 1);
+    one_error_line("trunc.eiw");
+    cr_assert_eq(run(NULL, "list", "head.eiw", NULL), 1);
+    one_error_line("head.eiw");
+    cr_assert_eq(run(NULL, "list", "a.txt", NULL), 1);
+    one_error_line("a.txt");
 }
