@@ -2,6 +2,7 @@
  * use. Encoding evaluates the model over known bytes in chunks (predict_run), decoding goes
  * byte by byte. No windows, no padding beyond the last byte. */
 #include <stdlib.h>
+#include <string.h>
 #include "eiw.h"
 #include "model_run.h"
 #include "range_coder.h"
@@ -34,19 +35,36 @@ eiw_status eiw_stream_decode(const eiw_model *m, void *state, const uint8_t *src
                              size_t src_len, uint8_t *dst, size_t n)
 {
     uint32_t w[256], freq[256], cum[257];
+    /* A second encoder re-codes the decoded symbols: the stream must be exactly its output,
+     * so every content has one encoding and no bit (padding included) goes unchecked. */
+    uint8_t *canon = malloc(src_len + 16);
+    if (!canon)
+        return EIW_ERR_NOMEM;
+    rc_encoder e;
+    rc_enc_init(&e, canon, src_len + 16);
     rc_decoder d;
     rc_dec_init(&d, src, src_len);
+    eiw_status st = EIW_OK;
     m->ops->reset(m, state);
     for (size_t i = 0; i < n; i++) {
         model_predict1(m, state, w);
         eiw_quantize(w, EIW_FLOOR_DEFAULT, freq, cum);
         unsigned s = rc_dec_symbol(&d, cum);
         rc_dec_take(&d, cum[s], freq[s]);
+        rc_enc_put(&e, cum[s], freq[s]);
         dst[i] = (uint8_t)s;
         m->ops->advance(m, state, dst + i, 1);
         /* A valid stream never reads more than a few bytes past its end (the zero padding). */
-        if (d.pos > src_len + 8)
-            return EIW_ERR_CORRUPT;
+        if (d.pos > src_len + 8 || e.overflow) {
+            st = EIW_ERR_CORRUPT;
+            break;
+        }
     }
-    return EIW_OK;
+    if (st == EIW_OK) {
+        rc_enc_finish(&e);
+        if (e.overflow || e.pos != src_len || memcmp(canon, src, src_len) != 0)
+            st = EIW_ERR_CORRUPT;
+    }
+    free(canon);
+    return st;
 }

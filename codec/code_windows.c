@@ -189,12 +189,41 @@ ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, voi
     return ret < 0 ? ret : (ptrdiff_t)out;
 }
 
+/* Is the window exactly what the encoder writes for the coded prefix held by e (next-byte
+ * partition cum, or the last window's shortest code when cum is NULL)? Rejects any other bits,
+ * padding included, so every valid content has one encoding. */
+static int window_is_canonical(const rc_encoder *e, const uint32_t *cum, uint64_t b,
+                               const uint8_t *window, size_t wbytes)
+{
+    uint8_t canon[SCRATCH];
+    rc_encoder fin = *e;
+    fin.out = canon;
+    fin.cap = sizeof canon;
+    memcpy(canon, e->out, e->pos);
+    uint64_t bits;
+    if (cum) {
+        uint64_t v;
+        unsigned s;
+        if (!find_straddling_code(e, cum, b, &v, &s))
+            return 0;
+        bits = rc_enc_finish_at(&fin, 2 * v + 1, s - 1);
+    } else {
+        bits = rc_enc_finish(&fin);
+    }
+    size_t used = (size_t)((bits + 7) / 8);
+    if (bits > b || fin.overflow)
+        return 0;
+    memset(canon + used, 0, wbytes - used);
+    return memcmp(canon, window, wbytes) == 0;
+}
+
 ptrdiff_t eiw_window_decode(const eiw_model *m, const eiw_window_params *p, void *state,
                             const uint8_t *window, ptrdiff_t known_len, uint8_t *dst,
                             size_t dst_cap)
 {
     if (eiw_window_params_check(p) != EIW_OK)
         return EIW_ERR_PARAM;
+    const uint64_t b = p->window_bits;
     const size_t wbytes = p->window_bits / 8;
     size_t last = wbytes;   /* the byte holding the last 1 bit: the end of the code */
     while (last && window[last - 1] == 0)
@@ -205,7 +234,7 @@ ptrdiff_t eiw_window_decode(const eiw_model *m, const eiw_window_params *p, void
         return EIW_ERR_DST_TOO_SMALL;
     /* Both ends of D: the code followed by zeros, and the code followed by ones. A last window
      * has no 1 bit after its code; it is decoded from the window as it is. */
-    uint8_t bottom[WBYTES_MAX], top[WBYTES_MAX];
+    uint8_t bottom[WBYTES_MAX], top[WBYTES_MAX], scratch[SCRATCH];
     memcpy(bottom, window, wbytes);
     memcpy(top, window, wbytes);
     if (known_len < 0) {
@@ -216,22 +245,28 @@ ptrdiff_t eiw_window_decode(const eiw_model *m, const eiw_window_params *p, void
     }
     uint32_t wt[256], freq[256], cum[257];
     rc_decoder lo, hi;
+    rc_encoder e;   /* re-encodes what is decoded, to check the window is canonical */
     rc_dec_init(&lo, bottom, wbytes);
     rc_dec_init_fill(&hi, top, wbytes, 0xFF);
+    rc_enc_init(&e, scratch, sizeof scratch);
     m->ops->reset(m, state);
     for (size_t k = 0;; k++) {
         if (known_len >= 0 && k == (size_t)known_len)
-            return known_len;
+            return window_is_canonical(&e, NULL, b, window, wbytes) ? known_len : EIW_ERR_CORRUPT;
         model_predict1(m, state, wt);
         quantize_at(k, wt, freq, cum);
         unsigned x = rc_dec_symbol(&lo, cum);
         if (known_len < 0 && rc_dec_symbol(&hi, cum) != x)
-            return k > 0 ? (ptrdiff_t)k : EIW_ERR_CORRUPT;
+            return k > 0 && window_is_canonical(&e, cum, b, window, wbytes) ? (ptrdiff_t)k
+                                                                           : EIW_ERR_CORRUPT;
         if (k == dst_cap || k == WINDOW_BYTES_MAX)
             return known_len < 0 ? EIW_ERR_CORRUPT : EIW_ERR_DST_TOO_SMALL;
         rc_dec_take(&lo, cum[x], freq[x]);
         if (known_len < 0)
             rc_dec_take(&hi, cum[x], freq[x]);
+        rc_enc_put(&e, cum[x], freq[x]);
+        if (rc_enc_code_bits(&e) > b)
+            return EIW_ERR_CORRUPT;
         dst[k] = (uint8_t)x;
         m->ops->advance(m, state, dst + k, 1);
     }

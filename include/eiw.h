@@ -130,8 +130,10 @@ ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, voi
                              const uint8_t *src, size_t n, uint8_t *dst, size_t dst_cap,
                              uint32_t *window_counts);
 
-/* Decodes ONE window (window_bits/8 bytes) on its own, with no side information: the longest
- * prefix (of at most dst_cap bytes) whose re-encoding, zero padded, equals the window. If known_len >= 0, the window is the last
+/* Decodes ONE window (window_bits/8 bytes) on its own, with no side information: the bytes
+ * whose window-ending code the window holds (see codec/code_windows.c), at most dst_cap. The
+ * window must be exactly what the encoder writes for them (padding included), else
+ * EIW_ERR_CORRUPT. If known_len >= 0, the window is the last
  * of its document and holds exactly known_len bytes (verified). Writes at most dst_cap bytes.
  * Returns the number of bytes, or a negative eiw_status (EIW_ERR_CORRUPT for bits that no
  * greedy encoder produces, EIW_ERR_DST_TOO_SMALL). */
