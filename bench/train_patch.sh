@@ -1,6 +1,6 @@
 #!/bin/sh
 # Patch-level vs token-level training on the train split, same data budget, small model:
-# K=4, L=2/3 (stage 1 on patches, then token level) against L=0. Prints each run's FLOPs, wall
+# K=4, L=2/3 (stage 1 on patches, then token level) against L=0, and L=0 at equal compute. Prints each run's FLOPs, wall
 # time and final dev bits/byte (token level, whole dev split, 128-byte windows from position 0).
 # usage: bench/train_patch.sh [steps=4000] [threads=2]     (logs in runs/bench/)
 set -eu
@@ -23,7 +23,10 @@ run() {   # name, extra flags
 echo "# bench/train_patch.sh steps=$steps threads=$threads ($(date -u +%FT%TZ))"
 echo "| run | stage-1 steps | stage-1 PFLOP | stage-2 steps | stage-2 PFLOP | cost vs token | training wall s | dev bits/byte |"
 echo "|---|---|---|---|---|---|---|---|"
-for spec in "token:--patch-size 1 --patch-fraction 0" "patch_k4_l23:--patch-size 4 --patch-fraction 0.6666667"; do
+half=$((steps / 2))
+# third run: token level with the patch run's compute (half the steps, half the data)
+for spec in "token:--patch-size 1 --patch-fraction 0" "patch_k4_l23:--patch-size 4 --patch-fraction 0.6666667" \
+            "token_half:--patch-size 1 --patch-fraction 0 --steps $half"; do
     name=${spec%%:*}
     set -- $(run "$name" "${spec#*:}")
     # name wall bpb s1 pf1 s2 pf2 cost; wall = training only (dev evaluation excluded)
