@@ -448,7 +448,8 @@ int eiw_cli_train(int argc, char **argv)
         eiw_trainer_info(tr, &info);
         if (info.step % c.log_every == 0 || info.done) {
             double t = now_s(), dt = t - tlog;
-            double per_step = (t - t0) / (double)(info.step - step0);
+            /* ETA from the latest interval: pauses (SIGSTOP, a busy machine) age out quickly */
+            double per_step = dt / (double)(info.step - steplog);
             char eta[32];
             fmt_eta(eta, sizeof eta, per_step * (double)(info.total_steps - info.step));
             fprintf(stderr, "step %lld/%lld s%d loss %.4f bits lr %.2e | %.0f tok/s | %.1f GFLOP/s | "

@@ -215,6 +215,64 @@ static void mv(float *y, const float *X, size_t ldx, const float *coef, size_t c
     mv_generic(y, X, ldx, coef, cs, rows, n, acc);
 }
 
+/* Four rows at once: y[q*ldy + 0..n) (+)= sum_r coef[q*cq + r*cs] * X[r*ldx + 0..n), q < 4.
+ * Each loaded X vector feeds four FMAs, so the kernel is no longer bound by loads. AVX-512 with
+ * masked tails (16 accumulators); otherwise four mv() calls. */
+#ifdef EIW_MV_X86
+__attribute__((target("avx512f")))
+static void mv4_avx512(float *y, size_t ldy, const float *X, size_t ldx, const float *coef,
+                       size_t cq, size_t cs, int rows, int n, int acc)
+{
+    for (int j = 0; j < n; j += 64) {
+        __mmask16 m[4];
+        for (int u = 0; u < 4; u++) {
+            int left = n - j - 16 * u;
+            m[u] = left >= 16 ? (__mmask16)0xFFFF
+                              : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1u);
+        }
+        __m512 a[4][4];
+        #pragma GCC unroll 4
+        for (int q = 0; q < 4; q++)
+            #pragma GCC unroll 4
+            for (int u = 0; u < 4; u++)
+                a[q][u] = acc ? _mm512_maskz_loadu_ps(m[u], y + (size_t)q * ldy + j + 16 * u)
+                              : _mm512_setzero_ps();
+        for (int r = 0; r < rows; r++) {
+            const float *x = X + (size_t)r * ldx + j;
+            __m512 xv[4];
+            #pragma GCC unroll 4
+            for (int u = 0; u < 4; u++)
+                xv[u] = _mm512_maskz_loadu_ps(m[u], x + 16 * u);
+            #pragma GCC unroll 4
+            for (int q = 0; q < 4; q++) {
+                __m512 c = _mm512_set1_ps(coef[(size_t)q * cq + (size_t)r * cs]);
+                #pragma GCC unroll 4
+                for (int u = 0; u < 4; u++)
+                    a[q][u] = _mm512_fmadd_ps(c, xv[u], a[q][u]);
+            }
+        }
+        #pragma GCC unroll 4
+        for (int q = 0; q < 4; q++)
+            #pragma GCC unroll 4
+            for (int u = 0; u < 4; u++)
+                _mm512_mask_storeu_ps(y + (size_t)q * ldy + j + 16 * u, m[u], a[q][u]);
+    }
+}
+#endif
+
+static void mv4(float *y, size_t ldy, const float *X, size_t ldx, const float *coef, size_t cq,
+                size_t cs, int rows, int n, int acc)
+{
+#ifdef EIW_MV_X86
+    if (__builtin_cpu_supports("avx512f")) {
+        mv4_avx512(y, ldy, X, ldx, coef, cq, cs, rows, n, acc);
+        return;
+    }
+#endif
+    for (int q = 0; q < 4; q++)
+        mv(y + (size_t)q * ldy, X, ldx, coef + (size_t)q * cq, cs, rows, n, acc);
+}
+
 static void transpose_head(float *dst, const float *src, int T, int C3, int hs)
 {
     /* dst (hs, T) <- src rows t at stride C3, columns 0..hs-1 */
@@ -225,92 +283,141 @@ static void transpose_head(float *dst, const float *src, int T, int C3, int hs)
 
 size_t eiw_attention_scratch_size(int B, int T, int C, int NH)
 {
-    size_t hs = (size_t)(C / NH);
-    return (size_t)B * NH * ((hs + 1) * T + (size_t)T * T);
+    size_t hs = (size_t)(C / NH), t = (size_t)T, w = t > hs ? t : hs;
+    return (size_t)B * NH * (hs * t + 4 * w + t * t);
 }
 
-/* Per (b,h): S = (Q/sqrt(hs)) K^T - ALiBi, causal softmax, O = P V, all through mv(). */
+/* Softmax of one score row in place: ALiBi bias, causal (n = t+1 keys), zeros beyond. */
+static void alibi_softmax_row(float *a, int t, int T, float slope)
+{
+    int n = t + 1;
+    float maxv = -INFINITY;
+    for (int t2 = 0; t2 < n; t2++) {
+        a[t2] -= slope * (float)(t - t2);
+        maxv = a[t2] > maxv ? a[t2] : maxv;
+    }
+    float sum = 0.0f;
+    for (int t2 = 0; t2 < n; t2++) {
+        float e = expf(a[t2] - maxv);
+        a[t2] = e;
+        sum += e;
+    }
+    float inv = 1.0f / sum;
+    for (int t2 = 0; t2 < n; t2++)
+        a[t2] *= inv;
+    for (int t2 = n; t2 < T; t2++)
+        a[t2] = 0.0f;
+}
+
+/* Per (b,h): S = (Q/sqrt(hs)) K^T - ALiBi, causal softmax, O = P V; queries four at a time. */
 void eiw_attention_forward(float *out, float *att, float *scratch, const float *qkv,
                            int B, int T, int C, int NH)
 {
     int C3 = 3 * C, hs = C / NH;
+    size_t per = eiw_attention_scratch_size(1, T, C, NH) / (size_t)NH;
     float scale = 1.0f / sqrtf((float)hs);
     #pragma omp parallel for collapse(2) schedule(static)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
             float slope = eiw_alibi_slope(h, NH);
             const float *base = qkv + (size_t)b * T * C3;
-            float *kt = scratch + ((size_t)b * NH + h) * (hs + 1) * T;   /* (hs, T) */
-            float *qs = kt + (size_t)hs * T;                             /* (hs) */
+            float *kt = scratch + ((size_t)b * NH + h) * per;   /* (hs, T) */
+            float *qs = kt + (size_t)hs * T;                    /* (4, hs) */
+            float *ob = out + (size_t)b * T * C + h * hs;
+            float *ab = att + ((size_t)b * NH + h) * T * T;
             transpose_head(kt, base + C + h * hs, T, C3, hs);
-            for (int t = 0; t < T; t++) {
-                const float *q = base + (size_t)t * C3 + h * hs;
-                float *a = att + (((size_t)b * NH + h) * T + t) * T;
-                int n = t + 1;
-                for (int i = 0; i < hs; i++)
-                    qs[i] = q[i] * scale;
-                mv(a, kt, (size_t)T, qs, 1, hs, n, 0);
-                float maxv = -INFINITY;
-                for (int t2 = 0; t2 < n; t2++) {
-                    a[t2] -= slope * (float)(t - t2);
-                    maxv = a[t2] > maxv ? a[t2] : maxv;
-                }
-                float sum = 0.0f;
-                for (int t2 = 0; t2 < n; t2++) {
-                    float e = expf(a[t2] - maxv);
-                    a[t2] = e;
-                    sum += e;
-                }
-                float inv = 1.0f / sum;
-                for (int t2 = 0; t2 < n; t2++)
-                    a[t2] *= inv;
-                for (int t2 = n; t2 < T; t2++)
-                    a[t2] = 0.0f;
-                mv(out + (size_t)b * T * C + (size_t)t * C + h * hs, base + 2 * C + h * hs,
-                   (size_t)C3, a, 1, n, hs, 0);
+            for (int t0 = 0; t0 < T; t0 += 4) {
+                int nq = T - t0 < 4 ? T - t0 : 4;
+                for (int q = 0; q < nq; q++)
+                    for (int i = 0; i < hs; i++)
+                        qs[q * hs + i] = base[(size_t)(t0 + q) * C3 + h * hs + i] * scale;
+                float *a0 = ab + (size_t)t0 * T;
+                if (nq == 4)
+                    mv4(a0, (size_t)T, kt, (size_t)T, qs, (size_t)hs, 1, hs, t0 + 4, 0);
+                else
+                    for (int q = 0; q < nq; q++)
+                        mv(a0 + (size_t)q * T, kt, (size_t)T, qs + q * hs, 1, hs, t0 + q + 1, 0);
+                for (int q = 0; q < nq; q++)
+                    alibi_softmax_row(a0 + (size_t)q * T, t0 + q, T, slope);
+                if (nq == 4)
+                    mv4(ob + (size_t)t0 * C, (size_t)C, base + 2 * C + h * hs, (size_t)C3, a0,
+                        (size_t)T, 1, t0 + 4, hs, 0);
+                else
+                    for (int q = 0; q < nq; q++)
+                        mv(ob + (size_t)(t0 + q) * C, base + 2 * C + h * hs, (size_t)C3,
+                           a0 + (size_t)q * T, 1, t0 + q + 1, hs, 0);
             }
         }
 }
 
 /* Per (b,h): dA = dO V^T, dS = P*(dA - rowsum(P*dA))/sqrt(hs), dQ = dS K, dK = dS^T Q,
- * dV = P^T dO. One task per (b,h), so all writes stay inside its slice of dqkv. */
+ * dV = P^T dO, four rows at a time. One task per (b,h): writes stay in its slice of dqkv.
+ * P and dS are zero above the diagonal, so blocks may run past a row's last key. */
 void eiw_attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv,
                             const float *att, int B, int T, int C, int NH)
 {
     int C3 = 3 * C, hs = C / NH;
+    size_t per = eiw_attention_scratch_size(1, T, C, NH) / (size_t)NH;
     float scale = 1.0f / sqrtf((float)hs);
     #pragma omp parallel for collapse(2) schedule(static)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
             size_t bh = (size_t)b * NH + h;
-            float *vt = scratch + bh * ((size_t)(hs + 1) * T + (size_t)T * T);  /* (hs, T) */
-            float *da = vt + (size_t)hs * T;                                     /* (T) */
-            float *ds = da + T;                                                  /* (T, T) */
+            float *vt = scratch + bh * per;              /* (hs, T) */
+            float *da = vt + (size_t)hs * T;             /* (4, T) */
+            float *ds = da + 4 * (size_t)(T > hs ? T : hs);   /* (T, T) */
             const float *base = qkv + (size_t)b * T * C3;
             float *dbase = dqkv + (size_t)b * T * C3;
             const float *p = att + bh * T * T;
             const float *go = dout + (size_t)b * T * C + h * hs;
             transpose_head(vt, base + 2 * C + h * hs, T, C3, hs);
-            for (int t = 0; t < T; t++) {
-                const float *a = p + (size_t)t * T;
-                float *d = ds + (size_t)t * T;
-                int n = t + 1;
-                mv(da, vt, (size_t)T, go + (size_t)t * C, 1, hs, n, 0);
-                float dsum = 0.0f;
-                for (int t2 = 0; t2 < n; t2++)
-                    dsum += a[t2] * da[t2];
-                for (int t2 = 0; t2 < n; t2++)
-                    d[t2] = a[t2] * (da[t2] - dsum) * scale;
-                for (int t2 = n; t2 < T; t2++)
-                    d[t2] = 0.0f;
-                mv(dbase + (size_t)t * C3 + h * hs, base + C + h * hs, (size_t)C3, d, 1, n, hs, 1);
+            for (int t0 = 0; t0 < T; t0 += 4) {
+                int nq = T - t0 < 4 ? T - t0 : 4;
+                if (nq == 4)
+                    mv4(da, (size_t)T, vt, (size_t)T, go + (size_t)t0 * C, (size_t)C, 1, hs, t0 + 4, 0);
+                else
+                    for (int q = 0; q < nq; q++)
+                        mv(da + (size_t)q * T, vt, (size_t)T, go + (size_t)(t0 + q) * C, 1, hs,
+                           t0 + q + 1, 0);
+                for (int q = 0; q < nq; q++) {
+                    int t = t0 + q, n = t + 1;
+                    const float *a = p + (size_t)t * T;
+                    const float *dq_a = da + (size_t)q * T;
+                    float *d = ds + (size_t)t * T;
+                    float dsum = 0.0f;
+                    for (int t2 = 0; t2 < n; t2++)
+                        dsum += a[t2] * dq_a[t2];
+                    for (int t2 = 0; t2 < n; t2++)
+                        d[t2] = a[t2] * (dq_a[t2] - dsum) * scale;
+                    for (int t2 = n; t2 < T; t2++)
+                        d[t2] = 0.0f;
+                }
+                float *dq = dbase + (size_t)t0 * C3 + h * hs;
+                if (nq == 4)
+                    mv4(dq, (size_t)C3, base + C + h * hs, (size_t)C3, ds + (size_t)t0 * T,
+                        (size_t)T, 1, t0 + 4, hs, 1);
+                else
+                    for (int q = 0; q < nq; q++)
+                        mv(dq + (size_t)q * C3, base + C + h * hs, (size_t)C3,
+                           ds + (size_t)(t0 + q) * T, 1, t0 + q + 1, hs, 1);
             }
-            for (int t2 = 0; t2 < T; t2++) {
-                int rows = T - t2;   /* queries t >= t2 see key t2 */
-                mv(dbase + (size_t)t2 * C3 + C + h * hs, base + (size_t)t2 * C3 + h * hs,
-                   (size_t)C3, ds + (size_t)t2 * T + t2, (size_t)T, rows, hs, 1);
-                mv(dbase + (size_t)t2 * C3 + 2 * C + h * hs, go + (size_t)t2 * C, (size_t)C,
-                   p + (size_t)t2 * T + t2, (size_t)T, rows, hs, 1);
+            /* key/value rows t2..t2+3 collect from queries t >= t2 (columns of dS and P) */
+            for (int t2 = 0; t2 < T; t2 += 4) {
+                int nk = T - t2 < 4 ? T - t2 : 4, rows = T - t2;
+                float *dk = dbase + (size_t)t2 * C3 + C + h * hs;
+                float *dv = dbase + (size_t)t2 * C3 + 2 * C + h * hs;
+                const float *qrows = base + (size_t)t2 * C3 + h * hs;
+                const float *grows = go + (size_t)t2 * C;
+                const float *dcol = ds + (size_t)t2 * T + t2, *pcol = p + (size_t)t2 * T + t2;
+                if (nk == 4) {
+                    mv4(dk, (size_t)C3, qrows, (size_t)C3, dcol, 1, (size_t)T, rows, hs, 1);
+                    mv4(dv, (size_t)C3, grows, (size_t)C, pcol, 1, (size_t)T, rows, hs, 1);
+                } else {
+                    for (int q = 0; q < nk; q++) {
+                        mv(dk + (size_t)q * C3, qrows, (size_t)C3, dcol + q, (size_t)T, rows, hs, 1);
+                        mv(dv + (size_t)q * C3, grows, (size_t)C, pcol + q, (size_t)T, rows, hs, 1);
+                    }
+                }
             }
         }
 }

@@ -143,18 +143,66 @@ static double att_loss(void *p)
     return dot(c->out, c->r, (size_t)c->B * c->T * c->C);
 }
 
-Test(model_layers, attention_backward_matches_finite_differences)
+static void attention_check(int B, int T, int C, int NH)
 {
-    rng_state = 4;
-    enum { B = 2, T = 5, C = 8, NH = 2 };
-    float out[B * T * C], att[B * NH * T * T], qkv[B * T * 3 * C], r[B * T * C];
-    float dqkv[B * T * 3 * C] = {0}, scratch[B * NH * ((C / NH + 1) * T + T * T)];
-    fill(qkv, B * T * 3 * C, 1.0f);
-    fill(r, B * T * C, 1.0f);
+    rng_state = 4 + (uint64_t)T;
+    size_t nq = (size_t)B * T * 3 * C, no = (size_t)B * T * C;
+    float *out = malloc(no * sizeof(float)), *r = malloc(no * sizeof(float));
+    float *att = malloc((size_t)B * NH * T * T * sizeof(float));
+    float *qkv = malloc(nq * sizeof(float)), *dqkv = calloc(nq, sizeof(float));
+    float *scratch = malloc(eiw_attention_scratch_size(B, T, C, NH) * sizeof(float));
+    fill(qkv, nq, 1.0f);
+    fill(r, no, 1.0f);
     att_ctx c = {out, att, qkv, r, scratch, B, T, C, NH};
     att_loss(&c);
     eiw_attention_backward(dqkv, scratch, r, qkv, att, B, T, C, NH);
-    cr_expect_lt(check_grad(qkv, dqkv, B * T * 3 * C, 1e-2f, att_loss, &c), 1e-2);
+    double e = check_grad(qkv, dqkv, (int)nq, 1e-2f, att_loss, &c);
+    cr_expect_lt(e, 1e-2, "B=%d T=%d C=%d NH=%d: rel err %g", B, T, C, NH, e);
+    free(out); free(r); free(att); free(qkv); free(dqkv); free(scratch);
+}
+
+Test(model_layers, attention_backward_matches_finite_differences)
+{
+    attention_check(2, 5, 8, 2);
+    attention_check(1, 70, 16, 2);   /* crosses the 4-row blocks and the 64-column blocks */
+}
+
+Test(model_layers, attention_forward_matches_naive_reference)
+{
+    enum { B = 2, T = 67, C = 24, NH = 3 };
+    int hs = C / NH;
+    rng_state = 99;
+    static float qkv[B * T * 3 * C], out[B * T * C], att[B * NH * T * T];
+    float *scratch = malloc(eiw_attention_scratch_size(B, T, C, NH) * sizeof(float));
+    fill(qkv, B * T * 3 * C, 1.0f);
+    eiw_attention_forward(out, att, scratch, qkv, B, T, C, NH);
+    double maxerr = 0.0;
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < NH; h++)
+            for (int t = 0; t < T; t++) {
+                double s[T], mx = -1e300, sum = 0.0;
+                const float *q = qkv + ((size_t)b * T + t) * 3 * C + h * hs;
+                for (int u = 0; u <= t; u++) {
+                    const float *k = qkv + ((size_t)b * T + u) * 3 * C + C + h * hs;
+                    double d = 0.0;
+                    for (int i = 0; i < hs; i++)
+                        d += (double)q[i] * (double)k[i];
+                    s[u] = d / sqrt((double)hs) - pow(2.0, -8.0 * (h + 1) / NH) * (t - u);
+                    mx = s[u] > mx ? s[u] : mx;
+                }
+                for (int u = 0; u <= t; u++)
+                    sum += exp(s[u] - mx);
+                for (int i = 0; i < hs; i++) {
+                    double o = 0.0;
+                    for (int u = 0; u <= t; u++)
+                        o += exp(s[u] - mx) / sum *
+                             (double)qkv[((size_t)b * T + u) * 3 * C + 2 * C + h * hs + i];
+                    double err = fabs(o - (double)out[((size_t)b * T + t) * C + h * hs + i]);
+                    maxerr = err > maxerr ? err : maxerr;
+                }
+            }
+    cr_expect_lt(maxerr, 1e-5, "max abs error %g", maxerr);
+    free(scratch);
 }
 
 Test(model_layers, attention_is_causal)
@@ -162,7 +210,7 @@ Test(model_layers, attention_is_causal)
     rng_state = 5;
     enum { B = 1, T = 6, C = 8, NH = 2 };
     float out1[T * C], out2[T * C], att[NH * T * T], qkv[T * 3 * C];
-    float scratch[NH * ((C / NH + 1) * T + T * T)];
+    float *scratch = malloc(eiw_attention_scratch_size(B, T, C, NH) * sizeof(float));
     fill(qkv, T * 3 * C, 1.0f);
     eiw_attention_forward(out1, att, scratch, qkv, B, T, C, NH);
     for (int i = 0; i < 3 * C; i++)   /* change only the last position */
@@ -170,6 +218,7 @@ Test(model_layers, attention_is_causal)
     eiw_attention_forward(out2, att, scratch, qkv, B, T, C, NH);
     cr_expect_eq(memcmp(out1, out2, (T - 1) * C * sizeof(float)), 0);
     cr_expect_neq(memcmp(out1, out2, T * C * sizeof(float)), 0);
+    free(scratch);
 }
 
 /* ---------- relu ---------- */
