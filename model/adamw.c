@@ -6,6 +6,12 @@
 
 #define NORM_CHUNKS 64
 
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(EIW_SIMD_NONE) && !defined(__clang__)
+#define EIW_VEC __attribute__((target_clones("avx2", "default")))
+#else
+#define EIW_VEC
+#endif
+
 double eiw_grad_norm(const float *g, size_t n)
 {
     double part[NORM_CHUNKS];
@@ -24,6 +30,7 @@ double eiw_grad_norm(const float *g, size_t n)
     return sqrt(s);
 }
 
+EIW_VEC
 void eiw_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float gscale,
                       float lr, float beta1, float beta2, float eps, float wd, int64_t t)
 {

@@ -13,6 +13,14 @@
 
 #define RMS_EPS 1e-5f
 
+/* Elementwise layers: an AVX2 clone picked at load time (the build targets baseline x86-64).
+ * Only the width of the vectors changes; sums keep their order within a clone. */
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(EIW_SIMD_NONE) && !defined(__clang__)
+#define EIW_VEC __attribute__((target_clones("avx2", "default")))
+#else
+#define EIW_VEC
+#endif
+
 /* ---------------- RNG ---------------- */
 uint64_t eiw_rng_next(uint64_t *state)
 {
@@ -80,6 +88,7 @@ void eiw_patch_encoder_backward(float *dwte, const float *dout, const int *inp, 
 }
 
 /* ---------------- RMSNorm ---------------- */
+EIW_VEC
 void eiw_rmsnorm_forward(float *out, float *rstd, const float *inp, const float *w, int N, int C)
 {
     #pragma omp parallel for schedule(static)
@@ -97,6 +106,7 @@ void eiw_rmsnorm_forward(float *out, float *rstd, const float *inp, const float 
     }
 }
 
+EIW_VEC
 void eiw_rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp,
                           const float *w, const float *rstd, int N, int C)
 {
@@ -118,9 +128,9 @@ void eiw_rmsnorm_backward(float *dinp, float *dw, const float *dout, const float
         }
         /* weight gradient by channel blocks: deterministic for any thread count */
         #pragma omp for schedule(static)
-        for (int c0 = 0; c0 < C; c0 += 16) {
-            int c1 = c0 + 16 < C ? c0 + 16 : C;
-            float acc[16] = {0};
+        for (int c0 = 0; c0 < C; c0 += 64) {
+            int c1 = c0 + 64 < C ? c0 + 64 : C;
+            float acc[64] = {0};
             for (int n = 0; n < N; n++) {
                 const float *x = inp + (size_t)n * C;
                 const float *g = dout + (size_t)n * C;
@@ -423,6 +433,7 @@ void eiw_attention_backward(float *dqkv, float *scratch, const float *dout, cons
 }
 
 /* ---------------- pointwise ---------------- */
+EIW_VEC
 void eiw_relu_forward(float *out, const float *inp, size_t n)
 {
     #pragma omp parallel for simd schedule(static)
@@ -430,6 +441,7 @@ void eiw_relu_forward(float *out, const float *inp, size_t n)
         out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
 }
 
+EIW_VEC
 void eiw_relu_backward(float *dinp, const float *dout, const float *inp, size_t n)
 {
     #pragma omp parallel for simd schedule(static)
@@ -437,6 +449,7 @@ void eiw_relu_backward(float *dinp, const float *dout, const float *inp, size_t 
         dinp[i] = inp[i] > 0.0f ? dout[i] : 0.0f;
 }
 
+EIW_VEC
 void eiw_residual_forward(float *out, const float *a, const float *b, size_t n)
 {
     #pragma omp parallel for simd schedule(static)
@@ -467,6 +480,7 @@ static float neg_log(float p)
     return -logf(p > 1e-30f ? p : 1e-30f);
 }
 
+EIW_VEC
 void eiw_xent_forward(float *probs, float *losses, const int *targets, int N, int V)
 {
     #pragma omp parallel for schedule(static)
@@ -477,6 +491,7 @@ void eiw_xent_forward(float *probs, float *losses, const int *targets, int N, in
     }
 }
 
+EIW_VEC
 void eiw_patch_xent_forward(float *probs, float *losses, const int *targets, int N, int V, int K)
 {
     float invk = 1.0f / (float)K;
@@ -492,6 +507,7 @@ void eiw_patch_xent_forward(float *probs, float *losses, const int *targets, int
     }
 }
 
+EIW_VEC
 void eiw_xent_backward(float *probs, const int *targets, int N, int V, float scale)
 {
     #pragma omp parallel for schedule(static)
@@ -503,6 +519,7 @@ void eiw_xent_backward(float *probs, const int *targets, int N, int V, float sca
     }
 }
 
+EIW_VEC
 void eiw_patch_xent_backward(float *probs, const int *targets, int N, int V, int K, float scale)
 {
     float invk = 1.0f / (float)K;
