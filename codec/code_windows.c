@@ -217,64 +217,134 @@ static int window_is_canonical(const rc_encoder *e, const uint32_t *cum, uint64_
     return memcmp(canon, window, wbytes) == 0;
 }
 
+/* Decoding one window, one byte per step, so that many windows can advance in lockstep and
+ * share each batched model call. */
+typedef struct {
+    const uint8_t *window;
+    uint64_t b;
+    size_t wbytes;
+    ptrdiff_t known_len;     /* -1: find the end from the window itself */
+    uint8_t *dst;
+    size_t cap, k;
+    void *state;
+    ptrdiff_t result;        /* >= 0 when done: bytes; < 0: error */
+    int done;
+    rc_decoder lo, hi;       /* both ends of the window's dyadic interval */
+    rc_encoder e;            /* re-encodes what is decoded, to check the window is canonical */
+    uint8_t bottom[WBYTES_MAX], top[WBYTES_MAX], scratch[SCRATCH];
+} window_decoder;
+
+static void wd_finish(window_decoder *wd, ptrdiff_t result)
+{
+    wd->result = result;
+    wd->done = 1;
+}
+
+static void wd_init(window_decoder *wd, const eiw_model *m, const eiw_window_params *p,
+                    void *state, const uint8_t *window, ptrdiff_t known_len, uint8_t *dst,
+                    size_t cap)
+{
+    wd->window = window;
+    wd->b = p->window_bits;
+    wd->wbytes = p->window_bits / 8;
+    wd->known_len = known_len;
+    wd->dst = dst;
+    wd->cap = cap;
+    wd->k = 0;
+    wd->state = state;
+    wd->done = 0;
+    size_t last = wd->wbytes;   /* the byte holding the last 1 bit: the end of the code */
+    while (last && window[last - 1] == 0)
+        last--;
+    if (last == 0 && known_len < 0) {   /* only a last window may be all zero bits */
+        wd_finish(wd, EIW_ERR_CORRUPT);
+        return;
+    }
+    if (known_len >= 0 && (size_t)known_len > cap) {
+        wd_finish(wd, EIW_ERR_DST_TOO_SMALL);
+        return;
+    }
+    /* Both ends of D: the code followed by zeros, and the code followed by ones. A last window
+     * has no 1 bit after its code; it is decoded from the window as it is. */
+    memcpy(wd->bottom, window, wd->wbytes);
+    memcpy(wd->top, window, wd->wbytes);
+    if (known_len < 0) {
+        uint8_t one = (uint8_t)(window[last - 1] & -window[last - 1]);   /* lowest set bit */
+        wd->bottom[last - 1] = (uint8_t)(window[last - 1] & ~one);
+        wd->top[last - 1] = (uint8_t)(window[last - 1] | (one - 1));
+        memset(wd->top + last, 0xFF, wd->wbytes - last);
+    }
+    rc_dec_init(&wd->lo, wd->bottom, wd->wbytes);
+    rc_dec_init_fill(&wd->hi, wd->top, wd->wbytes, 0xFF);
+    rc_enc_init(&wd->e, wd->scratch, sizeof wd->scratch);
+    m->ops->reset(m, state);
+    if (known_len == 0)
+        wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, window, wd->wbytes)
+                          ? 0 : EIW_ERR_CORRUPT);
+}
+
+/* Consumes the model's weights for the next position; on going on, advances the model. */
+static void wd_step(window_decoder *wd, const eiw_model *m, const uint32_t *weights)
+{
+    uint32_t freq[256], cum[257];
+    size_t k = wd->k;
+    quantize_at(k, weights, freq, cum);
+    unsigned x = rc_dec_symbol(&wd->lo, cum);
+    if (wd->known_len < 0 && rc_dec_symbol(&wd->hi, cum) != x) {
+        wd_finish(wd, k > 0 && window_is_canonical(&wd->e, cum, wd->b, wd->window, wd->wbytes)
+                          ? (ptrdiff_t)k : EIW_ERR_CORRUPT);
+        return;
+    }
+    if (k == wd->cap || k == WINDOW_BYTES_MAX) {
+        wd_finish(wd, wd->known_len < 0 ? EIW_ERR_CORRUPT : EIW_ERR_DST_TOO_SMALL);
+        return;
+    }
+    rc_dec_take(&wd->lo, cum[x], freq[x]);
+    if (wd->known_len < 0)
+        rc_dec_take(&wd->hi, cum[x], freq[x]);
+    rc_enc_put(&wd->e, cum[x], freq[x]);
+    if (rc_enc_code_bits(&wd->e) > wd->b) {
+        wd_finish(wd, EIW_ERR_CORRUPT);
+        return;
+    }
+    wd->dst[k] = (uint8_t)x;
+    wd->k = k + 1;
+    if (wd->known_len >= 0 && wd->k == (size_t)wd->known_len) {
+        wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, wd->window, wd->wbytes)
+                          ? wd->known_len : EIW_ERR_CORRUPT);
+        return;
+    }
+    m->ops->advance(m, wd->state, wd->dst + k, 1);
+}
+
 ptrdiff_t eiw_window_decode(const eiw_model *m, const eiw_window_params *p, void *state,
                             const uint8_t *window, ptrdiff_t known_len, uint8_t *dst,
                             size_t dst_cap)
 {
     if (eiw_window_params_check(p) != EIW_OK)
         return EIW_ERR_PARAM;
-    const uint64_t b = p->window_bits;
-    const size_t wbytes = p->window_bits / 8;
-    size_t last = wbytes;   /* the byte holding the last 1 bit: the end of the code */
-    while (last && window[last - 1] == 0)
-        last--;
-    if (last == 0 && known_len < 0)   /* only a last window may be all zero bits */
-        return EIW_ERR_CORRUPT;
-    if (known_len >= 0 && (size_t)known_len > dst_cap)
-        return EIW_ERR_DST_TOO_SMALL;
-    /* Both ends of D: the code followed by zeros, and the code followed by ones. A last window
-     * has no 1 bit after its code; it is decoded from the window as it is. */
-    uint8_t bottom[WBYTES_MAX], top[WBYTES_MAX], scratch[SCRATCH];
-    memcpy(bottom, window, wbytes);
-    memcpy(top, window, wbytes);
-    if (known_len < 0) {
-        uint8_t one = (uint8_t)(window[last - 1] & -window[last - 1]);   /* lowest set bit */
-        bottom[last - 1] = (uint8_t)(window[last - 1] & ~one);
-        top[last - 1] = (uint8_t)(window[last - 1] | (one - 1));
-        memset(top + last, 0xFF, wbytes - last);
+    window_decoder *wd = malloc(sizeof *wd);
+    if (!wd)
+        return EIW_ERR_NOMEM;
+    uint32_t w[256];
+    wd_init(wd, m, p, state, window, known_len, dst, dst_cap);
+    while (!wd->done) {
+        model_predict1(m, state, w);
+        wd_step(wd, m, w);
     }
-    uint32_t wt[256], freq[256], cum[257];
-    rc_decoder lo, hi;
-    rc_encoder e;   /* re-encodes what is decoded, to check the window is canonical */
-    rc_dec_init(&lo, bottom, wbytes);
-    rc_dec_init_fill(&hi, top, wbytes, 0xFF);
-    rc_enc_init(&e, scratch, sizeof scratch);
-    m->ops->reset(m, state);
-    for (size_t k = 0;; k++) {
-        if (known_len >= 0 && k == (size_t)known_len)
-            return window_is_canonical(&e, NULL, b, window, wbytes) ? known_len : EIW_ERR_CORRUPT;
-        model_predict1(m, state, wt);
-        quantize_at(k, wt, freq, cum);
-        unsigned x = rc_dec_symbol(&lo, cum);
-        if (known_len < 0 && rc_dec_symbol(&hi, cum) != x)
-            return k > 0 && window_is_canonical(&e, cum, b, window, wbytes) ? (ptrdiff_t)k
-                                                                           : EIW_ERR_CORRUPT;
-        if (k == dst_cap || k == WINDOW_BYTES_MAX)
-            return known_len < 0 ? EIW_ERR_CORRUPT : EIW_ERR_DST_TOO_SMALL;
-        rc_dec_take(&lo, cum[x], freq[x]);
-        if (known_len < 0)
-            rc_dec_take(&hi, cum[x], freq[x]);
-        rc_enc_put(&e, cum[x], freq[x]);
-        if (rc_enc_code_bits(&e) > b)
-            return EIW_ERR_CORRUPT;
-        dst[k] = (uint8_t)x;
-        m->ops->advance(m, state, dst + k, 1);
-    }
+    ptrdiff_t r = wd->result;
+    free(wd);
+    return r;
 }
+
+/* Windows decoded together: each lockstep step asks the model about every unfinished window
+ * in one call. A lane's bytes wait in its own buffer until the group is done. */
+#define LANES 32
 
 eiw_status eiw_windows_decode(const eiw_model *m, const eiw_window_params *p, void *state,
                               const uint8_t *src, size_t src_len, uint8_t *dst, size_t n)
 {
+    (void)state;
     if (eiw_window_params_check(p) != EIW_OK)
         return EIW_ERR_PARAM;
     const size_t wbytes = p->window_bits / 8;
@@ -283,17 +353,66 @@ eiw_status eiw_windows_decode(const eiw_model *m, const eiw_window_params *p, vo
     size_t nwin = src_len / wbytes, done = 0;
     if ((nwin == 0) != (n == 0) || nwin > n)
         return EIW_ERR_CORRUPT;
-    for (size_t i = 0; i < nwin; i++) {
-        size_t windows_after = nwin - i - 1;
-        size_t remaining = n - done;
-        if (remaining <= windows_after)   /* every window holds at least one byte */
-            return EIW_ERR_CORRUPT;
-        ptrdiff_t got = eiw_window_decode(m, p, state, src + i * wbytes,
-                                          windows_after ? -1 : (ptrdiff_t)remaining,
-                                          dst + done, remaining - windows_after);
-        if (got < 0)
-            return got == EIW_ERR_DST_TOO_SMALL ? EIW_ERR_CORRUPT : (eiw_status)got;
-        done += (size_t)got;
+    if (nwin == 0)
+        return EIW_OK;
+    size_t lanes = nwin - 1 < LANES ? nwin - 1 : LANES;
+    size_t lane_cap = n < WINDOW_BYTES_MAX ? n : WINDOW_BYTES_MAX;
+    window_decoder *wd = malloc(sizeof *wd * (lanes ? lanes : 1));
+    uint8_t *bufs = malloc(lane_cap * (lanes ? lanes : 1));
+    uint8_t *states = calloc(lanes ? lanes : 1, m->state_size);
+    uint32_t *w = malloc(sizeof(uint32_t) * 256 * LANES);
+    void *act_states[LANES];
+    size_t act[LANES];
+    eiw_status st = wd && bufs && states && w ? EIW_OK : EIW_ERR_NOMEM;
+    /* all windows but the last, a group of lanes at a time */
+    for (size_t w0 = 0; st == EIW_OK && w0 + 1 < nwin; w0 += lanes) {
+        size_t g = nwin - 1 - w0 < lanes ? nwin - 1 - w0 : lanes;
+        for (size_t i = 0; i < g; i++)
+            wd_init(&wd[i], m, p, states + i * m->state_size, src + (w0 + i) * wbytes, -1,
+                    bufs + i * lane_cap, lane_cap);
+        for (;;) {
+            size_t na = 0;
+            for (size_t i = 0; i < g; i++)
+                if (!wd[i].done) {
+                    act[na] = i;
+                    act_states[na++] = wd[i].state;
+                }
+            if (!na)
+                break;
+            m->ops->predict(m, act_states, na, w);
+            for (size_t a = 0; a < na; a++)
+                wd_step(&wd[act[a]], m, w + 256 * a);
+        }
+        for (size_t i = 0; i < g && st == EIW_OK; i++) {
+            size_t windows_after = nwin - (w0 + i) - 1;
+            if (wd[i].result < 0)
+                st = wd[i].result == EIW_ERR_DST_TOO_SMALL ? EIW_ERR_CORRUPT
+                                                           : (eiw_status)wd[i].result;
+            else if ((size_t)wd[i].result + windows_after > n - done)
+                st = EIW_ERR_CORRUPT;   /* every later window holds at least one byte */
+            else {
+                memcpy(dst + done, bufs + i * lane_cap, (size_t)wd[i].result);
+                done += (size_t)wd[i].result;
+            }
+        }
     }
-    return done == n ? EIW_OK : EIW_ERR_CORRUPT;
+    if (st == EIW_OK) {   /* the last window holds what is left */
+        uint8_t *last_state = lanes ? states : NULL;
+        void *ls = last_state ? (void *)last_state : calloc(1, m->state_size);
+        if (!ls) {
+            st = EIW_ERR_NOMEM;
+        } else {
+            ptrdiff_t got = eiw_window_decode(m, p, ls, src + (nwin - 1) * wbytes,
+                                              (ptrdiff_t)(n - done), dst + done, n - done);
+            if (got < 0)
+                st = got == EIW_ERR_DST_TOO_SMALL ? EIW_ERR_CORRUPT : (eiw_status)got;
+            if (!last_state)
+                free(ls);
+        }
+    }
+    free(wd);
+    free(bufs);
+    free(states);
+    free(w);
+    return st;
 }

@@ -141,7 +141,9 @@ ptrdiff_t eiw_window_decode(const eiw_model *m, const eiw_window_params *p, void
                             const uint8_t *window, ptrdiff_t known_len, uint8_t *dst,
                             size_t dst_cap);
 
-/* Decodes a sequence of windows that together hold exactly n bytes (a document or block). */
+/* Decodes a sequence of windows that together hold exactly n bytes (a document or block).
+ * Windows are decoded in lockstep groups with one state per window (allocated here), so each
+ * model call covers many windows; `state` is not used and may be NULL. */
 eiw_status eiw_windows_decode(const eiw_model *m, const eiw_window_params *p, void *state,
                               const uint8_t *src, size_t src_len, uint8_t *dst, size_t n);
 
