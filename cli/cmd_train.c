@@ -101,8 +101,12 @@ static int read_path(tokbuf *b, const char *path, int token_bytes, int depth)
         fprintf(stderr, "eiw: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    if (!S_ISDIR(sb.st_mode))
+    if (!S_ISDIR(sb.st_mode)) {
+        /* inside directories only regular files count (no FIFOs, sockets, devices) */
+        if (depth > 0 && !S_ISREG(sb.st_mode))
+            return 0;
         return read_file(b, path, token_bytes);
+    }
     if (depth > 32) {
         fprintf(stderr, "eiw: %s: directories nested too deeply\n", path);
         return -1;
