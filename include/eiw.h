@@ -85,6 +85,10 @@ const eiw_model *eiw_model_builtin_by_id(uint64_t id);  /* NULL if no built-in h
 /* Comma-separated list of built-in model names, for help texts. */
 const char *eiw_model_builtin_names(void);
 void eiw_model_free(const eiw_model *m);
+/* A neural model from its serialized bytes (an .eiwm file: the integer M1 of
+ * docs/m1_inference.md), validated as untrusted input. Its id is the xxh3-64 of the bytes.
+ * Free with eiw_model_free. EIW_ERR_MODEL_FILE for invalid bytes. */
+eiw_status eiw_model_from_bytes(const uint8_t *buf, size_t len, eiw_model **out);
 
 /* ---------------------------------------------------------------------------------------
  * Quantization: model weights -> coder frequencies summing to EIW_FREQ_TOTAL, every symbol

@@ -1,0 +1,666 @@
+/* Integer M1 inference (see qm1.h and docs/m1_inference.md): conversion from float weights,
+ * the serialized model, and the batched forward pass with a per-stream ring of keys/values. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+#include "qm1.h"
+
+#include "exp2_table.inc"   /* exp2_neg_q23[f] = round(2^23 * 2^(-f/256)) */
+
+#define LOG2E_Q16 94548           /* log2(e) * 2^16 */
+#define EPS_Q32 42950             /* RMSNorm epsilon 1e-5 in Q32 */
+#define RESID_MAX (1 << 24)       /* residual stream clamp: |x| < 256.0 in Q16 */
+#define C_MAX 1024
+#define W_MAX 4096
+#define FILE_MAGIC "EIWM"
+#define FILE_VERSION 1
+#define HEADER_BYTES (4 + 4 + EIW_QM1_NAME_MAX + 8 * 4)
+
+/* ---- exact integer helpers ---- */
+
+/* v * 2^-s rounded half up (floor division, defined for negative v); s < 0 shifts left. */
+static inline int64_t rshr(int64_t v, int s)
+{
+    if (s <= 0)
+        return v * ((int64_t)1 << -s);
+    int64_t q = v + ((int64_t)1 << (s - 1));
+    return q >= 0 ? q >> s : -((-q + ((int64_t)1 << s) - 1) >> s);
+}
+
+static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static inline int bitlen64(uint64_t v)
+{
+    int n = 0;
+    while (v) {
+        n++;
+        v >>= 1;
+    }
+    return n;
+}
+
+static uint64_t isqrt64(uint64_t v)
+{
+    uint64_t r = 0, bit = 1ull << 62;
+    while (bit > v)
+        bit >>= 2;
+    while (bit) {
+        if (v >= r + bit) {
+            v -= r + bit;
+            r = (r >> 1) + bit;
+        } else {
+            r >>= 1;
+        }
+        bit >>= 2;
+    }
+    return r;
+}
+
+/* int32 Q16 -> int8 with a power-of-two scale: real value = q * 2^e. Returns e. */
+static int quant8(const int32_t *y, int n, int8_t *q)
+{
+    uint64_t amax = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t a = (uint64_t)(y[i] < 0 ? -(int64_t)y[i] : y[i]);
+        if (a > amax)
+            amax = a;
+    }
+    int k = bitlen64(amax) - 7;
+    if (k < 0)
+        k = 0;
+    for (int i = 0; i < n; i++)
+        q[i] = (int8_t)clamp64(rshr(y[i], k), -127, 127);
+    return k - 16;
+}
+
+/* RMSNorm (gain folded into the next layer) then quant8. */
+static int rmsnorm_q8(const int32_t *x, int C, int8_t *q)
+{
+    int32_t n[C_MAX];
+    uint64_t ss = 0;
+    for (int i = 0; i < C; i++)
+        ss += (uint64_t)((int64_t)x[i] * x[i]);
+    uint64_t rms = isqrt64(ss / (uint64_t)C + EPS_Q32);   /* Q16 */
+    int64_t inv = (int64_t)((1ull << 40) / rms);
+    for (int i = 0; i < C; i++)
+        n[i] = (int32_t)rshr((int64_t)x[i] * inv, 24);
+    return quant8(n, C, q);
+}
+
+/* y (P, R) Q16 = requantized int8 products; a (P, K) with exponents ae (P). */
+static void linear(const eiw_qlinear *L, const int8_t *a, const int *ae, int P, int32_t *y)
+{
+    const int R = L->m.R;
+    eiw_qgemm(&L->m, a, P, y, 0, R);
+    for (int p = 0; p < P; p++)
+        for (int r = 0; r < R; r++) {
+            int64_t acc = y[(size_t)p * R + r];
+            y[(size_t)p * R + r] = (int32_t)clamp64(
+                rshr(acc * L->mult[r], L->shift[r] - ae[p] - 16), -(1 << 30), 1 << 30);
+        }
+}
+
+/* ---- the per-stream state ---- */
+
+typedef struct {
+    int64_t n;          /* bytes seen since reset */
+    uint32_t w[256];    /* next-byte weights */
+} state_head;
+
+typedef struct {        /* byte offsets inside a state */
+    size_t k, ke, v, x, y, a8, ae, end;
+} state_layout;
+
+static size_t align64(size_t v) { return (v + 63) / 64 * 64; }
+
+static state_layout layout_of(const eiw_qm1 *m)
+{
+    state_layout s;
+    size_t maxr = (size_t)(3 * m->C > m->F ? 3 * m->C : m->F);
+    if (maxr < 256)
+        maxr = 256;
+    s.k = align64(sizeof(state_head));
+    s.ke = s.k + align64((size_t)m->L * m->ring * m->C);
+    s.v = s.ke + align64((size_t)m->L * m->ring * m->NH);
+    s.x = s.v + align64(sizeof(int16_t) * m->L * m->ring * m->C);
+    s.y = s.x + align64(sizeof(int32_t) * EIW_QM1_MAXP * m->C);
+    s.a8 = s.y + align64(sizeof(int32_t) * EIW_QM1_MAXP * maxr);
+    s.ae = s.a8 + align64((size_t)EIW_QM1_MAXP * maxr);
+    s.end = s.ae + align64(sizeof(int) * EIW_QM1_MAXP);
+    return s;
+}
+
+void eiw_qm1_reset(const eiw_qm1 *m, void *state)
+{
+    state_head *h = state;
+    h->n = 0;
+    memcpy(h->w, m->start_w, sizeof h->w);
+}
+
+const uint32_t *eiw_qm1_weights(const eiw_qm1 *m, const void *state)
+{
+    (void)m;
+    return ((const state_head *)state)->w;
+}
+
+/* ---- forward ---- */
+
+typedef struct {
+    uint8_t *st;        /* the stream's state */
+    int64_t j;          /* byte index in the stream (-1: the BOS pass) */
+    int tok;
+} item;
+
+static void logits_to_weights(const int32_t *lg, uint32_t *w)
+{
+    int32_t mx = lg[0];
+    for (int s = 1; s < 256; s++)
+        if (lg[s] > mx)
+            mx = lg[s];
+    for (int s = 0; s < 256; s++) {
+        int64_t t = rshr((int64_t)(mx - lg[s]) * LOG2E_Q16, 16);   /* Q16, base 2 */
+        int64_t ip = t >> 16;
+        w[s] = ip >= 24 ? 0 : exp2_neg_q23[(t >> 8) & 255] >> ip;
+    }
+}
+
+/* Attention of one position for layer l: out (C) Q16. Keys/values of BOS come from the model,
+ * those of bytes from the stream's ring. */
+static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item *it,
+                   const int8_t *q, const int *qe, int32_t *out)
+{
+    const int C = m->C, NH = m->NH, D = C / NH, W = m->window;
+    const int8_t *rk = (const int8_t *)(it->st + lay->k) + (size_t)l * m->ring * C;
+    const int8_t *rke = (const int8_t *)(it->st + lay->ke) + (size_t)l * m->ring * NH;
+    const int16_t *rv = (const int16_t *)(it->st + lay->v) + (size_t)l * m->ring * C;
+    int64_t lo = it->j - (W - 2) > 0 ? it->j - (W - 2) : 0;
+    int nent = 1 + (int)(it->j - lo + 1);            /* BOS + bytes lo..j */
+    int64_t bos_dist = it->j + 1 < W - 1 ? it->j + 1 : W - 1;
+    int64_t sc[W_MAX];
+    uint32_t pr[W_MAX];
+    for (int h = 0; h < NH; h++) {
+        const int8_t *qh = q + h * D;
+        int64_t smax = INT64_MIN;
+        for (int e = 0; e < nent; e++) {
+            const int8_t *kh;
+            int ke;
+            int64_t dist;
+            if (e == 0) {
+                kh = m->bos_k + (size_t)l * C + h * D;
+                ke = m->bos_ke[l * NH + h];
+                dist = bos_dist;
+            } else {
+                int64_t jj = lo + e - 1;
+                size_t slot = (size_t)(jj % m->ring);
+                kh = rk + slot * C + h * D;
+                ke = rke[slot * NH + h];
+                dist = it->j - jj;
+            }
+            int32_t dot = 0;
+            for (int d = 0; d < D; d++)
+                dot += (int32_t)qh[d] * kh[d];
+            int64_t s = rshr((int64_t)dot * m->inv_sqrt_d_q16, 4 - qe[h] - ke) -
+                        rshr((int64_t)m->slope_q16[h] * dist, 4);
+            sc[e] = s;
+            if (s > smax)
+                smax = s;
+        }
+        uint64_t sum = 0;
+        for (int e = 0; e < nent; e++) {
+            int64_t t = rshr((smax - sc[e]) * LOG2E_Q16, 16);   /* Q12, base 2 */
+            int64_t ip = t >> 12;
+            pr[e] = ip >= 24 ? 0 : exp2_neg_q23[(t >> 4) & 255] >> ip;
+            sum += pr[e];
+        }
+        uint64_t rcp = (1ull << 62) / sum;
+        int64_t acc[256];
+        for (int d = 0; d < D; d++)
+            acc[d] = 0;
+        for (int e = 0; e < nent; e++) {
+            int64_t pn = (int64_t)(((uint64_t)pr[e] * rcp) >> 47);   /* Q15 */
+            if (!pn)
+                continue;
+            const int16_t *vh;
+            if (e == 0)
+                vh = m->bos_v + (size_t)l * C + h * D;
+            else
+                vh = rv + (size_t)((lo + e - 1) % m->ring) * C + h * D;
+            for (int d = 0; d < D; d++)
+                acc[d] += pn * vh[d];
+        }
+        for (int d = 0; d < D; d++)
+            out[h * D + d] = (int32_t)rshr(acc[d], 9);   /* Q25 -> Q16 */
+    }
+}
+
+/* One pass over up to MAXP items; scratch from `scr` (a state). bos_pass fills the model's
+ * BOS keys/values instead of a ring. outw (P, 256) may be NULL. */
+static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_t *scr,
+                          uint32_t *outw)
+{
+    const int C = m->C, NH = m->NH, D = C / NH, F = m->F;
+    state_layout lay = layout_of(m);
+    int32_t *x = (int32_t *)(scr + lay.x);   /* (P, C) */
+    int32_t *y = (int32_t *)(scr + lay.y);   /* (P, max(3C, F, 256)) */
+    int8_t *a8 = (int8_t *)(scr + lay.a8);   /* (P, max(C, F)) */
+    int *ae = (int *)(scr + lay.ae);         /* (P) */
+    int32_t att[C_MAX];
+    int8_t q8[C_MAX];
+    int qe[64];
+
+    for (int p = 0; p < P; p++)
+        memcpy(x + (size_t)p * C, m->emb + (size_t)it[p].tok * C, sizeof(int32_t) * C);
+    for (int l = 0; l < m->L; l++) {
+        for (int p = 0; p < P; p++)
+            ae[p] = rmsnorm_q8(x + (size_t)p * C, C, a8 + (size_t)p * C);
+        linear(&m->qkv[l], a8, ae, P, y);
+        for (int p = 0; p < P; p++) {   /* keys and values into the caches */
+            const int32_t *k = y + (size_t)p * 3 * C + C, *v = k + C;
+            int8_t *kd, *ked;
+            int16_t *vd;
+            if (mm) {
+                kd = mm->bos_k + (size_t)l * C;
+                ked = mm->bos_ke + (size_t)l * NH;
+                vd = mm->bos_v + (size_t)l * C;
+            } else {
+                size_t slot = (size_t)(it[p].j % m->ring);
+                kd = (int8_t *)(it[p].st + lay.k) + ((size_t)l * m->ring + slot) * C;
+                ked = (int8_t *)(it[p].st + lay.ke) + ((size_t)l * m->ring + slot) * NH;
+                vd = (int16_t *)(it[p].st + lay.v) + ((size_t)l * m->ring + slot) * C;
+            }
+            for (int h = 0; h < NH; h++)
+                ked[h] = (int8_t)quant8(k + h * D, D, kd + h * D);
+            for (int c = 0; c < C; c++)
+                vd[c] = (int16_t)clamp64(rshr(v[c], 6), -32767, 32767);   /* Q10 */
+        }
+        for (int p = 0; p < P; p++) {
+            const int32_t *q = y + (size_t)p * 3 * C;
+            for (int h = 0; h < NH; h++)
+                qe[h] = quant8(q + h * D, D, q8 + h * D);
+            attend(m, &lay, l, &it[p], q8, qe, att);
+            ae[p] = quant8(att, C, a8 + (size_t)p * C);
+        }
+        linear(&m->wo[l], a8, ae, P, y);
+        for (size_t i = 0; i < (size_t)P * C; i++)
+            x[i] = (int32_t)clamp64((int64_t)x[i] + y[i], -RESID_MAX, RESID_MAX);
+        for (int p = 0; p < P; p++)
+            ae[p] = rmsnorm_q8(x + (size_t)p * C, C, a8 + (size_t)p * C);
+        linear(&m->w1[l], a8, ae, P, y);
+        for (int p = 0; p < P; p++) {
+            int32_t *h1 = y + (size_t)p * F;
+            for (int f = 0; f < F; f++)
+                if (h1[f] < 0)
+                    h1[f] = 0;
+            ae[p] = quant8(h1, F, a8 + (size_t)p * F);
+        }
+        linear(&m->w2[l], a8, ae, P, y);
+        for (size_t i = 0; i < (size_t)P * C; i++)
+            x[i] = (int32_t)clamp64((int64_t)x[i] + y[i], -RESID_MAX, RESID_MAX);
+    }
+    for (int p = 0; p < P; p++)
+        ae[p] = rmsnorm_q8(x + (size_t)p * C, C, a8 + (size_t)p * C);
+    linear(&m->lm, a8, ae, P, y);
+    for (int p = 0; p < P; p++) {
+        uint32_t *w = mm ? mm->start_w : ((state_head *)it[p].st)->w;
+        int last = mm || p + 1 == P || it[p + 1].st != it[p].st;
+        if (outw)
+            logits_to_weights(y + (size_t)p * 256, outw + (size_t)p * 256);
+        if (last) {
+            if (outw)
+                memcpy(w, outw + (size_t)p * 256, 256 * sizeof *w);
+            else
+                logits_to_weights(y + (size_t)p * 256, w);
+        }
+    }
+}
+
+void eiw_qm1_forward(const eiw_qm1 *m, void *const *states, const uint8_t *const *runs,
+                     const size_t *lens, size_t n, uint32_t *out)
+{
+    item it[EIW_QM1_MAXP];
+    uint8_t *scr = states[0];
+    size_t row = 0;
+    int P = 0;
+    uint32_t *outp = out;
+    for (size_t s = 0; s < n; s++) {
+        state_head *h = states[s];
+        for (size_t i = 0; i < lens[s]; i++) {
+            it[P].st = states[s];
+            it[P].j = h->n++;
+            it[P].tok = runs[s][i];
+            if (++P == EIW_QM1_MAXP) {
+                forward_items(NULL, m, it, P, scr, outp);
+                row += (size_t)P;
+                outp = out ? out + row * 256 : NULL;
+                P = 0;
+            }
+        }
+    }
+    if (P)
+        forward_items(NULL, m, it, P, scr, outp);
+}
+
+/* ---- serialized model ---- */
+
+typedef struct {
+    const uint8_t *p, *end;
+    int bad;
+} reader;
+
+static const uint8_t *take(reader *r, size_t n)
+{
+    if (r->bad || (size_t)(r->end - r->p) < n) {
+        r->bad = 1;
+        return NULL;
+    }
+    const uint8_t *q = r->p;
+    r->p += n;
+    return q;
+}
+
+static int32_t get_i32(reader *r)
+{
+    const uint8_t *q = take(r, 4);
+    return q ? (int32_t)((uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+                         (uint32_t)q[3] << 24)
+             : 0;
+}
+
+static int read_linear(reader *r, eiw_qlinear *L, int R, int K)
+{
+    const uint8_t *w = take(r, (size_t)R * K);
+    L->mult = malloc(sizeof(int32_t) * (size_t)R);
+    L->shift = malloc((size_t)R);
+    if (!w || !L->mult || !L->shift)
+        return r->bad ? -1 : -2;
+    for (int i = 0; i < R; i++) {
+        L->mult[i] = get_i32(r);
+        if (L->mult[i] < (1 << 30))
+            r->bad = 1;
+    }
+    const uint8_t *sh = take(r, (size_t)R);
+    if (!sh)
+        return -1;
+    for (int i = 0; i < R; i++) {
+        L->shift[i] = (int8_t)sh[i];
+        if (sh[i] < 32 || sh[i] > 62)
+            return -1;
+    }
+    for (size_t i = 0; i < (size_t)R * K; i++)
+        if ((int8_t)w[i] == -128)
+            return -1;
+    return eiw_qmat_init(&L->m, (const int8_t *)w, R, K) ? -2 : 0;
+}
+
+static void free_linear(eiw_qlinear *L)
+{
+    eiw_qmat_free(&L->m);
+    free(L->mult);
+    free(L->shift);
+}
+
+void eiw_qm1_free(eiw_qm1 *m)
+{
+    if (!m)
+        return;
+    for (int l = 0; m->qkv && l < m->L; l++) {
+        free_linear(&m->qkv[l]);
+        free_linear(&m->wo[l]);
+        free_linear(&m->w1[l]);
+        free_linear(&m->w2[l]);
+    }
+    free_linear(&m->lm);
+    free(m->qkv);
+    free(m->wo);
+    free(m->w1);
+    free(m->w2);
+    free(m->emb);
+    free(m->slope_q16);
+    free(m->bos_k);
+    free(m->bos_ke);
+    free(m->bos_v);
+    free(m->file);
+    free(m);
+}
+
+int eiw_qm1_load(eiw_qm1 **out, const uint8_t *buf, size_t len)
+{
+    *out = NULL;
+    if (len < HEADER_BYTES + 8 || memcmp(buf, FILE_MAGIC, 4) != 0)
+        return -1;
+    uint64_t sum;
+    memcpy(&sum, buf + len - 8, 8);   /* little-endian hosts only (x86-64, arm64) */
+    if (sum != XXH3_64bits(buf, len - 8))
+        return -1;
+    reader r = { buf + 4, buf + len - 8, 0 };
+    if (get_i32(&r) != FILE_VERSION)
+        return -1;
+    eiw_qm1 *m = calloc(1, sizeof *m);
+    if (!m)
+        return -2;
+    int ret = -1;
+    const uint8_t *name = take(&r, EIW_QM1_NAME_MAX);
+    m->vocab = get_i32(&r);
+    m->bos = get_i32(&r);
+    m->C = get_i32(&r);
+    m->NH = get_i32(&r);
+    m->L = get_i32(&r);
+    m->F = get_i32(&r);
+    m->window = get_i32(&r);
+    m->inv_sqrt_d_q16 = get_i32(&r);
+    if (r.bad || m->vocab != 257 || m->bos != 256 || m->C < 16 || m->C > C_MAX || m->C % 16 ||
+        m->NH < 1 || m->NH > 64 || m->C % m->NH || (m->C / m->NH) % 4 || m->L < 1 ||
+        m->L > 64 || m->F < 16 || m->F > 8192 || m->F % 16 || m->window < 2 ||
+        m->window > W_MAX || m->inv_sqrt_d_q16 < 1 || m->inv_sqrt_d_q16 > (1 << 16))
+        goto fail;
+    memcpy(m->name, name, EIW_QM1_NAME_MAX);
+    m->name[EIW_QM1_NAME_MAX - 1] = 0;
+    for (int i = 0; m->name[i]; i++)
+        if (m->name[i] < 0x21 || m->name[i] > 0x7E)
+            goto fail;
+    if (!m->name[0])
+        goto fail;
+    m->slope_q16 = malloc(sizeof(int32_t) * (size_t)m->NH);
+    m->emb = malloc(sizeof(int32_t) * (size_t)m->vocab * m->C);
+    m->qkv = calloc((size_t)m->L, sizeof(eiw_qlinear));
+    m->wo = calloc((size_t)m->L, sizeof(eiw_qlinear));
+    m->w1 = calloc((size_t)m->L, sizeof(eiw_qlinear));
+    m->w2 = calloc((size_t)m->L, sizeof(eiw_qlinear));
+    if (!m->slope_q16 || !m->emb || !m->qkv || !m->wo || !m->w1 || !m->w2) {
+        ret = -2;
+        goto fail;
+    }
+    for (int h = 0; h < m->NH; h++) {
+        m->slope_q16[h] = get_i32(&r);
+        if (m->slope_q16[h] < 0 || m->slope_q16[h] > (1 << 20))
+            goto fail;
+    }
+    for (size_t i = 0; i < (size_t)m->vocab * m->C; i++) {
+        m->emb[i] = get_i32(&r);
+        if (m->emb[i] < -RESID_MAX || m->emb[i] > RESID_MAX)
+            goto fail;
+    }
+    for (int l = 0; l < m->L; l++) {
+        int e;
+        if ((e = read_linear(&r, &m->qkv[l], 3 * m->C, m->C)) ||
+            (e = read_linear(&r, &m->wo[l], m->C, m->C)) ||
+            (e = read_linear(&r, &m->w1[l], m->F, m->C)) ||
+            (e = read_linear(&r, &m->w2[l], m->C, m->F))) {
+            ret = e;
+            goto fail;
+        }
+    }
+    {
+        int e = read_linear(&r, &m->lm, 256, m->C);
+        if (e) {
+            ret = e;
+            goto fail;
+        }
+    }
+    if (r.bad || r.p != r.end)
+        goto fail;
+    m->ring = m->window - 1 + EIW_QM1_MAXP;
+    m->state_size = layout_of(m).end;
+    m->file = malloc(len);
+    m->bos_k = malloc((size_t)m->L * m->C);
+    m->bos_ke = malloc((size_t)m->L * m->NH);
+    m->bos_v = malloc(sizeof(int16_t) * (size_t)m->L * m->C);
+    uint8_t *scr = malloc(m->state_size);
+    if (!m->file || !m->bos_k || !m->bos_ke || !m->bos_v || !scr) {
+        free(scr);
+        ret = -2;
+        goto fail;
+    }
+    memcpy(m->file, buf, len);
+    m->file_len = len;
+    /* BOS at position 0 attends only to itself: its keys/values and the first byte's weights
+     * are constants of the model. */
+    item bos = { scr, -1, m->bos };
+    forward_items(m, m, &bos, 1, scr, NULL);
+    free(scr);
+    *out = m;
+    return 0;
+fail:
+    eiw_qm1_free(m);
+    return ret;
+}
+
+/* ---- conversion from float weights ---- */
+
+typedef struct {
+    uint8_t *buf;
+    size_t len, cap;
+    int oom;
+} writer;
+
+static void put(writer *w, const void *p, size_t n)
+{
+    if (w->oom)
+        return;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 1 << 20;
+        while (cap < w->len + n)
+            cap *= 2;
+        uint8_t *b = realloc(w->buf, cap);
+        if (!b) {
+            w->oom = 1;
+            return;
+        }
+        w->buf = b;
+        w->cap = cap;
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+
+static void put_i32(writer *w, int32_t v)
+{
+    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    put(w, b, 4);
+}
+
+/* Per-row int8 quantization of W (R, K) with the input gain g (K) folded in (g may be NULL). */
+static int put_linear(writer *w, const float *W, const float *g, int R, int K)
+{
+    int8_t *q = malloc((size_t)R * K);
+    int32_t *mult = malloc(sizeof(int32_t) * (size_t)R);
+    int8_t *shift = malloc((size_t)R);
+    int ok = q && mult && shift;
+    for (int r = 0; ok && r < R; r++) {
+        double amax = 0;
+        for (int k = 0; k < K; k++) {
+            double v = fabs((double)W[(size_t)r * K + k] * (double)(g ? g[k] : 1.0f));
+            if (v > amax)
+                amax = v;
+        }
+        double scale = amax > 0 ? amax / 127.0 : 1e-12;
+        int e;
+        double f = frexp(scale, &e);            /* scale = f * 2^e, f in [0.5, 1) */
+        int64_t mlt = (int64_t)llround(f * 2147483648.0);
+        if (mlt >= 2147483648LL) {
+            mlt /= 2;
+            e++;
+        }
+        int sh = 31 - e;
+        if (sh > 62 || sh < 32) {               /* tiny rows: zero them; huge: refuse */
+            if (sh < 32) {
+                ok = 0;
+                break;
+            }
+            mlt = 1 << 30;
+            sh = 62;
+            for (int k = 0; k < K; k++)
+                q[(size_t)r * K + k] = 0;
+        } else {
+            for (int k = 0; k < K; k++) {
+                double v = (double)W[(size_t)r * K + k] * (double)(g ? g[k] : 1.0f) / scale;
+                q[(size_t)r * K + k] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : llround(v));
+            }
+        }
+        mult[r] = (int32_t)mlt;
+        shift[r] = (int8_t)sh;
+    }
+    if (ok) {
+        put(w, q, (size_t)R * K);
+        for (int r = 0; r < R; r++)
+            put_i32(w, mult[r]);
+        put(w, shift, (size_t)R);
+    }
+    free(q);
+    free(mult);
+    free(shift);
+    return ok ? 0 : -1;
+}
+
+int eiw_qm1_from_float(eiw_qm1 **out, const eiw_model_config *cfg, const float *params,
+                       const char *name)
+{
+    *out = NULL;
+    const int V = cfg->vocab, C = cfg->d_model, NH = cfg->n_heads, L = cfg->n_layers,
+              F = cfg->d_ff;
+    if (V != 257)
+        return -1;
+    const float *wte = params;
+    const float *ln1w = wte + (size_t)V * C;
+    const float *qkvw = ln1w + (size_t)L * C;
+    const float *attprojw = qkvw + (size_t)L * 3 * C * C;
+    const float *ln2w = attprojw + (size_t)L * C * C;
+    const float *fcw = ln2w + (size_t)L * C;
+    const float *fcprojw = fcw + (size_t)L * F * C;
+    const float *lnfw = fcprojw + (size_t)L * C * F;
+    const float *wlm = lnfw + C;
+    writer w = { 0 };
+    char nm[EIW_QM1_NAME_MAX] = { 0 };
+    strncpy(nm, name, EIW_QM1_NAME_MAX - 1);
+    put(&w, FILE_MAGIC, 4);
+    put_i32(&w, FILE_VERSION);
+    put(&w, nm, EIW_QM1_NAME_MAX);
+    int32_t hdr[8] = { V, 256, C, NH, L, F, cfg->ctx,
+                       (int32_t)llround(65536.0 / sqrt((double)(C / NH))) };
+    for (int i = 0; i < 8; i++)
+        put_i32(&w, hdr[i]);
+    for (int h = 0; h < NH; h++)
+        put_i32(&w, (int32_t)llround(65536.0 * pow(2.0, -8.0 * (h + 1) / NH)));
+    for (size_t i = 0; i < (size_t)V * C; i++)
+        put_i32(&w, (int32_t)llround(fmax(-255.0, fmin(255.0, (double)wte[i])) * 65536.0));
+    int bad = 0;
+    for (int l = 0; l < L && !bad; l++) {
+        bad |= put_linear(&w, qkvw + (size_t)l * 3 * C * C, ln1w + (size_t)l * C, 3 * C, C);
+        bad |= put_linear(&w, attprojw + (size_t)l * C * C, NULL, C, C);
+        bad |= put_linear(&w, fcw + (size_t)l * F * C, ln2w + (size_t)l * C, F, C);
+        bad |= put_linear(&w, fcprojw + (size_t)l * C * F, NULL, C, F);
+    }
+    if (!bad)
+        bad |= put_linear(&w, wlm, lnfw, 256, C);   /* BOS is never predicted */
+    if (!bad && !w.oom) {
+        uint64_t sum = XXH3_64bits(w.buf, w.len);
+        put(&w, &sum, 8);
+    }
+    int ret = bad ? -1 : w.oom ? -2 : eiw_qm1_load(out, w.buf, w.len);
+    free(w.buf);
+    return ret;
+}

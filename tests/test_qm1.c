@@ -1,0 +1,208 @@
+/* Integer M1: exact kernels on every SIMD path, batching and sliding-window invariance,
+ * model-file validation, and the codec round trip with a neural model. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include "eiw.h"
+#include "qkernels.h"
+#include "qm1.h"
+#include "test_util.h"
+#include "transformer.h"
+
+static const eiw_model_config tiny_cfg = { 257, 24, 64, 4, 2, 128 };
+
+/* A small model with seeded random weights (scaled up so its predictions are not flat). */
+static eiw_qm1 *random_qm1(uint64_t seed)
+{
+    eiw_transformer t;
+    cr_assert_eq(eiw_transformer_init(&t, &tiny_cfg, 1, tiny_cfg.ctx), 0);
+    eiw_transformer_init_weights(&t, seed);
+    for (size_t i = 0; i < t.n_params; i++)
+        t.params_mem[i] *= 4.0f;
+    eiw_qm1 *q = NULL;
+    cr_assert_eq(eiw_qm1_from_float(&q, &tiny_cfg, t.params_mem, "tiny-test"), 0);
+    eiw_transformer_free(&t);
+    return q;
+}
+
+static void *new_state(const eiw_qm1 *q)
+{
+    return aligned_alloc(64, (q->state_size + 63) / 64 * 64);
+}
+
+Test(qm1, kernels_match_reference_on_every_path)
+{
+    uint64_t r = 3;
+    const int Rs[] = { 1, 17, 48 }, Ks[] = { 16, 68, 256 }, Ps[] = { 1, 3, 5, 9 };
+    for (int ri = 0; ri < 3; ri++)
+        for (int ki = 0; ki < 3; ki++)
+            for (int pi = 0; pi < 4; pi++) {
+                int R = Rs[ri], K = Ks[ki], P = Ps[pi];
+                int8_t *w = malloc((size_t)R * K), *a = malloc((size_t)P * K);
+                for (int i = 0; i < R * K; i++)
+                    w[i] = (int8_t)((int)(test_rng(&r) % 255) - 127);
+                for (int i = 0; i < P * K; i++)
+                    a[i] = (int8_t)((int)(test_rng(&r) % 255) - 127);
+                eiw_qmat m;
+                cr_assert_eq(eiw_qmat_init(&m, w, R, K), 0);
+                int32_t *want = malloc(sizeof(int32_t) * (size_t)P * R);
+                int32_t *got = malloc(sizeof(int32_t) * (size_t)P * R);
+                for (int p = 0; p < P; p++)
+                    for (int o = 0; o < R; o++) {
+                        int32_t s = 0;
+                        for (int k = 0; k < K; k++)
+                            s += (int32_t)a[p * K + k] * w[o * K + k];
+                        want[p * R + o] = s;
+                    }
+                eiw_kernel was = eiw_kernel_active();
+                for (int k = 0; k <= 2; k++) {
+                    eiw_kernel_force((eiw_kernel)k);
+                    memset(got, 0x5A, sizeof(int32_t) * (size_t)P * R);
+                    eiw_qgemm(&m, a, P, got, 0, R);
+                    cr_assert(memcmp(got, want, sizeof(int32_t) * (size_t)P * R) == 0,
+                              "%s R=%d K=%d P=%d", eiw_kernel_name(eiw_kernel_active()), R, K, P);
+                }
+                eiw_kernel_force(was);
+                eiw_qmat_free(&m);
+                free(w);
+                free(a);
+                free(want);
+                free(got);
+            }
+}
+
+/* Weights after every byte of txt, one byte per call, for a fresh stream. */
+static uint32_t *weights_one_by_one(const eiw_qm1 *q, const uint8_t *txt, size_t n)
+{
+    uint32_t *out = malloc(sizeof(uint32_t) * 256 * (n + 1));
+    void *st = new_state(q);
+    eiw_qm1_reset(q, st);
+    memcpy(out, eiw_qm1_weights(q, st), 1024);
+    for (size_t i = 0; i < n; i++) {
+        void *sts[1] = { st };
+        const uint8_t *run = txt + i;
+        size_t one = 1;
+        eiw_qm1_forward(q, sts, &run, &one, 1, NULL);
+        memcpy(out + 256 * (i + 1), eiw_qm1_weights(q, st), 1024);
+    }
+    free(st);
+    return out;
+}
+
+Test(qm1, batched_runs_equal_single_steps_beyond_the_window)
+{
+    eiw_qm1 *q = random_qm1(11);
+    sample s = sample_make("text", 200, 4);   /* 200 bytes: far beyond the 24-byte window */
+    uint32_t *ref = weights_one_by_one(q, s.data, s.len);
+    /* one stream in runs of 1..70 bytes, rows of every byte requested */
+    void *st = new_state(q);
+    eiw_qm1_reset(q, st);
+    uint32_t *rows = malloc(sizeof(uint32_t) * 256 * s.len);
+    size_t at = 0, len = 1;
+    while (at < s.len) {
+        size_t n = len < s.len - at ? len : s.len - at;
+        void *sts[1] = { st };
+        const uint8_t *run = s.data + at;
+        eiw_qm1_forward(q, sts, &run, &n, 1, rows + 256 * at);
+        at += n;
+        len = len * 3 % 71 + 1;
+    }
+    cr_assert(memcmp(rows, ref + 256, sizeof(uint32_t) * 256 * s.len) == 0);
+    /* three streams at once, different lengths, each equal to running it alone */
+    void *sa = new_state(q), *sb = new_state(q), *sc = new_state(q);
+    eiw_qm1_reset(q, sa);
+    eiw_qm1_reset(q, sb);
+    eiw_qm1_reset(q, sc);
+    void *sts[3] = { sa, sb, sc };
+    const uint8_t *runs[3] = { s.data, s.data + 5, s.data };
+    size_t lens[3] = { 30, 12, 41 };
+    eiw_qm1_forward(q, sts, runs, lens, 3, NULL);
+    cr_assert(memcmp(eiw_qm1_weights(q, sa), ref + 256 * 30, 1024) == 0);
+    cr_assert(memcmp(eiw_qm1_weights(q, sc), ref + 256 * 41, 1024) == 0);
+    uint32_t *refb = weights_one_by_one(q, s.data + 5, 12);
+    cr_assert(memcmp(eiw_qm1_weights(q, sb), refb + 256 * 12, 1024) == 0);
+    free(refb);
+    free(sa);
+    free(sb);
+    free(sc);
+    free(rows);
+    free(st);
+    free(ref);
+    sample_free(&s);
+    eiw_qm1_free(q);
+}
+
+Test(qm1, every_kernel_gives_identical_weights)
+{
+    eiw_qm1 *q = random_qm1(12);
+    sample s = sample_make("utf8", 80, 9);
+    eiw_kernel was = eiw_kernel_active();
+    eiw_kernel_force(EIW_KERNEL_SCALAR);
+    uint32_t *ref = weights_one_by_one(q, s.data, s.len);
+    for (int k = 1; k <= 2; k++) {
+        eiw_kernel_force((eiw_kernel)k);
+        uint32_t *got = weights_one_by_one(q, s.data, s.len);
+        cr_assert(memcmp(got, ref, sizeof(uint32_t) * 256 * (s.len + 1)) == 0, "%s",
+                  eiw_kernel_name((eiw_kernel)k));
+        free(got);
+    }
+    eiw_kernel_force(was);
+    free(ref);
+    sample_free(&s);
+    eiw_qm1_free(q);
+}
+
+Test(qm1, damaged_model_files_are_rejected)
+{
+    eiw_qm1 *q = random_qm1(13);
+    size_t len = q->file_len;
+    uint8_t *buf = malloc(len);
+    memcpy(buf, q->file, len);
+    eiw_qm1 *back = NULL;
+    cr_assert_eq(eiw_qm1_load(&back, buf, len), 0);
+    eiw_qm1_free(back);
+    const size_t cuts[] = { 0, 3, 4, 40, len / 2, len - 9, len - 1 };
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        cr_assert_neq(eiw_qm1_load(&back, buf, cuts[i]), 0, "truncated to %zu", cuts[i]);
+        cr_assert_null(back);
+    }
+    uint64_t r = 5;
+    for (int t = 0; t < 200; t++) {
+        size_t at = (size_t)(test_rng(&r) % len);
+        buf[at] ^= (uint8_t)(1u << (t % 8));
+        cr_assert_neq(eiw_qm1_load(&back, buf, len), 0, "flip at %zu", at);
+        buf[at] ^= (uint8_t)(1u << (t % 8));
+    }
+    free(buf);
+    eiw_qm1_free(q);
+}
+
+Test(qm1, codec_roundtrip_with_neural_model)
+{
+    eiw_qm1 *q = random_qm1(14);
+    eiw_model *m = NULL;
+    cr_assert_eq(eiw_model_from_bytes(q->file, q->file_len, &m), EIW_OK);
+    sample s = sample_make("ascii", 1500, 21);
+    void *state = calloc(1, m->state_size);
+    size_t cap = s.len * 16 + 64;
+    uint8_t *enc = malloc(cap), *dec = malloc(s.len);
+    ptrdiff_t n = eiw_stream_encode(m, state, s.data, s.len, enc, cap);
+    cr_assert_gt(n, 0);
+    cr_assert_eq(eiw_stream_decode(m, state, enc, (size_t)n, dec, s.len), EIW_OK);
+    cr_assert(memcmp(dec, s.data, s.len) == 0);
+    const unsigned bs[] = { 16, 64 };
+    for (int i = 0; i < 2; i++) {
+        eiw_window_params p = { bs[i], 16 };
+        n = eiw_windows_encode(m, &p, state, s.data, s.len, enc, cap, NULL);
+        cr_assert_gt(n, 0, "b=%u: %s", bs[i], eiw_strerror((int)n));
+        memset(dec, 0, s.len);
+        cr_assert_eq(eiw_windows_decode(m, &p, NULL, enc, (size_t)n, dec, s.len), EIW_OK);
+        cr_assert(memcmp(dec, s.data, s.len) == 0, "b=%u", bs[i]);
+    }
+    free(enc);
+    free(dec);
+    free(state);
+    sample_free(&s);
+    eiw_model_free(m);
+    eiw_qm1_free(q);
+}
