@@ -566,7 +566,7 @@ static void put_i32(writer *w, int32_t v)
 /* Per-row int8 quantization of W (R, K) with the input gain g (K) folded in (g may be NULL). */
 static int put_linear(writer *w, const float *W, const float *g, int R, int K)
 {
-    int8_t *q = malloc((size_t)R * K);
+    int8_t *q = calloc((size_t)R * K, 1);
     int32_t *mult = malloc(sizeof(int32_t) * (size_t)R);
     int8_t *shift = malloc((size_t)R);
     int ok = q && mult && shift;
