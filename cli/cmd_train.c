@@ -170,6 +170,8 @@ static void usage(FILE *f)
           "  --patch-size K       patch-level stage: K tokens per position (default 1: off)\n"
           "  --patch-fraction L   fraction of the data budget trained at patch level, [0,1)\n"
           "  --threads N          worker threads (default: OpenMP default)\n"
+          "  --eval CKPT          only evaluate CKPT's weights on --val (token level, windows of\n"
+          "                       --context bytes each starting at position 0; prints to stdout)\n"
           "  --seed S             initialisation and data order\n"
           "model:   --vocab V --context T --d-model C --heads H --layers L --d-ff F\n"
           "optim:   --batch B --lr X --min-lr-frac X --warmup N --weight-decay X --beta1 X\n"
@@ -181,7 +183,7 @@ static void usage(FILE *f)
 }
 
 typedef struct {
-    const char *config, *out, *resume;
+    const char *config, *out, *resume, *eval;
     const char **data, **val;
     int n_data, n_val;
     int token_bytes;
@@ -296,7 +298,7 @@ int eiw_cli_train(int argc, char **argv)
         fprintf(stderr, "eiw: train: unknown --config '%s' (tiny, small, m1)\n", c.config);
         goto done;
     }
-    int seen_steps = 0;
+    int seen_steps = 0, ctx_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--data") || !strcmp(a, "--val")) {
@@ -324,7 +326,11 @@ int eiw_cli_train(int argc, char **argv)
         eiw_model_config *m = &opt.model;
 #define LL(flag, lo, hi, dst) else if (!strcmp(a, flag)) { bad = parse_ll(flag, v, lo, hi, &x); if (!bad) dst = x; }
 #define FL(flag, dst) else if (!strcmp(a, flag)) { bad = parse_f(flag, v, &dst); }
+        if (!strcmp(a, "--context"))
+            ctx_given = 1;
         if (!strcmp(a, "--config")) {
+        } else if (!strcmp(a, "--eval")) {
+            c.eval = v;
         } else if (!strcmp(a, "--out")) {
             c.out = v;
         } else if (!strcmp(a, "--resume")) {
@@ -377,6 +383,35 @@ int eiw_cli_train(int argc, char **argv)
             goto done;
     }
     opt.threads = (int32_t)threads;
+    if (c.eval) {
+        if (!c.n_val) {
+            fprintf(stderr, "eiw: train: --eval needs --val PATH...\n");
+            goto done;
+        }
+        status = EIW_EXIT_ERROR;
+        for (int i = 0; i < c.n_val; i++)
+            if (read_path(&val, c.val[i], c.token_bytes, 0))
+                goto done;
+        double bpt;
+        int erc = eiw_checkpoint_eval(c.eval, val.tok, val.n, ctx_given ? opt.model.ctx : 0,
+                                      (int32_t)threads, (size_t)c.val_tokens, &bpt);
+        if (erc != EIW_TRAIN_OK) {
+            fprintf(stderr, "eiw: %s: %s\n", erc == EIW_TRAIN_ERR_DATA ? c.val[0] : c.eval,
+                    eiw_train_strerror(erc));
+            goto done;
+        }
+        size_t counted = c.val_tokens && (size_t)c.val_tokens < val.n - 1 ? (size_t)c.val_tokens
+                                                                           : val.n - 1;
+        double bpb = c.token_bytes == 0 ? bpt
+                     : c.val_bytes > 0 && counted == val.n - 1
+                         ? bpt * (double)counted / (double)c.val_bytes : -1.0;
+        if (bpb >= 0.0)
+            printf("%s: %.4f bits/token, %.4f bits/byte (%zu tokens)\n", c.eval, bpt, bpb, counted);
+        else
+            printf("%s: %.4f bits/token (%zu tokens)\n", c.eval, bpt, counted);
+        status = EIW_EXIT_OK;
+        goto done;
+    }
     if (!c.n_data || !c.out) {
         fprintf(stderr, "eiw: train: --data and --out are required (see eiw train --help)\n");
         goto done;

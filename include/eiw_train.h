@@ -133,6 +133,12 @@ const float *eiw_trainer_params(const eiw_trainer *tr, size_t *n_params);
 int eiw_checkpoint_load_weights(const char *path, eiw_model_config *cfg,
                                 float **params, size_t *n_params);
 
+/* Token-level evaluation of any checkpoint's weights on tokens, in the windows of
+ * eiw_trainer_eval, with context ctx (<= 0: the checkpoint's; ALiBi allows any length) and
+ * threads (<= 0: unchanged). Tokens >= vocab give EIW_TRAIN_ERR_DATA. */
+int eiw_checkpoint_eval(const char *path, const uint16_t *tokens, size_t n, int32_t ctx,
+                        int32_t threads, size_t max_tokens, double *bits_per_token);
+
 /* Forward FLOPs to train on one position of a length-T sequence, times 3 for fwd+bwd. */
 double eiw_model_train_flops_per_token(const eiw_model_config *cfg, int32_t T);
 

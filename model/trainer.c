@@ -293,43 +293,78 @@ int eiw_trainer_step(eiw_trainer *tr, float *loss)
     return EIW_TRAIN_OK;
 }
 
-int eiw_trainer_eval(eiw_trainer *tr, size_t max_tokens, double *bits_per_token)
+/* Token-level loss over windows [s, s+T] for s = 0, T, 2T, ...: full windows B at a time, then a
+ * shorter last one. inputs/targets hold at least B*T ints. */
+static int eval_windows(eiw_transformer *m, int *inputs, int *targets, int B, int T,
+                        const uint16_t *val, size_t n_val, size_t max_tokens, double *bpt)
 {
-    int B = tr->opt.batch, T = tr->opt.model.ctx;
-    *bits_per_token = 0.0;
-    if (!tr->val || tr->n_val < 2)
+    *bpt = 0.0;
+    if (!val || n_val < 2)
         return EIW_TRAIN_ERR_DATA;
-    /* windows [s, s+T] for s = 0, T, 2T, ...: full ones B at a time, then a shorter last one */
-    size_t avail = tr->n_val - 1, want = max_tokens && max_tokens < avail ? max_tokens : avail;
+    for (size_t i = 0; i < n_val; i++)
+        if (val[i] >= m->cfg.vocab)
+            return EIW_TRAIN_ERR_DATA;
+    size_t avail = n_val - 1, want = max_tokens && max_tokens < avail ? max_tokens : avail;
     size_t nfull = want / (size_t)T, rem = want % (size_t)T;
     double total = 0.0;
-    for (size_t w0 = 0; w0 < nfull + (rem > 0); w0 += (size_t)B) {
-        int nb, Tw;
-        if (w0 < nfull) {
-            nb = (int)(nfull - w0 < (size_t)B ? nfull - w0 : (size_t)B);
-            Tw = T;
-        } else {
-            nb = 1;
-            Tw = (int)rem;
-        }
+    size_t w0 = 0;
+    while (w0 < nfull || (w0 == nfull && rem > 0)) {
+        int nb = w0 < nfull ? (int)(nfull - w0 < (size_t)B ? nfull - w0 : (size_t)B) : 1;
+        int Tw = w0 < nfull ? T : (int)rem;
         for (int b = 0; b < nb; b++) {
             size_t s = (w0 + (size_t)b) * (size_t)T;
             for (int t = 0; t < Tw; t++) {
-                tr->inputs[(size_t)b * Tw + t] = tr->val[s + (size_t)t];
-                tr->targets[(size_t)b * Tw + t] = tr->val[s + (size_t)t + 1];
+                inputs[(size_t)b * Tw + t] = val[s + (size_t)t];
+                targets[(size_t)b * Tw + t] = val[s + (size_t)t + 1];
             }
         }
-        eiw_transformer_forward(&tr->model, tr->inputs, tr->targets, nb, Tw, 1, 0);
+        eiw_transformer_forward(m, inputs, targets, nb, Tw, 1, 0);
         for (int i = 0; i < nb * Tw; i++)
-            total += (double)tr->model.acts.losses[i];
-        if (w0 >= nfull)
-            break;
-        if (nb < B && rem > 0)
-            w0 = nfull - (size_t)B;   /* next iteration handles the short window */
+            total += (double)m->acts.losses[i];
+        w0 += (size_t)nb;
     }
-    size_t counted = want;
-    *bits_per_token = total / (double)counted / log(2.0);
+    *bpt = total / (double)want / log(2.0);
     return EIW_TRAIN_OK;
+}
+
+int eiw_trainer_eval(eiw_trainer *tr, size_t max_tokens, double *bits_per_token)
+{
+    return eval_windows(&tr->model, tr->inputs, tr->targets, tr->opt.batch, tr->opt.model.ctx,
+                        tr->val, tr->n_val, max_tokens, bits_per_token);
+}
+
+int eiw_checkpoint_eval(const char *path, const uint16_t *tokens, size_t n, int32_t ctx,
+                        int32_t threads, size_t max_tokens, double *bits_per_token)
+{
+    eiw_ckpt_view v;
+    void *buf = NULL;
+    eiw_transformer m;
+    int *io = NULL;
+    *bits_per_token = 0.0;
+    memset(&m, 0, sizeof m);
+    int rc = eiw_ckpt_read(path, &v, &buf);
+    if (rc != EIW_TRAIN_OK)
+        return rc;
+    eiw_model_config cfg = v.opt.model;
+    if (ctx > 0)
+        cfg.ctx = ctx;   /* ALiBi: any context length works */
+    int T = cfg.ctx, B = T >= 1024 ? 1 : 8;
+    eiw_ops_set_threads(threads);
+    rc = eiw_transformer_init(&m, &cfg, B, T);
+    if (rc != EIW_TRAIN_OK)
+        goto done;
+    io = malloc(2 * (size_t)B * T * sizeof *io);
+    if (!io) {
+        rc = EIW_TRAIN_ERR_NOMEM;
+        goto done;
+    }
+    memcpy(m.params_mem, v.params, v.n_params * sizeof(float));
+    rc = eval_windows(&m, io, io + (size_t)B * T, B, T, tokens, n, max_tokens, bits_per_token);
+done:
+    free(io);
+    eiw_transformer_free(&m);
+    free(buf);
+    return rc;
 }
 
 int eiw_trainer_save(const eiw_trainer *tr, const char *path)

@@ -2,6 +2,7 @@
  * round-trip, resume is bitwise exact (across the patch->token stage switch), and damaged
  * checkpoints are rejected with the right error. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,4 +329,30 @@ Test(model_checkpoint, damaged_files_are_rejected)
     unlink(good);
     unlink(bad);
     free(t);
+}
+
+Test(model_checkpoint, eval_of_a_checkpoint_matches_the_trainer)
+{
+    size_t n = 5000;
+    uint16_t *t = random_tokens(n, 11), *v = random_tokens(1000, 12);
+    eiw_train_options o;
+    tiny_opts(&o, 10);
+    eiw_trainer *tr;
+    cr_assert_eq(eiw_trainer_create(&tr, &o, t, n, v, 1000), EIW_TRAIN_OK);
+    run_steps(tr, 5);
+    const char *path = tmp_path("eval");
+    cr_assert_eq(eiw_trainer_save(tr, path), EIW_TRAIN_OK);
+    double a, b, c;
+    cr_assert_eq(eiw_trainer_eval(tr, 0, &a), EIW_TRAIN_OK);
+    cr_assert_eq(eiw_checkpoint_eval(path, v, 1000, 0, 1, 0, &b), EIW_TRAIN_OK);
+    cr_expect(fabs(a - b) < 1e-6, "trainer %.9f vs checkpoint %.9f", a, b);
+    /* a longer context than trained (ALiBi) still gives a sane figure */
+    cr_assert_eq(eiw_checkpoint_eval(path, v, 1000, 100, 1, 0, &c), EIW_TRAIN_OK);
+    cr_expect(c > 1.0 && c < 9.0, "%g", c);
+    v[10] = 300;
+    cr_expect_eq(eiw_checkpoint_eval(path, v, 1000, 0, 1, 0, &c), EIW_TRAIN_ERR_DATA);
+    eiw_trainer_free(tr);
+    unlink(path);
+    free(t);
+    free(v);
 }
