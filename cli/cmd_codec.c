@@ -57,7 +57,7 @@ static void print_help(const cli_args *a)
     case EIW_OP_TEST:
         printf("usage: eiw test [OPTIONS] FILE.eiw...\n"
                "Checks the integrity of .eiw files: decodes everything, writes nothing.\n\n"
-               "  --model NAME       model to decode with (default: the one the header names)\n"
+               "  --model NAME|FILE  model to decode with (default: the one the header names)\n"
                "  -T, --threads N    worker threads\n"
                "  -q, --quiet        no messages except errors\n"
                "  -v, --verbose      a line per file\n"
@@ -87,7 +87,7 @@ static void print_help(const cli_args *a)
            "  -q, --quiet        no messages except errors\n"
            "  -v, --verbose      a summary line per file\n"
            "  -T, --threads N    worker threads (default: online CPUs, at most 8)\n"
-           "  --model NAME       built-in model: %s\n"
+           "  --model NAME|FILE  built-in model (%s) or a model file (.eiwm)\n"
            "compression only:\n"
            "  --stream           one coder stream per block (default, best ratio)\n"
            "  --window-bits N    Equal-Info Windows of N bits (16..4096, multiple of token bits)\n"
@@ -259,6 +259,44 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
     return -1;
 }
 
+/* Largest model file accepted: far above any M1, small enough to read whole. */
+#define MODEL_FILE_MAX (256u << 20)
+
+/* Loads a model file (untrusted: validated by the library); prints the error itself. */
+static int load_model_file(const char *path, const eiw_model **m)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        err_msg(path, strerror(errno));
+        return EIW_EXIT_ERROR;
+    }
+    uint8_t *buf = malloc(MODEL_FILE_MAX + 1);
+    size_t len = buf ? fread(buf, 1, MODEL_FILE_MAX + 1, f) : 0;
+    int rerr = ferror(f);
+    fclose(f);
+    int rc = EIW_EXIT_ERROR;
+    eiw_model *model = NULL;
+    if (!buf)
+        err_msg(path, eiw_strerror(EIW_ERR_NOMEM));
+    else if (rerr)
+        err_msg(path, "read error");
+    else if (len > MODEL_FILE_MAX)
+        err_msg(path, "model file too large");
+    else if (len == 0)
+        err_msg(path, "empty model file");
+    else {
+        eiw_status st = eiw_model_from_bytes(buf, len, &model);
+        if (st == EIW_OK) {
+            *m = model;
+            rc = EIW_EXIT_OK;
+        } else {
+            err_msg(path, eiw_strerror(st));
+        }
+    }
+    free(buf);
+    return rc;
+}
+
 /* Resolves --model (or the default model when compressing); prints the error itself. */
 static int resolve_model_option(const cli_args *a, const eiw_model **m)
 {
@@ -271,10 +309,8 @@ static int resolve_model_option(const cli_args *a, const eiw_model **m)
     *m = eiw_model_builtin(a->model_name);
     if (*m)
         return EIW_EXIT_OK;
-    if (strchr(a->model_name, '/') || access(a->model_name, F_OK) == 0) {
-        err_msg(a->model_name, "model files are not supported yet");
-        return EIW_EXIT_ERROR;
-    }
+    if (strchr(a->model_name, '/') || access(a->model_name, F_OK) == 0)
+        return load_model_file(a->model_name, m);
     usage_msg("--model: unknown model '%s' (built-in: %s)", a->model_name,
               eiw_model_builtin_names());
     return EIW_EXIT_USAGE;
@@ -723,5 +759,6 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
         if (r != EIW_EXIT_OK)
             rc = r;   /* go on with the other files, like gzip, but report the failure */
     }
+    eiw_model_free(m);
     return rc;
 }

@@ -488,12 +488,15 @@ Test(cli, unavailable_or_other_model_is_reported)
                  "%s", err_text);
 }
 
-Test(cli, model_files_are_not_supported_yet)
+Test(cli, invalid_model_files_are_rejected)
 {
     make_input("a.txt", 100, 17);
     write_file("m.bin", "weights", 7);
     cr_assert_eq(run(NULL, "--model", "m.bin", "a.txt", NULL), 1);
-    cr_assert_str_eq(err_text, "eiw: m.bin: model files are not supported yet\n");
+    cr_assert_str_eq(err_text, "eiw: m.bin: invalid model file\n");
+    write_file("e.bin", "", 0);
+    cr_assert_eq(run(NULL, "--model", "e.bin", "a.txt", NULL), 1);
+    cr_assert_str_eq(err_text, "eiw: e.bin: empty model file\n");
     cr_assert(!exists("a.txt.eiw"));
 }
 
