@@ -15,6 +15,7 @@ scripts/train_prep_data.sh runs/data
 # run a private copy so that rebuilding ./eiw never disturbs a running job
 cp ./eiw $run/eiw.bin
 threads=${EIW_THREADS:-2}
+echo "train_m1.sh: $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" >&2
 if [ -f $run/m1.ckpt ]; then
     exec $run/eiw.bin train --resume $run/m1.ckpt --threads "$threads" --data runs/data/train \
         --val runs/data/dev --out $run/m1.ckpt --ckpt-every 250 --eval-every 500 --log-every 10
