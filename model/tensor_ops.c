@@ -52,12 +52,14 @@ static void mm_forward_portable(float *out, const float *inp, const float *w, in
 }
 
 static void mm_backward_input_portable(float *dinp, const float *dout, const float *w,
-                                       int N, int IC, int OC)
+                                       int N, int IC, int OC, int set)
 {
     #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {
         float *dx = dinp + (size_t)n * IC;
         const float *d = dout + (size_t)n * OC;
+        if (set)
+            memset(dx, 0, (size_t)IC * sizeof(float));
         for (int oc = 0; oc < OC; oc++) {
             const float *wr = w + (size_t)oc * IC;
             float g = d[oc];
@@ -96,16 +98,27 @@ void eiw_mm_forward(float *out, const float *inp, const float *w, int N, int IC,
     mm_forward_portable(out, inp, w, N, IC, OC);
 }
 
-void eiw_mm_backward_input(float *dinp, const float *dout, const float *w, int N, int IC, int OC)
+static void mm_backward_input(float *dinp, const float *dout, const float *w, int N, int IC,
+                              int OC, int set)
 {
 #ifndef EIW_NO_BLAS
     if (use_blas) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC,
-                    1.0f, dout, OC, w, IC, 1.0f, dinp, IC);
+                    1.0f, dout, OC, w, IC, set ? 0.0f : 1.0f, dinp, IC);
         return;
     }
 #endif
-    mm_backward_input_portable(dinp, dout, w, N, IC, OC);
+    mm_backward_input_portable(dinp, dout, w, N, IC, OC, set);
+}
+
+void eiw_mm_backward_input(float *dinp, const float *dout, const float *w, int N, int IC, int OC)
+{
+    mm_backward_input(dinp, dout, w, N, IC, OC, 0);
+}
+
+void eiw_mm_backward_input_set(float *dinp, const float *dout, const float *w, int N, int IC, int OC)
+{
+    mm_backward_input(dinp, dout, w, N, IC, OC, 1);
 }
 
 void eiw_mm_backward_weight(float *dw, const float *dout, const float *inp, int N, int IC, int OC)

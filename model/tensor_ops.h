@@ -10,6 +10,8 @@
 void eiw_mm_forward(float *out, const float *inp, const float *w, int N, int IC, int OC);
 /* dinp (N,IC) += dout (N,OC) @ w (OC,IC). */
 void eiw_mm_backward_input(float *dinp, const float *dout, const float *w, int N, int IC, int OC);
+/* dinp (N,IC) = dout (N,OC) @ w (OC,IC), overwriting dinp. */
+void eiw_mm_backward_input_set(float *dinp, const float *dout, const float *w, int N, int IC, int OC);
 /* dw (OC,IC) += dout(N,OC)^T @ inp (N,IC). */
 void eiw_mm_backward_weight(float *dw, const float *dout, const float *inp, int N, int IC, int OC);
 

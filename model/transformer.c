@@ -738,8 +738,7 @@ void eiw_transformer_backward(eiw_transformer *m, const int *inputs, const int *
     float *dlogits = a->probs;
 
     float *dbtc = a->dbtc, *dres = a->dresidual;
-    memset(dbtc, 0, nbtc * sizeof(float));
-    eiw_mm_backward_input(dbtc, dlogits, p->wlm, BT, C, V);
+    eiw_mm_backward_input_set(dbtc, dlogits, p->wlm, BT, C, V);
     eiw_mm_backward_weight(g->wlm, dlogits, a->lnf, BT, C, V);
     memset(dres, 0, nbtc * sizeof(float));
     eiw_rmsnorm_backward(dres, g->lnfw, dbtc, a->residual3 + (size_t)(L - 1) * nbtc, p->lnfw,
@@ -755,23 +754,19 @@ void eiw_transformer_backward(eiw_transformer *m, const int *inputs, const int *
         float *fch = a->fch + (size_t)l * BT * F, *fchr = a->fch_relu + (size_t)l * BT * F;
 
         /* MLP: res3 = res2 + W2 relu(W1 ln2(res2)) */
-        memset(a->dbtf, 0, (size_t)BT * F * sizeof(float));
-        eiw_mm_backward_input(a->dbtf, dres, p->fcprojw + (size_t)l * C * F, BT, F, C);
+        eiw_mm_backward_input_set(a->dbtf, dres, p->fcprojw + (size_t)l * C * F, BT, F, C);
         eiw_mm_backward_weight(g->fcprojw + (size_t)l * C * F, dres, fchr, BT, F, C);
         eiw_relu_backward(a->dbtf, a->dbtf, fch, (size_t)BT * F);
-        memset(dbtc, 0, nbtc * sizeof(float));
-        eiw_mm_backward_input(dbtc, a->dbtf, p->fcw + (size_t)l * F * C, BT, C, F);
+        eiw_mm_backward_input_set(dbtc, a->dbtf, p->fcw + (size_t)l * F * C, BT, C, F);
         eiw_mm_backward_weight(g->fcw + (size_t)l * F * C, a->dbtf, ln2, BT, C, F);
         eiw_rmsnorm_backward(dres, g->ln2w + (size_t)l * C, dbtc, res2, p->ln2w + (size_t)l * C,
                              ln2r, BT, C);
         /* attention: res2 = residual + Wo attn(Wqkv ln1(residual)) */
-        memset(dbtc, 0, nbtc * sizeof(float));
-        eiw_mm_backward_input(dbtc, dres, p->attprojw + (size_t)l * C * C, BT, C, C);
+        eiw_mm_backward_input_set(dbtc, dres, p->attprojw + (size_t)l * C * C, BT, C, C);
         eiw_mm_backward_weight(g->attprojw + (size_t)l * C * C, dres, atty, BT, C, C);
         memset(a->dqkv, 0, 3 * nbtc * sizeof(float));
         eiw_attention_backward(a->dqkv, a->datt, dbtc, qkv, att, B, T, C, NH);
-        memset(dbtc, 0, nbtc * sizeof(float));
-        eiw_mm_backward_input(dbtc, a->dqkv, p->qkvw + (size_t)l * 3 * C * C, BT, C, 3 * C);
+        eiw_mm_backward_input_set(dbtc, a->dqkv, p->qkvw + (size_t)l * 3 * C * C, BT, C, 3 * C);
         eiw_mm_backward_weight(g->qkvw + (size_t)l * 3 * C * C, a->dqkv, ln1, BT, C, 3 * C);
         eiw_rmsnorm_backward(dres, g->ln1w + (size_t)l * C, dbtc, residual, p->ln1w + (size_t)l * C,
                              ln1r, BT, C);

@@ -365,3 +365,39 @@ Test(model_grad, patch_path_with_k1_equals_token_path_exactly)
     eiw_transformer_free(&a);
     eiw_transformer_free(&b);
 }
+
+Test(model_grad, portable_matmul_path_gives_the_blas_gradients)
+{
+    eiw_model_config cfg = {.vocab = 64, .ctx = 12, .d_model = 24, .n_heads = 3, .n_layers = 2,
+                            .d_ff = 40};
+    eiw_transformer a, b;
+    enum { B = 2, T = 12 };
+    cr_assert_eq(eiw_transformer_init(&a, &cfg, B, T), 0);
+    cr_assert_eq(eiw_transformer_init(&b, &cfg, B, T), 0);
+    eiw_transformer_init_weights(&a, 5);
+    eiw_transformer_init_weights(&b, 5);
+    int inp[B * T], tg[B * T];
+    rng_state = 78;
+    for (int i = 0; i < B * T; i++) {
+        inp[i] = (int)(eiw_rng_next(&rng_state) % 64);
+        tg[i] = (int)(eiw_rng_next(&rng_state) % 64);
+    }
+    int prev = eiw_ops_use_blas(1);
+    eiw_transformer_forward(&a, inp, tg, B, T, 1, 0);
+    eiw_transformer_backward(&a, inp, tg, B, T, 1, 0);
+    eiw_ops_use_blas(0);
+    eiw_transformer_forward(&b, inp, tg, B, T, 1, 0);
+    eiw_transformer_backward(&b, inp, tg, B, T, 1, 0);
+    eiw_ops_use_blas(prev);
+    cr_expect(fabs(a.mean_loss - b.mean_loss) < 1e-5, "%g vs %g", a.mean_loss, b.mean_loss);
+    double d = 0.0, n = 0.0;
+    for (size_t i = 0; i < a.n_params; i++) {
+        double x = (double)a.grads_mem[i] - (double)b.grads_mem[i];
+        d += x * x;
+        n += (double)a.grads_mem[i] * (double)a.grads_mem[i];
+    }
+    cr_expect_gt(n, 0.0);
+    cr_expect_lt(sqrt(d / n), 1e-4, "relative gradient difference %g", sqrt(d / n));
+    eiw_transformer_free(&a);
+    eiw_transformer_free(&b);
+}
