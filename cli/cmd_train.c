@@ -174,6 +174,7 @@ static void usage(FILE *f)
           "                       --context bytes each starting at position 0; prints to stdout)\n"
           "  --seed S             initialisation and data order\n"
           "model:   --vocab V --context T --d-model C --heads H --layers L --d-ff F\n"
+          "         --bos ID   token put before every sample (-1: none; m1: 256, vocab 257)\n"
           "optim:   --batch B --lr X --min-lr-frac X --warmup N --weight-decay X --beta1 X\n"
           "         --beta2 X --eps X --grad-clip X\n"
           "run:     --token-bytes 0|1|2 (0: text) --log-every N (10) --eval-every N (500)\n"
@@ -352,6 +353,7 @@ int eiw_cli_train(int argc, char **argv)
         LL("--threads", 1, 1024, threads)
         LL("--patch-size", 1, 64, opt.patch_size)
         LL("--vocab", 2, 1 << 20, m->vocab)
+        LL("--bos", -1, 1 << 20, opt.bos)
         LL("--context", 1, 1 << 16, m->ctx)
         LL("--d-model", 1, 1 << 14, m->d_model)
         LL("--heads", 1, 1 << 14, m->n_heads)

@@ -60,13 +60,16 @@ typedef struct {
     float grad_clip;        /* global L2 norm clip; 0 disables */
     int32_t patch_size;     /* K >= 1; 1 disables the patch stage */
     float patch_fraction;   /* L in [0,1): fraction of the data budget trained at patch level */
+    int32_t bos;            /* -1: none; else a token id (< vocab) put before every token-level
+                             * sample, so position 0 learns the no-context distribution that
+                             * Equal-Info windows start from (M1: vocab 257, bos 256) */
     uint64_t seed;          /* initialisation and data order */
     int32_t threads;        /* OpenMP/OpenBLAS threads; runtime only, not stored */
 } eiw_train_options;
 
 /* Fills *opt with a named configuration: "tiny" (tests; trains in seconds), "small" (benchmarks),
  * "m1" (the M1 byte model: d=256, 4 heads, 3 layers, MLP 1024, ctx 256, ~2.4M non-embedding
- * parameters). Returns EIW_TRAIN_ERR_CONFIG for an unknown name. */
+ * parameters, vocab 257 with BOS 256). Returns EIW_TRAIN_ERR_CONFIG for an unknown name. */
 int eiw_train_config(const char *name, eiw_train_options *opt);
 
 /* Checks options for consistency (sizes, ranges, overflow). */

@@ -65,7 +65,8 @@ static void encode_header(unsigned char *h, const eiw_ckpt_view *v)
     put64(h + 136, v->rng);
     put64(h + 144, v->data_len);
     put64(h + 152, v->data_hash);
-    /* 160..191 reserved, zero */
+    put32(h + 160, (uint32_t)(o->bos + 1));   /* 0: no BOS (files before BOS read the same) */
+    /* 164..191 reserved, zero */
 }
 
 static int write_all(int fd, const void *p, size_t n, XXH3_state_t *st)
@@ -180,7 +181,10 @@ static int decode_header(const unsigned char *h, eiw_ckpt_view *v)
     v->rng = get64(h + 136);
     v->data_len = get64(h + 144);
     v->data_hash = get64(h + 152);
-    for (int i = 160; i < (int)EIW_CKPT_HEADER_SIZE; i++)
+    o->bos = (int32_t)get32(h + 160) - 1;
+    if (o->bos < -1 || o->bos >= o->model.vocab)
+        return EIW_TRAIN_ERR_FORMAT;
+    for (int i = 164; i < (int)EIW_CKPT_HEADER_SIZE; i++)
         if (h[i] != 0)
             return EIW_TRAIN_ERR_FORMAT;
     if (v->flags & EIW_CKPT_FLAG_TRAIN_STATE) {

@@ -60,11 +60,19 @@ static int tok_at(const eiw_train_data *d, uint64_t vpos)
     return d->tok[pg * d->page + vpos % d->page];
 }
 
-void eiw_train_data_next(eiw_train_data *d, int *inp, int *tgt, int T, int K)
+void eiw_train_data_next(eiw_train_data *d, int *inp, int *tgt, int T, int K, int bos)
 {
     uint64_t len = (uint64_t)K * ((uint64_t)T + 1), total = (uint64_t)d->npages * d->page;
     if (d->cursor + len > total)
         eiw_train_data_seek(d, d->epoch + 1, 0);
+    if (bos >= 0 && K == 1) {
+        for (int i = 0; i < T; i++) {
+            inp[i] = i ? tok_at(d, d->cursor + (uint64_t)i - 1) : bos;
+            tgt[i] = tok_at(d, d->cursor + (uint64_t)i);
+        }
+        d->cursor += (uint64_t)T;
+        return;
+    }
     for (uint64_t i = 0; i < (uint64_t)T * K; i++) {
         inp[i] = tok_at(d, d->cursor + i);
         tgt[i] = tok_at(d, d->cursor + K + i);

@@ -23,7 +23,8 @@ int eiw_train_data_init(eiw_train_data *d, const uint16_t *tok, size_t n, uint64
 void eiw_train_data_free(eiw_train_data *d);
 void eiw_train_data_seek(eiw_train_data *d, int64_t epoch, uint64_t cursor);
 /* One sample of K*(T+1) tokens: inp (T*K) = first T patches, tgt (T*K) = patches 1..T.
- * Advances the cursor by T*K so the next sample's first patch is this one's last. */
-void eiw_train_data_next(eiw_train_data *d, int *inp, int *tgt, int T, int K);
+ * Advances the cursor by T*K so the next sample's first patch is this one's last.
+ * With bos >= 0 (K = 1 only): inp = [bos, t0..t(T-2)], tgt = [t0..t(T-1)], cursor += T. */
+void eiw_train_data_next(eiw_train_data *d, int *inp, int *tgt, int T, int K, int bos);
 
 #endif

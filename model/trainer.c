@@ -58,6 +58,7 @@ static void set_common(eiw_train_options *o)
     o->patch_fraction = 0.0f;
     o->seed = 1;
     o->threads = 0;
+    o->bos = -1;
 }
 
 int eiw_train_config(const char *name, eiw_train_options *o)
@@ -74,6 +75,8 @@ int eiw_train_config(const char *name, eiw_train_options *o)
         o->batch = 16; o->steps = 2000; o->warmup = 100; o->lr = 2e-3f;
     } else if (strcmp(name, "m1") == 0) {
         c->ctx = 256; c->d_model = 256; c->n_heads = 4; c->n_layers = 3; c->d_ff = 1024;
+        c->vocab = 257;
+        o->bos = 256;
         o->batch = 32; o->steps = 12000; o->warmup = 300; o->lr = 1.5e-3f;
     } else {
         return EIW_TRAIN_ERR_CONFIG;
@@ -93,6 +96,7 @@ int eiw_train_options_check(const eiw_train_options *o)
         !(o->eps > 0.0f && o->eps < 1.0f) || !(o->grad_clip >= 0.0f && o->grad_clip < 1e6f) ||
         o->patch_size < 1 || o->patch_size > 64 ||
         !(o->patch_fraction >= 0.0f && o->patch_fraction < 1.0f) || o->threads < 0 ||
+        o->bos < -1 || o->bos >= o->model.vocab ||
         (int64_t)o->batch * o->model.ctx * o->patch_size > ((int64_t)1 << 30))
         return EIW_TRAIN_ERR_CONFIG;
     return EIW_TRAIN_OK;
@@ -266,7 +270,7 @@ int eiw_trainer_step(eiw_trainer *tr, float *loss)
         memset(tr->opt_mem, 0, 2 * n * sizeof(float));
     for (int b = 0; b < B; b++)
         eiw_train_data_next(&tr->data, tr->inputs + (size_t)b * T * K,
-                            tr->targets + (size_t)b * T * K, T, K);
+                            tr->targets + (size_t)b * T * K, T, K, K == 1 ? o->bos : -1);
     eiw_transformer_forward(&tr->model, tr->inputs, tr->targets, B, T, K, 0);
     eiw_transformer_backward(&tr->model, tr->inputs, tr->targets, B, T, K, 0);
 
@@ -294,8 +298,9 @@ int eiw_trainer_step(eiw_trainer *tr, float *loss)
 }
 
 /* Token-level loss over windows [s, s+T] for s = 0, T, 2T, ...: full windows B at a time, then a
- * shorter last one. inputs/targets hold at least B*T ints. */
-static int eval_windows(eiw_transformer *m, int *inputs, int *targets, int B, int T,
+ * shorter last one. inputs/targets hold at least B*T ints. With a BOS token, a window is
+ * [BOS, val[s..s+T-2]] predicting val[s..s+T-1], like training samples. */
+static int eval_windows(eiw_transformer *m, int *inputs, int *targets, int B, int T, int bos,
                         const uint16_t *val, size_t n_val, size_t max_tokens, double *bpt)
 {
     *bpt = 0.0;
@@ -314,8 +319,13 @@ static int eval_windows(eiw_transformer *m, int *inputs, int *targets, int B, in
         for (int b = 0; b < nb; b++) {
             size_t s = (w0 + (size_t)b) * (size_t)T;
             for (int t = 0; t < Tw; t++) {
-                inputs[(size_t)b * Tw + t] = val[s + (size_t)t];
-                targets[(size_t)b * Tw + t] = val[s + (size_t)t + 1];
+                if (bos >= 0) {
+                    inputs[(size_t)b * Tw + t] = t ? val[s + (size_t)t - 1] : bos;
+                    targets[(size_t)b * Tw + t] = val[s + (size_t)t];
+                } else {
+                    inputs[(size_t)b * Tw + t] = val[s + (size_t)t];
+                    targets[(size_t)b * Tw + t] = val[s + (size_t)t + 1];
+                }
             }
         }
         eiw_transformer_forward(m, inputs, targets, nb, Tw, 1, 0);
@@ -330,7 +340,7 @@ static int eval_windows(eiw_transformer *m, int *inputs, int *targets, int B, in
 int eiw_trainer_eval(eiw_trainer *tr, size_t max_tokens, double *bits_per_token)
 {
     return eval_windows(&tr->model, tr->inputs, tr->targets, tr->opt.batch, tr->opt.model.ctx,
-                        tr->val, tr->n_val, max_tokens, bits_per_token);
+                        tr->opt.bos, tr->val, tr->n_val, max_tokens, bits_per_token);
 }
 
 int eiw_checkpoint_eval(const char *path, const uint16_t *tokens, size_t n, int32_t ctx,
@@ -359,7 +369,8 @@ int eiw_checkpoint_eval(const char *path, const uint16_t *tokens, size_t n, int3
         goto done;
     }
     memcpy(m.params_mem, v.params, v.n_params * sizeof(float));
-    rc = eval_windows(&m, io, io + (size_t)B * T, B, T, tokens, n, max_tokens, bits_per_token);
+    rc = eval_windows(&m, io, io + (size_t)B * T, B, T, v.opt.bos, tokens, n, max_tokens,
+                      bits_per_token);
 done:
     free(io);
     eiw_transformer_free(&m);
