@@ -1,5 +1,6 @@
 #!/bin/sh
-# Trains the M1 byte model (config m1: d=256, 4 heads, 3 layers, MLP 1024, ReLU, ALiBi, ctx 256)
+# Trains the M1 byte model (config m1: d=256, 4 heads, 3 layers, MLP 1024, ReLU, ALiBi, ctx 256,
+# vocab 257: every sample starts with BOS 256, so position 0 learns the window-start distribution)
 # on the train split, checkpointing to runs/m1/m1.ckpt every 250 steps. Re-running resumes from
 # that checkpoint exactly (stop it with SIGTERM/SIGINT: it checkpoints before exiting).
 # Recipe: all of corpora/train.txt (Gutenberg stripped), seed 1, batch 32 x 256 bytes, 12000 steps
