@@ -29,4 +29,16 @@ void eiw_qmat_free(eiw_qmat *m);
 
 /* out[p*R + r] = sum_k a[p*K + k] * w[r*K + k], rows r in [r0, r1). a values in [-127, 127]. */
 void eiw_qgemm(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, int r0, int r1);
+/* Attention helpers over n cached rows of one head (row e at base + e*stride):
+ * dots[e] = sum_d q[d] * k_e[d] (int8); acc[d] += sum_e p[e] * v_e[d] (p >= 0, int16 v). The
+ * caller guarantees sum_e p[e] * |v_e[d]| < 2^31, so the int32 sums are exact on every path. */
+/* out[r] = clamp(round(acc[r] * mult[r] * 2^-(shift[r] - e_off)), +-2^30), rounding half up
+ * (floor of v + half); shift[r] - e_off in [1, 62]. out may equal acc. */
+void eiw_requant(const int32_t *acc, const int32_t *mult, const int8_t *shift, int R, int e_off,
+                 int32_t *out);
+/* int32 -> int8 with one power-of-two scale: q = clamp(round(y / 2^k), +-127), k >= 0 the least
+ * shift that brings max |y| under 128. Returns k. */
+int eiw_quant8(const int32_t *y, int n, int8_t *q);
+void eiw_qdots(const int8_t *q, const int8_t *k, size_t stride, int n, int D, int32_t *dots);
+void eiw_qaxpy(const int32_t *p, const int16_t *v, size_t stride, int n, int D, int32_t *acc);
 #endif

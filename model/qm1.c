@@ -63,18 +63,7 @@ static uint64_t isqrt64(uint64_t v)
 /* int32 Q16 -> int8 with a power-of-two scale: real value = q * 2^e. Returns e. */
 static int quant8(const int32_t *y, int n, int8_t *q)
 {
-    uint64_t amax = 0;
-    for (int i = 0; i < n; i++) {
-        uint64_t a = (uint64_t)(y[i] < 0 ? -(int64_t)y[i] : y[i]);
-        if (a > amax)
-            amax = a;
-    }
-    int k = bitlen64(amax) - 7;
-    if (k < 0)
-        k = 0;
-    for (int i = 0; i < n; i++)
-        q[i] = (int8_t)clamp64(rshr(y[i], k), -127, 127);
-    return k - 16;
+    return eiw_quant8(y, n, q) - 16;
 }
 
 /* RMSNorm (gain folded into the next layer) then quant8. */
@@ -97,11 +86,7 @@ static void linear(const eiw_qlinear *L, const int8_t *a, const int *ae, int P, 
     const int R = L->m.R;
     eiw_qgemm(&L->m, a, P, y, 0, R);
     for (int p = 0; p < P; p++)
-        for (int r = 0; r < R; r++) {
-            int64_t acc = y[(size_t)p * R + r];
-            y[(size_t)p * R + r] = (int32_t)clamp64(
-                rshr(acc * L->mult[r], L->shift[r] - ae[p] - 16), -(1 << 30), 1 << 30);
-        }
+        eiw_requant(y + (size_t)p * R, L->mult, L->shift, R, ae[p] + 16, y + (size_t)p * R);
 }
 
 /* ---- the per-stream state ---- */
@@ -169,7 +154,7 @@ static void logits_to_weights(const int32_t *lg, uint32_t *w)
 }
 
 /* Attention of one position for layer l: out (C) Q16. Keys/values of BOS come from the model,
- * those of bytes from the stream's ring. */
+ * those of bytes from the stream's ring (one or two contiguous runs of slots). */
 static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item *it,
                    const int8_t *q, const int *qe, int32_t *out)
 {
@@ -178,59 +163,56 @@ static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item 
     const int8_t *rke = (const int8_t *)(it->st + lay->ke) + (size_t)l * m->ring * NH;
     const int16_t *rv = (const int16_t *)(it->st + lay->v) + (size_t)l * m->ring * C;
     int64_t lo = it->j - (W - 2) > 0 ? it->j - (W - 2) : 0;
-    int nent = 1 + (int)(it->j - lo + 1);            /* BOS + bytes lo..j */
+    int nbytes = (int)(it->j - lo + 1);               /* bytes lo..j, then BOS at index 0 */
     int64_t bos_dist = it->j + 1 < W - 1 ? it->j + 1 : W - 1;
+    /* slots of bytes lo..j: [s0, s0+n1) then [0, nbytes-n1) after a wrap */
+    size_t s0 = nbytes > 0 ? (size_t)(lo % m->ring) : 0;
+    int n1 = nbytes > 0 && s0 + (size_t)nbytes > (size_t)m->ring ? (int)(m->ring - s0) : nbytes;
+    int32_t dots[W_MAX], pn[W_MAX], acc[C_MAX];
     int64_t sc[W_MAX];
     uint32_t pr[W_MAX];
     for (int h = 0; h < NH; h++) {
         const int8_t *qh = q + h * D;
+        eiw_qdots(qh, m->bos_k + (size_t)l * C + h * D, 0, 1, D, dots);
+        if (nbytes > 0) {
+            eiw_qdots(qh, rk + s0 * C + h * D, (size_t)C, n1, D, dots + 1);
+            eiw_qdots(qh, rk + h * D, (size_t)C, nbytes - n1, D, dots + 1 + n1);
+        }
         int64_t smax = INT64_MIN;
-        for (int e = 0; e < nent; e++) {
-            const int8_t *kh;
+        for (int e = 0; e <= nbytes; e++) {
             int ke;
             int64_t dist;
             if (e == 0) {
-                kh = m->bos_k + (size_t)l * C + h * D;
                 ke = m->bos_ke[l * NH + h];
                 dist = bos_dist;
             } else {
                 int64_t jj = lo + e - 1;
-                size_t slot = (size_t)(jj % m->ring);
-                kh = rk + slot * C + h * D;
-                ke = rke[slot * NH + h];
+                ke = rke[(size_t)(jj % m->ring) * NH + h];
                 dist = it->j - jj;
             }
-            int32_t dot = 0;
-            for (int d = 0; d < D; d++)
-                dot += (int32_t)qh[d] * kh[d];
-            int64_t s = rshr((int64_t)dot * m->inv_sqrt_d_q16, 4 - qe[h] - ke) -
-                        rshr((int64_t)m->slope_q16[h] * dist, 4);
-            sc[e] = s;
-            if (s > smax)
-                smax = s;
+            int64_t sv = rshr((int64_t)dots[e] * m->inv_sqrt_d_q16, 4 - qe[h] - ke) -
+                         rshr((int64_t)m->slope_q16[h] * dist, 4);
+            sc[e] = sv;
+            if (sv > smax)
+                smax = sv;
         }
         uint64_t sum = 0;
-        for (int e = 0; e < nent; e++) {
+        for (int e = 0; e <= nbytes; e++) {
             int64_t t = rshr((smax - sc[e]) * LOG2E_Q16, 16);   /* Q12, base 2 */
             int64_t ip = t >> 12;
             pr[e] = ip >= 24 ? 0 : exp2_neg_q23[(t >> 4) & 255] >> ip;
             sum += pr[e];
         }
+        /* Q15 probabilities summing to at most 2^15: with |v| < 2^15 the sums stay < 2^30 */
         uint64_t rcp = (1ull << 62) / sum;
-        int64_t acc[256];
+        for (int e = 0; e <= nbytes; e++)
+            pn[e] = (int32_t)(((uint64_t)pr[e] * rcp) >> 47);
         for (int d = 0; d < D; d++)
             acc[d] = 0;
-        for (int e = 0; e < nent; e++) {
-            int64_t pn = (int64_t)(((uint64_t)pr[e] * rcp) >> 47);   /* Q15 */
-            if (!pn)
-                continue;
-            const int16_t *vh;
-            if (e == 0)
-                vh = m->bos_v + (size_t)l * C + h * D;
-            else
-                vh = rv + (size_t)((lo + e - 1) % m->ring) * C + h * D;
-            for (int d = 0; d < D; d++)
-                acc[d] += pn * vh[d];
+        eiw_qaxpy(pn, m->bos_v + (size_t)l * C + h * D, 0, 1, D, acc);
+        if (nbytes > 0) {
+            eiw_qaxpy(pn + 1, rv + s0 * C + h * D, (size_t)C, n1, D, acc);
+            eiw_qaxpy(pn + 1 + n1, rv + h * D, (size_t)C, nbytes - n1, D, acc);
         }
         for (int d = 0; d < D; d++)
             out[h * D + d] = (int32_t)rshr(acc[d], 9);   /* Q25 -> Q16 */

@@ -206,3 +206,48 @@ Test(qm1, codec_roundtrip_with_neural_model)
     eiw_model_free(m);
     eiw_qm1_free(q);
 }
+
+Test(qm1, requant_and_quant8_are_exact_on_every_path)
+{
+    uint64_t r = 77;
+    enum { N = 1040 };
+    int32_t acc[N], mult[N], ref[N], got[N];
+    int8_t shift[N], qref[N], qgot[N];
+    for (int i = 0; i < N; i++) {
+        uint64_t x = test_rng(&r);
+        /* ties and signs: small accumulators with exact halves, plus extremes */
+        acc[i] = i < 16 ? (i % 2 ? -(1 << (i % 8)) : (1 << (i % 8))) : (int32_t)(x >> 39) - (1 << 24);
+        if (i == 20)
+            acc[i] = INT32_MIN + 1;
+        mult[i] = (int32_t)((1u << 30) + (uint32_t)(x & 0x3FFFFFFF));
+        shift[i] = (int8_t)(32 + (int)((x >> 32) % 31));
+    }
+    eiw_kernel was = eiw_kernel_active();
+    for (int e = 0; e <= 24; e += 8) {
+        eiw_kernel_force(EIW_KERNEL_SCALAR);
+        eiw_requant(acc, mult, shift, N, e, ref);
+        int kref = eiw_quant8(ref, N - 16, qref);
+        for (int k = 1; k <= 2; k++) {
+            eiw_kernel_force((eiw_kernel)k);
+            eiw_requant(acc, mult, shift, N, e, got);
+            cr_assert(memcmp(got, ref, sizeof ref) == 0, "requant %s e=%d",
+                      eiw_kernel_name((eiw_kernel)k), e);
+            cr_assert_eq(eiw_quant8(ref, N - 16, qgot), kref);
+            cr_assert(memcmp(qgot, qref, N - 16) == 0, "quant8 %s", eiw_kernel_name((eiw_kernel)k));
+        }
+    }
+    /* quant8 rounds half up and saturates at +-127 */
+    int32_t y[16] = { 254, -254, 253, -253, 3, -3, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
+    int8_t q[16];
+    for (int k = 0; k <= 2; k++) {
+        eiw_kernel_force((eiw_kernel)k);
+        cr_assert_eq(eiw_quant8(y, 16, q), 1);
+        cr_assert_eq(q[0], 127);
+        cr_assert_eq(q[1], -127);
+        cr_assert_eq(q[2], 127);   /* 126.5 rounds up */
+        cr_assert_eq(q[3], -126);  /* -126.5 rounds up too */
+        cr_assert_eq(q[4], 2);
+        cr_assert_eq(q[5], -1);
+    }
+    eiw_kernel_force(was);
+}
