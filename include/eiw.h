@@ -89,6 +89,12 @@ void eiw_model_free(const eiw_model *m);
  * docs/m1_inference.md), validated as untrusted input. Its id is the xxh3-64 of the bytes.
  * Free with eiw_model_free. EIW_ERR_MODEL_FILE for invalid bytes. */
 eiw_status eiw_model_from_bytes(const uint8_t *buf, size_t len, eiw_model **out);
+/* Serializes the integer M1 made from a training checkpoint's float weights (a byte model with
+ * vocab 257 and BOS 256, see eiw train): *out (malloc'd, caller frees) holds *len bytes of an
+ * .eiwm file that eiw_model_from_bytes accepts. name: 1..31 printable characters.
+ * EIW_ERR_MODEL_FILE for an unreadable/invalid checkpoint or an unsuitable model. */
+eiw_status eiw_model_export_checkpoint(const char *ckpt_path, const char *name, uint8_t **out,
+                                       size_t *len);
 
 /* ---------------------------------------------------------------------------------------
  * Quantization: model weights -> coder frequencies summing to EIW_FREQ_TOTAL, every symbol

@@ -610,3 +610,37 @@ Test(cli, list_rejects_damaged_files)
     cr_assert_eq(run(NULL, "list", "a.txt", NULL), 1);
     one_error_line("a.txt");
 }
+
+Test(cli, trained_checkpoint_exports_to_a_model_that_compresses)
+{
+    /* train a tiny byte model with BOS, export it, compress and decompress with it */
+    make_input("train.txt", 20000, 31);
+    make_input("a.txt", 3000, 32);
+    cr_assert_eq(run(NULL, "train", "--config", "tiny", "--vocab", "257", "--bos", "256",
+                     "--steps", "20", "--threads", "1", "--data", "train.txt", "--out", "m.ckpt",
+                     NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "export", "m.ckpt", "-o", "m.eiwm", "--name", "tiny-m1", NULL), 0,
+                 "%s", err_text);
+    cr_assert_eq(run(NULL, "export", "m.ckpt", "-o", "m.eiwm", NULL), 1);   /* exists, no -f */
+    one_error_line("m.eiwm");
+    cr_assert_eq(run(NULL, "--model", "m.eiwm", "--window-bits", "32", "a.txt", NULL), 0, "%s",
+                 err_text);
+    cr_assert_eq(run(NULL, "list", "a.txt.eiw", NULL), 0);
+    cr_assert(strstr(out_text, "tiny-m1"), "%s", out_text);
+    /* decoding needs that model, and names it when it is missing */
+    cr_assert_eq(run(NULL, "-d", "-o", "back.txt", "a.txt.eiw", NULL), 1);
+    cr_assert(strstr(err_text, "compressed with model 'tiny-m1'"), "%s", err_text);
+    cr_assert(!exists("back.txt"));
+    cr_assert_eq(run(NULL, "-d", "--model", "m.eiwm", "-o", "back.txt", "a.txt.eiw", NULL), 0,
+                 "%s", err_text);
+    size_t la, lb;
+    char *a = read_file(dir, "a.txt", &la), *b = read_file(dir, "back.txt", &lb);
+    cr_assert(la == lb && memcmp(a, b, la) == 0);
+    free(a);
+    free(b);
+    /* a checkpoint without BOS is not a byte model for the codec */
+    cr_assert_eq(run(NULL, "train", "--config", "tiny", "--steps", "2", "--threads", "1",
+                     "--data", "train.txt", "--out", "nobos.ckpt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "export", "nobos.ckpt", "-o", "x.eiwm", NULL), 1);
+    one_error_line("nobos.ckpt");
+}
