@@ -6,6 +6,8 @@
 #include <string.h>
 #include "qkernels.h"
 
+#include "exp2_table.inc"   /* eiw_exp2_neg_q23[f] = round(2^23 * 2^(-f/256)) */
+
 #if defined(__x86_64__) && !defined(EIW_SIMD_NONE)
 #define EIW_HAVE_X86 1
 #include <immintrin.h>
@@ -130,57 +132,85 @@ static void gemm_avx2(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, i
     }
 }
 
-/* Rows in blocks of 16 (one zmm of int32 sums), up to 4 positions at a time, 4 inputs per
- * vpdpbusd lane. Activations are offset to unsigned (+128) and corrected with the row sums. */
+/* Rows in blocks of 16 (one zmm of int32 sums); tiles of 2 blocks x 4 positions keep eight
+ * independent accumulators in flight, 4 inputs per vpdpbusd lane. Activations are offset to
+ * unsigned (+128) and corrected with the row sums. */
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static inline __m512i bcast_u8(const int8_t *x)
+{
+    int32_t v;
+    memcpy(&v, x, 4);
+    return _mm512_xor_si512(_mm512_set1_epi32(v), _mm512_set1_epi32((int)0x80808080u));
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static void gemm_vnni(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, int r0, int r1)
 {
     const int K = m->K, R = m->R, Rpad = m->Rpad;
     const int K4 = K / 4;
-    for (int rb = r0 / 16 * 16; rb < r1; rb += 16) {
-        __m512i corr = _mm512_setzero_si512();
-        int32_t rs[16];
-        for (int i = 0; i < 16; i++)
-            rs[i] = rb + i < R ? m->rowsum[rb + i] * 128 : 0;
-        corr = _mm512_loadu_si512(rs);
-        __mmask16 keep = 0;
-        for (int i = 0; i < 16; i++)
-            if (rb + i >= r0 && rb + i < r1)
-                keep |= (__mmask16)(1u << i);
+    for (int rb = r0 / 16 * 16; rb < r1; rb += 32) {
+        int nb = rb + 16 < r1 ? 2 : 1;   /* row blocks in this tile */
+        __m512i corr[2];
+        __mmask16 keep[2];
+        for (int b = 0; b < nb; b++) {
+            int32_t rs[16];
+            keep[b] = 0;
+            for (int i = 0; i < 16; i++) {
+                int r = rb + 16 * b + i;
+                rs[i] = r < R ? m->rowsum[r] * 128 : 0;
+                if (r >= r0 && r < r1)
+                    keep[b] |= (__mmask16)(1u << i);
+            }
+            corr[b] = _mm512_loadu_si512(rs);
+        }
+        const int8_t *w0 = m->w4 + (size_t)rb * 4;
+        const size_t wstep = (size_t)Rpad * 4;
         int p = 0;
         for (; p + 4 <= P; p += 4) {
-            __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0;
-            const uint32_t *x0 = (const uint32_t *)(a + (size_t)p * K);
-            const uint32_t *x1 = (const uint32_t *)(a + (size_t)(p + 1) * K);
-            const uint32_t *x2 = (const uint32_t *)(a + (size_t)(p + 2) * K);
-            const uint32_t *x3 = (const uint32_t *)(a + (size_t)(p + 3) * K);
+            const int8_t *x = a + (size_t)p * K;
+            __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;
+            __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
             for (int k = 0; k < K4; k++) {
-                __m512i wv = _mm512_loadu_si512(m->w4 + ((size_t)k * Rpad + rb) * 4);
-                uint32_t u0, u1, u2, u3;
-                memcpy(&u0, x0 + k, 4);
-                memcpy(&u1, x1 + k, 4);
-                memcpy(&u2, x2 + k, 4);
-                memcpy(&u3, x3 + k, 4);
-                c0 = _mm512_dpbusd_epi32(c0, _mm512_set1_epi32((int)(u0 ^ 0x80808080u)), wv);
-                c1 = _mm512_dpbusd_epi32(c1, _mm512_set1_epi32((int)(u1 ^ 0x80808080u)), wv);
-                c2 = _mm512_dpbusd_epi32(c2, _mm512_set1_epi32((int)(u2 ^ 0x80808080u)), wv);
-                c3 = _mm512_dpbusd_epi32(c3, _mm512_set1_epi32((int)(u3 ^ 0x80808080u)), wv);
+                const int8_t *wk = w0 + (size_t)k * wstep;
+                __m512i wa = _mm512_loadu_si512(wk);
+                __m512i wb = nb == 2 ? _mm512_loadu_si512(wk + 64) : wa;
+                __m512i x0 = bcast_u8(x + 4 * k), x1 = bcast_u8(x + K + 4 * k);
+                __m512i x2 = bcast_u8(x + 2 * K + 4 * k), x3 = bcast_u8(x + 3 * K + 4 * k);
+                c00 = _mm512_dpbusd_epi32(c00, x0, wa);
+                c01 = _mm512_dpbusd_epi32(c01, x1, wa);
+                c02 = _mm512_dpbusd_epi32(c02, x2, wa);
+                c03 = _mm512_dpbusd_epi32(c03, x3, wa);
+                c10 = _mm512_dpbusd_epi32(c10, x0, wb);
+                c11 = _mm512_dpbusd_epi32(c11, x1, wb);
+                c12 = _mm512_dpbusd_epi32(c12, x2, wb);
+                c13 = _mm512_dpbusd_epi32(c13, x3, wb);
             }
-            _mm512_mask_storeu_epi32(out + (size_t)p * R + rb, keep, _mm512_sub_epi32(c0, corr));
-            _mm512_mask_storeu_epi32(out + (size_t)(p + 1) * R + rb, keep, _mm512_sub_epi32(c1, corr));
-            _mm512_mask_storeu_epi32(out + (size_t)(p + 2) * R + rb, keep, _mm512_sub_epi32(c2, corr));
-            _mm512_mask_storeu_epi32(out + (size_t)(p + 3) * R + rb, keep, _mm512_sub_epi32(c3, corr));
+            int32_t *o = out + (size_t)p * R + rb;
+            _mm512_mask_storeu_epi32(o, keep[0], _mm512_sub_epi32(c00, corr[0]));
+            _mm512_mask_storeu_epi32(o + R, keep[0], _mm512_sub_epi32(c01, corr[0]));
+            _mm512_mask_storeu_epi32(o + 2 * R, keep[0], _mm512_sub_epi32(c02, corr[0]));
+            _mm512_mask_storeu_epi32(o + 3 * R, keep[0], _mm512_sub_epi32(c03, corr[0]));
+            if (nb == 2) {
+                _mm512_mask_storeu_epi32(o + 16, keep[1], _mm512_sub_epi32(c10, corr[1]));
+                _mm512_mask_storeu_epi32(o + R + 16, keep[1], _mm512_sub_epi32(c11, corr[1]));
+                _mm512_mask_storeu_epi32(o + 2 * R + 16, keep[1], _mm512_sub_epi32(c12, corr[1]));
+                _mm512_mask_storeu_epi32(o + 3 * R + 16, keep[1], _mm512_sub_epi32(c13, corr[1]));
+            }
         }
         for (; p < P; p++) {
-            __m512i c0 = _mm512_setzero_si512();
-            const uint32_t *x0 = (const uint32_t *)(a + (size_t)p * K);
+            const int8_t *x = a + (size_t)p * K;
+            __m512i c0 = _mm512_setzero_si512(), c1 = c0;
             for (int k = 0; k < K4; k++) {
-                uint32_t u0;
-                memcpy(&u0, x0 + k, 4);
-                __m512i wv = _mm512_loadu_si512(m->w4 + ((size_t)k * Rpad + rb) * 4);
-                c0 = _mm512_dpbusd_epi32(c0, _mm512_set1_epi32((int)(u0 ^ 0x80808080u)), wv);
+                const int8_t *wk = w0 + (size_t)k * wstep;
+                __m512i xv = bcast_u8(x + 4 * k);
+                c0 = _mm512_dpbusd_epi32(c0, xv, _mm512_loadu_si512(wk));
+                if (nb == 2)
+                    c1 = _mm512_dpbusd_epi32(c1, xv, _mm512_loadu_si512(wk + 64));
             }
-            _mm512_mask_storeu_epi32(out + (size_t)p * R + rb, keep, _mm512_sub_epi32(c0, corr));
+            int32_t *o = out + (size_t)p * R + rb;
+            _mm512_mask_storeu_epi32(o, keep[0], _mm512_sub_epi32(c0, corr[0]));
+            if (nb == 2)
+                _mm512_mask_storeu_epi32(o + 16, keep[1], _mm512_sub_epi32(c1, corr[1]));
         }
     }
 }
@@ -382,4 +412,125 @@ int eiw_quant8(const int32_t *y, int n, int8_t *q)
         return quant8_avx512(y, n, q);
 #endif
     return quant8_scalar(y, n, q);
+}
+
+#define LOG2E_Q16 94548           /* log2(e) * 2^16 */
+
+static int64_t scores_scalar(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
+                             int32_t slope, int64_t dist0, int64_t *sc)
+{
+    int64_t mx = INT64_MIN;
+    for (int e = 0; e < n; e++) {
+        int s = 4 - qe - ke[e];
+        int64_t v = (int64_t)dots[e] * inv;
+        v = s <= 0 ? v * ((int64_t)1 << -s) : round_shift(v, s);
+        v -= round_shift((int64_t)slope * (dist0 - e), 4);
+        sc[e] = v;
+        if (v > mx)
+            mx = v;
+    }
+    return mx;
+}
+
+static uint64_t exp_scalar(const int64_t *sc, int n, int64_t smax, uint32_t *p)
+{
+    uint64_t sum = 0;
+    for (int e = 0; e < n; e++) {
+        int64_t d = smax - sc[e];
+        if (d > (1 << 30))
+            d = 1 << 30;
+        int64_t t = round_shift(d * LOG2E_Q16, 16);   /* Q12, base 2 */
+        int64_t ip = t >> 12;
+        p[e] = ip >= 24 ? 0 : eiw_exp2_neg_q23[(t >> 4) & 255] >> ip;
+        sum += p[e];
+    }
+    return sum;
+}
+
+static void normalize_scalar(const uint32_t *p, int n, uint64_t rcp, int32_t *pn)
+{
+    for (int e = 0; e < n; e++)
+        pn[e] = (int32_t)(((uint64_t)p[e] * rcp) >> 47);
+}
+
+#ifdef EIW_HAVE_X86
+/* Non-negative operands only reach the shifts below, so arithmetic and logical shifts agree
+ * with round_shift; a negative shift count becomes a left shift. */
+__attribute__((target("avx512f,avx512dq")))
+static int64_t scores_avx512(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
+                             int32_t slope, int64_t dist0, int64_t *sc)
+{
+    const __m512i one = _mm512_set1_epi64(1), zero = _mm512_setzero_si512();
+    const __m512i base = _mm512_set1_epi64(4 - qe), invv = _mm512_set1_epi64(inv);
+    const __m512i sl = _mm512_set1_epi64(slope), lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    __m512i mx = _mm512_set1_epi64(INT64_MIN);
+    int e = 0;
+    for (; e + 8 <= n; e += 8) {
+        __m512i d = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(dots + e)));
+        __m512i s = _mm512_sub_epi64(base, _mm512_cvtepi8_epi64(_mm_loadl_epi64((const __m128i *)(ke + e))));
+        __m512i v = _mm512_mul_epi32(d, invv);
+        __m512i sneg = _mm512_max_epi64(_mm512_sub_epi64(zero, s), zero);
+        __m512i spos = _mm512_max_epi64(s, zero);
+        v = _mm512_sllv_epi64(v, sneg);
+        v = _mm512_srav_epi64(_mm512_add_epi64(v, _mm512_sllv_epi64(one, _mm512_sub_epi64(spos, one))), spos);
+        __m512i dist = _mm512_sub_epi64(_mm512_set1_epi64(dist0 - e), lane);
+        __m512i al = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mullo_epi64(sl, dist), _mm512_set1_epi64(8)), 4);
+        v = _mm512_sub_epi64(v, al);
+        _mm512_storeu_si512(sc + e, v);
+        mx = _mm512_max_epi64(mx, v);
+    }
+    int64_t m = _mm512_reduce_max_epi64(mx);
+    if (e < n) {
+        int64_t t = scores_scalar(dots + e, ke + e, n - e, qe, inv, slope, dist0 - e, sc + e);
+        if (t > m)
+            m = t;
+    }
+    return m;
+}
+
+__attribute__((target("avx512f,avx512dq")))
+static uint64_t exp_avx512(const int64_t *sc, int n, int64_t smax, uint32_t *p)
+{
+    const __m512i cap = _mm512_set1_epi64(1 << 30), lg = _mm512_set1_epi64(LOG2E_Q16);
+    const __m512i half = _mm512_set1_epi64(1 << 15), lim = _mm512_set1_epi64(24);
+    __m512i sum = _mm512_setzero_si512();
+    int e = 0;
+    for (; e + 8 <= n; e += 8) {
+        __m512i d = _mm512_min_epi64(_mm512_sub_epi64(_mm512_set1_epi64(smax), _mm512_loadu_si512(sc + e)), cap);
+        __m512i t = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mullo_epi64(d, lg), half), 16);
+        __m512i ip = _mm512_srai_epi64(t, 12);
+        __m512i idx = _mm512_and_si512(_mm512_srai_epi64(t, 4), _mm512_set1_epi64(255));
+        __m512i tab = _mm512_cvtepu32_epi64(_mm512_i64gather_epi32(idx, (const void *)eiw_exp2_neg_q23, 4));
+        __m512i v = _mm512_srlv_epi64(tab, ip);
+        v = _mm512_mask_blend_epi64(_mm512_cmpge_epi64_mask(ip, lim), v, _mm512_setzero_si512());
+        _mm256_storeu_si256((__m256i *)(p + e), _mm512_cvtepi64_epi32(v));
+        sum = _mm512_add_epi64(sum, v);
+    }
+    uint64_t s = (uint64_t)_mm512_reduce_add_epi64(sum);
+    return s + (e < n ? exp_scalar(sc + e, n - e, smax, p + e) : 0);
+}
+#endif
+
+int64_t eiw_qscores(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
+                    int32_t slope, int64_t dist0, int64_t *sc)
+{
+#ifdef EIW_HAVE_X86
+    if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI)
+        return scores_avx512(dots, ke, n, qe, inv, slope, dist0, sc);
+#endif
+    return scores_scalar(dots, ke, n, qe, inv, slope, dist0, sc);
+}
+
+uint64_t eiw_qexp(const int64_t *sc, int n, int64_t smax, uint32_t *p)
+{
+#ifdef EIW_HAVE_X86
+    if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI)
+        return exp_avx512(sc, n, smax, p);
+#endif
+    return exp_scalar(sc, n, smax, p);
+}
+
+void eiw_qnormalize(const uint32_t *p, int n, uint64_t rcp, int32_t *pn)
+{
+    normalize_scalar(p, n, rcp, pn);
 }

@@ -39,6 +39,19 @@ void eiw_requant(const int32_t *acc, const int32_t *mult, const int8_t *shift, i
 /* int32 -> int8 with one power-of-two scale: q = clamp(round(y / 2^k), +-127), k >= 0 the least
  * shift that brings max |y| under 128. Returns k. */
 int eiw_quant8(const int32_t *y, int n, int8_t *q);
+/* 2^23 * 2^(-f/256) for f = 0..255, rounded: the only table exp() of the integer model uses. */
+extern const uint32_t eiw_exp2_neg_q23[256];
+
+/* Attention scores of n consecutive entries (Q12): sc[e] = rshr(dots[e] * inv, 4 - qe - ke[e])
+ * - rshr(slope * (dist0 - e), 4), with rshr rounding half up (a negative shift multiplies).
+ * Returns the maximum. */
+int64_t eiw_qscores(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
+                    int32_t slope, int64_t dist0, int64_t *sc);
+/* Softmax weights: p[e] = 2^23 * 2^(-t/4096) (table and shift, 0 from 2^-24 on) with
+ * t = rshr(min(smax - sc[e], 2^30) * log2(e) in Q16, 16); returns the sum of p. */
+uint64_t eiw_qexp(const int64_t *sc, int n, int64_t smax, uint32_t *p);
+/* pn[e] = (p[e] * rcp) >> 47 (p < 2^24, rcp < 2^40). */
+void eiw_qnormalize(const uint32_t *p, int n, uint64_t rcp, int32_t *pn);
 void eiw_qdots(const int8_t *q, const int8_t *k, size_t stride, int n, int D, int32_t *dots);
 void eiw_qaxpy(const int32_t *p, const int16_t *v, size_t stride, int n, int D, int32_t *acc);
 #endif

@@ -6,7 +6,6 @@
 #include <xxhash.h>
 #include "qm1.h"
 
-#include "exp2_table.inc"   /* exp2_neg_q23[f] = round(2^23 * 2^(-f/256)) */
 
 #define LOG2E_Q16 94548           /* log2(e) * 2^16 */
 #define EPS_Q32 42950             /* RMSNorm epsilon 1e-5 in Q32 */
@@ -149,7 +148,7 @@ static void logits_to_weights(const int32_t *lg, uint32_t *w)
     for (int s = 0; s < 256; s++) {
         int64_t t = rshr((int64_t)(mx - lg[s]) * LOG2E_Q16, 16);   /* Q16, base 2 */
         int64_t ip = t >> 16;
-        w[s] = ip >= 24 ? 0 : exp2_neg_q23[(t >> 8) & 255] >> ip;
+        w[s] = ip >= 24 ? 0 : eiw_exp2_neg_q23[(t >> 8) & 255] >> ip;
     }
 }
 
@@ -173,40 +172,26 @@ static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item 
     uint32_t pr[W_MAX];
     for (int h = 0; h < NH; h++) {
         const int8_t *qh = q + h * D;
+        const int8_t *keh = rke + (size_t)h * m->ring;   /* exponents of head h, by slot */
         eiw_qdots(qh, m->bos_k + (size_t)l * C + h * D, 0, 1, D, dots);
+        int8_t bke = m->bos_ke[l * NH + h];
+        int64_t smax = eiw_qscores(dots, &bke, 1, qe[h], m->inv_sqrt_d_q16, m->slope_q16[h],
+                                   bos_dist, sc);
         if (nbytes > 0) {
             eiw_qdots(qh, rk + s0 * C + h * D, (size_t)C, n1, D, dots + 1);
             eiw_qdots(qh, rk + h * D, (size_t)C, nbytes - n1, D, dots + 1 + n1);
+            int64_t m1 = eiw_qscores(dots + 1, keh + s0, n1, qe[h], m->inv_sqrt_d_q16,
+                                     m->slope_q16[h], it->j - lo, sc + 1);
+            int64_t m2 = nbytes > n1
+                ? eiw_qscores(dots + 1 + n1, keh, nbytes - n1, qe[h], m->inv_sqrt_d_q16,
+                              m->slope_q16[h], it->j - lo - n1, sc + 1 + n1)
+                : INT64_MIN;
+            smax = smax > m1 ? smax : m1;
+            smax = smax > m2 ? smax : m2;
         }
-        int64_t smax = INT64_MIN;
-        for (int e = 0; e <= nbytes; e++) {
-            int ke;
-            int64_t dist;
-            if (e == 0) {
-                ke = m->bos_ke[l * NH + h];
-                dist = bos_dist;
-            } else {
-                int64_t jj = lo + e - 1;
-                ke = rke[(size_t)(jj % m->ring) * NH + h];
-                dist = it->j - jj;
-            }
-            int64_t sv = rshr((int64_t)dots[e] * m->inv_sqrt_d_q16, 4 - qe[h] - ke) -
-                         rshr((int64_t)m->slope_q16[h] * dist, 4);
-            sc[e] = sv;
-            if (sv > smax)
-                smax = sv;
-        }
-        uint64_t sum = 0;
-        for (int e = 0; e <= nbytes; e++) {
-            int64_t t = rshr((smax - sc[e]) * LOG2E_Q16, 16);   /* Q12, base 2 */
-            int64_t ip = t >> 12;
-            pr[e] = ip >= 24 ? 0 : exp2_neg_q23[(t >> 4) & 255] >> ip;
-            sum += pr[e];
-        }
+        uint64_t sum = eiw_qexp(sc, nbytes + 1, smax, pr);
         /* Q15 probabilities summing to at most 2^15: with |v| < 2^15 the sums stay < 2^30 */
-        uint64_t rcp = (1ull << 62) / sum;
-        for (int e = 0; e <= nbytes; e++)
-            pn[e] = (int32_t)(((uint64_t)pr[e] * rcp) >> 47);
+        eiw_qnormalize(pr, nbytes + 1, (1ull << 62) / sum, pn);
         for (int d = 0; d < D; d++)
             acc[d] = 0;
         eiw_qaxpy(pn, m->bos_v + (size_t)l * C + h * D, 0, 1, D, acc);
@@ -251,11 +236,11 @@ static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_
             } else {
                 size_t slot = (size_t)(it[p].j % m->ring);
                 kd = (int8_t *)(it[p].st + lay.k) + ((size_t)l * m->ring + slot) * C;
-                ked = (int8_t *)(it[p].st + lay.ke) + ((size_t)l * m->ring + slot) * NH;
+                ked = (int8_t *)(it[p].st + lay.ke) + (size_t)l * m->ring * NH + slot;
                 vd = (int16_t *)(it[p].st + lay.v) + ((size_t)l * m->ring + slot) * C;
             }
-            for (int h = 0; h < NH; h++)
-                ked[h] = (int8_t)quant8(k + h * D, D, kd + h * D);
+            for (int h = 0; h < NH; h++)   /* exponents by head, then slot (ring) */
+                ked[mm ? (size_t)h : (size_t)h * m->ring] = (int8_t)quant8(k + h * D, D, kd + h * D);
             for (int c = 0; c < C; c++)
                 vd[c] = (int16_t)clamp64(rshr(v[c], 6), -32767, 32767);   /* Q10 */
         }
