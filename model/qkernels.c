@@ -534,3 +534,140 @@ void eiw_qnormalize(const uint32_t *p, int n, uint64_t rcp, int32_t *pn)
 {
     normalize_scalar(p, n, rcp, pn);
 }
+
+static void residual_scalar(int32_t *x, const int32_t *y, size_t n, int32_t lim)
+{
+    for (size_t i = 0; i < n; i++) {
+        int32_t v = x[i] + y[i];
+        x[i] = v < -lim ? -lim : v > lim ? lim : v;
+    }
+}
+
+static void relu_scalar(int32_t *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = y[i] < 0 ? 0 : y[i];
+}
+
+static void to_q10_scalar(const int32_t *v, int n, int16_t *out)
+{
+    for (int i = 0; i < n; i++) {
+        int64_t r = round_shift(v[i], 6);
+        out[i] = (int16_t)(r < -32767 ? -32767 : r > 32767 ? 32767 : r);
+    }
+}
+
+static uint64_t sumsq_scalar(const int32_t *x, int n)
+{
+    uint64_t ss = 0;
+    for (int i = 0; i < n; i++)
+        ss += (uint64_t)((int64_t)x[i] * x[i]);
+    return ss;
+}
+
+static void scale24_scalar(const int32_t *x, int n, int64_t inv, int32_t *out)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = (int32_t)round_shift((int64_t)x[i] * inv, 24);
+}
+
+#ifdef EIW_HAVE_X86
+__attribute__((target("avx512f")))
+static void residual_avx512(int32_t *x, const int32_t *y, size_t n, int32_t lim)
+{
+    const __m512i lo = _mm512_set1_epi32(-lim), hi = _mm512_set1_epi32(lim);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512i v = _mm512_add_epi32(_mm512_loadu_si512(x + i), _mm512_loadu_si512(y + i));
+        _mm512_storeu_si512(x + i, _mm512_min_epi32(_mm512_max_epi32(v, lo), hi));
+    }
+    residual_scalar(x + i, y + i, n - i, lim);
+}
+
+__attribute__((target("avx512f")))
+static void relu_avx512(int32_t *y, size_t n)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_si512(y + i, _mm512_max_epi32(_mm512_loadu_si512(y + i), _mm512_setzero_si512()));
+    relu_scalar(y + i, n - i);
+}
+
+__attribute__((target("avx512f,avx512bw")))
+static void to_q10_avx512(const int32_t *v, int n, int16_t *out)
+{
+    const __m512i lo = _mm512_set1_epi32(-32767), hi = _mm512_set1_epi32(32767);
+    const __m512i half = _mm512_set1_epi32(32);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512i r = _mm512_srai_epi32(_mm512_add_epi32(_mm512_loadu_si512(v + i), half), 6);
+        r = _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
+        _mm256_storeu_si256((__m256i *)(out + i), _mm512_cvtepi32_epi16(r));
+    }
+    to_q10_scalar(v + i, n - i, out + i);
+}
+
+__attribute__((target("avx512f")))
+static uint64_t sumsq_avx512(const int32_t *x, int n)
+{
+    __m512i acc = _mm512_setzero_si512();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m512i v = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(x + i)));
+        acc = _mm512_add_epi64(acc, _mm512_mul_epi32(v, v));
+    }
+    return (uint64_t)_mm512_reduce_add_epi64(acc) + sumsq_scalar(x + i, n - i);
+}
+
+__attribute__((target("avx512f,avx512dq")))
+static void scale24_avx512(const int32_t *x, int n, int64_t inv, int32_t *out)
+{
+    const __m512i iv = _mm512_set1_epi64(inv), half = _mm512_set1_epi64(1 << 23);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m512i v = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(x + i)));
+        v = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mullo_epi64(v, iv), half), 24);
+        _mm256_storeu_si256((__m256i *)(out + i), _mm512_cvtepi64_epi32(v));
+    }
+    scale24_scalar(x + i, n - i, inv, out + i);
+}
+#endif
+
+#ifdef EIW_HAVE_X86
+#define AVX512_OR(call_avx512, call_scalar) \
+    do { \
+        if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI) \
+            call_avx512; \
+        else \
+            call_scalar; \
+    } while (0)
+#else
+#define AVX512_OR(call_avx512, call_scalar) call_scalar
+#endif
+
+void eiw_qresidual(int32_t *x, const int32_t *y, size_t n, int32_t lim)
+{
+    AVX512_OR(residual_avx512(x, y, n, lim), residual_scalar(x, y, n, lim));
+}
+
+void eiw_qrelu(int32_t *y, size_t n)
+{
+    AVX512_OR(relu_avx512(y, n), relu_scalar(y, n));
+}
+
+void eiw_qto_q10(const int32_t *v, int n, int16_t *out)
+{
+    AVX512_OR(to_q10_avx512(v, n, out), to_q10_scalar(v, n, out));
+}
+
+uint64_t eiw_qsumsq(const int32_t *x, int n)
+{
+    uint64_t r;
+    AVX512_OR(r = sumsq_avx512(x, n), r = sumsq_scalar(x, n));
+    return r;
+}
+
+void eiw_qscale24(const int32_t *x, int n, int64_t inv, int32_t *out)
+{
+    AVX512_OR(scale24_avx512(x, n, inv, out), scale24_scalar(x, n, inv, out));
+}

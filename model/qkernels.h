@@ -52,6 +52,15 @@ int64_t eiw_qscores(const int32_t *dots, const int8_t *ke, int n, int qe, int32_
 uint64_t eiw_qexp(const int64_t *sc, int n, int64_t smax, uint32_t *p);
 /* pn[e] = (p[e] * rcp) >> 47 (p < 2^24, rcp < 2^40). */
 void eiw_qnormalize(const uint32_t *p, int n, uint64_t rcp, int32_t *pn);
+/* Elementwise steps of the forward pass (exact on every path):
+ * x = clamp(x + y, +-lim) (|x| <= lim <= 2^24, |y| <= 2^30); y = max(y, 0);
+ * out = clamp(rshr(v, 6), +-32767) (|v| <= 2^30); sum of squares (|x| <= 2^24);
+ * out = rshr(x * inv, 24) (|x| <= 2^24, 0 < inv < 2^40). */
+void eiw_qresidual(int32_t *x, const int32_t *y, size_t n, int32_t lim);
+void eiw_qrelu(int32_t *y, size_t n);
+void eiw_qto_q10(const int32_t *v, int n, int16_t *out);
+uint64_t eiw_qsumsq(const int32_t *x, int n);
+void eiw_qscale24(const int32_t *x, int n, int64_t inv, int32_t *out);
 void eiw_qdots(const int8_t *q, const int8_t *k, size_t stride, int n, int D, int32_t *dots);
 void eiw_qaxpy(const int32_t *p, const int16_t *v, size_t stride, int n, int D, int32_t *acc);
 #endif

@@ -69,13 +69,8 @@ static int quant8(const int32_t *y, int n, int8_t *q)
 static int rmsnorm_q8(const int32_t *x, int C, int8_t *q)
 {
     int32_t n[C_MAX];
-    uint64_t ss = 0;
-    for (int i = 0; i < C; i++)
-        ss += (uint64_t)((int64_t)x[i] * x[i]);
-    uint64_t rms = isqrt64(ss / (uint64_t)C + EPS_Q32);   /* Q16 */
-    int64_t inv = (int64_t)((1ull << 40) / rms);
-    for (int i = 0; i < C; i++)
-        n[i] = (int32_t)rshr((int64_t)x[i] * inv, 24);
+    uint64_t rms = isqrt64(eiw_qsumsq(x, C) / (uint64_t)C + EPS_Q32);   /* Q16 */
+    eiw_qscale24(x, C, (int64_t)((1ull << 40) / rms), n);
     return quant8(n, C, q);
 }
 
@@ -241,8 +236,7 @@ static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_
             }
             for (int h = 0; h < NH; h++)   /* exponents by head, then slot (ring) */
                 ked[mm ? (size_t)h : (size_t)h * m->ring] = (int8_t)quant8(k + h * D, D, kd + h * D);
-            for (int c = 0; c < C; c++)
-                vd[c] = (int16_t)clamp64(rshr(v[c], 6), -32767, 32767);   /* Q10 */
+            eiw_qto_q10(v, C, vd);   /* values: int16 Q10 */
         }
         for (int p = 0; p < P; p++) {
             const int32_t *q = y + (size_t)p * 3 * C;
@@ -252,21 +246,17 @@ static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_
             ae[p] = quant8(att, C, a8 + (size_t)p * C);
         }
         linear(&m->wo[l], a8, ae, P, y);
-        for (size_t i = 0; i < (size_t)P * C; i++)
-            x[i] = (int32_t)clamp64((int64_t)x[i] + y[i], -RESID_MAX, RESID_MAX);
+        eiw_qresidual(x, y, (size_t)P * C, RESID_MAX);
         for (int p = 0; p < P; p++)
             ae[p] = rmsnorm_q8(x + (size_t)p * C, C, a8 + (size_t)p * C);
         linear(&m->w1[l], a8, ae, P, y);
         for (int p = 0; p < P; p++) {
             int32_t *h1 = y + (size_t)p * F;
-            for (int f = 0; f < F; f++)
-                if (h1[f] < 0)
-                    h1[f] = 0;
+            eiw_qrelu(h1, (size_t)F);
             ae[p] = quant8(h1, F, a8 + (size_t)p * F);
         }
         linear(&m->w2[l], a8, ae, P, y);
-        for (size_t i = 0; i < (size_t)P * C; i++)
-            x[i] = (int32_t)clamp64((int64_t)x[i] + y[i], -RESID_MAX, RESID_MAX);
+        eiw_qresidual(x, y, (size_t)P * C, RESID_MAX);
     }
     for (int p = 0; p < P; p++)
         ae[p] = rmsnorm_q8(x + (size_t)p * C, C, a8 + (size_t)p * C);
