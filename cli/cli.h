@@ -17,5 +17,6 @@ enum eiw_cli_op { EIW_OP_COMPRESS, EIW_OP_DECOMPRESS, EIW_OP_TEST, EIW_OP_LIST }
 int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op);   /* cli/cmd_codec.c */
 int eiw_cli_train(int argc, char **argv);                         /* cli/cmd_train.c */
 int eiw_cli_export(int argc, char **argv);                        /* cli/cmd_export.c */
+int eiw_cli_bench(int argc, char **argv);                         /* cli/cmd_bench.c */
 
 #endif

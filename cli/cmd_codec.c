@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "eiw.h"
 #include "file_io.h"
+#include "model_file.h"
 #include "progress.h"
 
 #define SUFFIX ".eiw"
@@ -259,44 +260,6 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
     return -1;
 }
 
-/* Largest model file accepted: far above any M1, small enough to read whole. */
-#define MODEL_FILE_MAX (256u << 20)
-
-/* Loads a model file (untrusted: validated by the library); prints the error itself. */
-static int load_model_file(const char *path, const eiw_model **m)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        err_msg(path, strerror(errno));
-        return EIW_EXIT_ERROR;
-    }
-    uint8_t *buf = malloc(MODEL_FILE_MAX + 1);
-    size_t len = buf ? fread(buf, 1, MODEL_FILE_MAX + 1, f) : 0;
-    int rerr = ferror(f);
-    fclose(f);
-    int rc = EIW_EXIT_ERROR;
-    eiw_model *model = NULL;
-    if (!buf)
-        err_msg(path, eiw_strerror(EIW_ERR_NOMEM));
-    else if (rerr)
-        err_msg(path, "read error");
-    else if (len > MODEL_FILE_MAX)
-        err_msg(path, "model file too large");
-    else if (len == 0)
-        err_msg(path, "empty model file");
-    else {
-        eiw_status st = eiw_model_from_bytes(buf, len, &model);
-        if (st == EIW_OK) {
-            *m = model;
-            rc = EIW_EXIT_OK;
-        } else {
-            err_msg(path, eiw_strerror(st));
-        }
-    }
-    free(buf);
-    return rc;
-}
-
 /* Resolves --model (or the default model when compressing); prints the error itself. */
 static int resolve_model_option(const cli_args *a, const eiw_model **m)
 {
@@ -310,7 +273,7 @@ static int resolve_model_option(const cli_args *a, const eiw_model **m)
     if (*m)
         return EIW_EXIT_OK;
     if (strchr(a->model_name, '/') || access(a->model_name, F_OK) == 0)
-        return load_model_file(a->model_name, m);
+        return cli_model_file(a->model_name, m);
     usage_msg("--model: unknown model '%s' (built-in: %s)", a->model_name,
               eiw_model_builtin_names());
     return EIW_EXIT_USAGE;

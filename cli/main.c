@@ -21,6 +21,7 @@ static void print_usage(FILE *f)
             "  eiw list FILE.eiw...   show header, sizes, ratio, model\n"
             "  eiw train ...          train a model (see 'eiw train --help')\n"
             "  eiw export CKPT -o M   make a model file from a trained checkpoint\n"
+            "  eiw bench FILE...      in-memory ratio and speed per mode\n"
             "  eiw --version          print the version\n\n"
             "Every command takes --help. Exit status: 0 ok, 1 error, 2 usage, 130 interrupted.\n"
             "See eiw(1).\n");
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
         return eiw_cli_train(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "export") == 0)
         return eiw_cli_export(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "bench") == 0)
+        return eiw_cli_bench(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
                       strcmp(argv[1], "-h") == 0)) {
         print_usage(stdout);

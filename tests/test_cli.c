@@ -644,3 +644,22 @@ Test(cli, trained_checkpoint_exports_to_a_model_that_compresses)
     cr_assert_eq(run(NULL, "export", "nobos.ckpt", "-o", "x.eiwm", NULL), 1);
     one_error_line("nobos.ckpt");
 }
+
+Test(cli, bench_prints_one_verified_row_per_mode)
+{
+    make_input("a.txt", 5000, 33);
+    cr_assert_eq(run(NULL, "bench", "--runs", "1", "--modes", "stream,16,64", "a.txt", NULL), 0,
+                 "%s", err_text);
+    int rows = 0;
+    for (const char *line = strstr(out_text, "\na.txt"); line; line = strstr(line + 1, "\na.txt")) {
+        unsigned long long n;
+        char mode[16];
+        double csize;
+        cr_assert_eq(sscanf(line + 1, "a.txt %15s %llu %lf", mode, &n, &csize), 3, "%s", line);
+        cr_assert_eq(n, 5000);
+        cr_assert_gt(csize, 0);
+        rows++;
+    }
+    cr_assert_eq(rows, 3, "%s", out_text);
+    cr_assert_eq(run(NULL, "bench", "--modes", "17", "a.txt", NULL), 2);
+}
