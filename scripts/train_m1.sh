@@ -6,7 +6,9 @@
 # Recipe: all of corpora/train.txt (Gutenberg stripped), seed 1, batch 32 x 256 bytes, 12000 steps
 # (~98M bytes, ~6 epochs), AdamW lr 1.5e-3 (0.9/0.95, wd 0.1 on matrices), warm-up 300, cosine
 # to 10%, clip 1.0; dev eval on 256 KiB every 500 steps.
-# usage: nohup scripts/train_m1.sh > runs/m1/train.log 2>&1 &
+# Sessions end after 180 minutes: the latest checkpoint is committed as model/weights/m1_train.ckpt
+# (scripts/train_m1_save.sh); a fresh checkout resumes from it.
+# usage: nohup scripts/train_m1.sh >> runs/m1/train.log 2>&1 &
 set -eu
 cd "$(dirname "$0")/.."
 run=runs/m1
@@ -17,6 +19,9 @@ scripts/train_prep_data.sh runs/data
 cp ./eiw $run/eiw.bin
 threads=${EIW_THREADS:-2}
 echo "train_m1.sh: $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" >&2
+if [ ! -f $run/m1.ckpt ] && [ -f model/weights/m1_train.ckpt ]; then
+    cp model/weights/m1_train.ckpt $run/m1.ckpt   # continue the committed run
+fi
 if [ -f $run/m1.ckpt ]; then
     exec $run/eiw.bin train --resume $run/m1.ckpt --threads "$threads" --data runs/data/train \
         --val runs/data/dev --out $run/m1.ckpt --ckpt-every 250 --eval-every 500 --log-every 10
