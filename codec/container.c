@@ -283,6 +283,16 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
     return EIW_OK;
 }
 
+/* Blocks decoded together by one thread (bounded so that their buffers stay small). */
+#define GROUP_MAX 8
+
+static void block_done(slot *s, eiw_status st)
+{
+    if (st == EIW_OK && XXH3_64bits(s->raw, s->raw_len) != get64(s->coded + 9))
+        st = EIW_ERR_CHECKSUM;
+    s->status = st;
+}
+
 static void decompress_block(const eiw_model *m, const eiw_header *h, slot *s)
 {
     const uint8_t *payload = s->coded + EIW_BLOCK_HEADER_SIZE;
@@ -305,9 +315,36 @@ static void decompress_block(const eiw_model *m, const eiw_header *h, slot *s)
         if (h->mode == EIW_MODE_WINDOWS)
             s->windows = plen / (h->win.window_bits / 8);
     }
-    if (st == EIW_OK && XXH3_64bits(s->raw, s->raw_len) != get64(s->coded + 9))
-        st = EIW_ERR_CHECKSUM;
-    s->status = st;
+    block_done(s, st);
+}
+
+/* Decodes a group of blocks: model-coded stream blocks together in lockstep (one model call
+ * per step for all of them), the others one by one. */
+static void decompress_group(const eiw_model *m, const eiw_header *h, slot *s, int k)
+{
+    void *states[GROUP_MAX];
+    const uint8_t *src[GROUP_MAX];
+    uint8_t *dst[GROUP_MAX];
+    size_t src_len[GROUP_MAX], n[GROUP_MAX];
+    eiw_status st[GROUP_MAX];
+    int idx[GROUP_MAX], nb = 0;
+    for (int i = 0; i < k; i++) {
+        if (s[i].method != EIW_METHOD_MODEL || h->mode != EIW_MODE_STREAM) {
+            decompress_block(m, h, &s[i]);
+            continue;
+        }
+        idx[nb] = i;
+        states[nb] = s[i].state;
+        src[nb] = s[i].coded + EIW_BLOCK_HEADER_SIZE;
+        src_len[nb] = get32(s[i].coded + 5);
+        dst[nb] = s[i].raw;
+        n[nb] = s[i].raw_len;
+        nb++;
+    }
+    if (nb)
+        eiw_stream_decode_many(m, (size_t)nb, states, src, src_len, dst, n, st);
+    for (int b = 0; b < nb; b++)
+        block_done(&s[idx[b]], st[b]);
 }
 
 /* Reads one block record into a slot. Returns 1 for a block, 0 for the end record, or a status. */
@@ -349,7 +386,11 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
     eiw_stats *sx = stats ? stats : &local;
     memset(sx, 0, sizeof *sx);
     sx->in_bytes = h->header_bytes;
-    const int nslot = o && o->threads > 0 ? o->threads : 1;
+    const int threads = o && o->threads > 0 ? o->threads : 1;
+    /* per thread a group of up to GROUP_MAX blocks, within about 32 MiB of buffers */
+    int group = (int)((32u << 20) / (2u * h->block_size));
+    group = group < 1 ? 1 : group > GROUP_MAX ? GROUP_MAX : group;
+    const int nslot = threads * group;
     slot *s = slots_new(nslot, h->block_size, m->state_size);
     XXH3_state_t *whole = XXH3_createState();
     eiw_status st = s && whole ? EIW_OK : EIW_ERR_NOMEM;
@@ -378,9 +419,13 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
                 short_block_seen = 1;
             filled++;
         }
-        #pragma omp parallel for num_threads(nslot) schedule(dynamic, 1) if (filled > 1)
-        for (int i = 0; i < filled; i++)
-            decompress_block(m, h, &s[i]);
+        /* the filled slots split into one contiguous group per thread (fixed, so output never
+         * depends on scheduling; it never depends on grouping either: blocks are independent) */
+        int per = (filled + threads - 1) / threads;
+        #pragma omp parallel for num_threads(threads) schedule(static, 1) if (filled > 1)
+        for (int t = 0; t < threads; t++)
+            if (t * per < filled)
+                decompress_group(m, h, s + t * per, filled - t * per < per ? filled - t * per : per);
         for (int i = 0; i < filled && st == EIW_OK; i++) {
             if ((st = s[i].status) != EIW_OK)
                 break;

@@ -165,6 +165,11 @@ ptrdiff_t eiw_stream_encode(const eiw_model *m, void *state, const uint8_t *src,
                             uint8_t *dst, size_t dst_cap);
 eiw_status eiw_stream_decode(const eiw_model *m, void *state, const uint8_t *src,
                              size_t src_len, uint8_t *dst, size_t n);
+/* Decodes `count` independent streams (blocks) in lockstep, so every model call covers many of
+ * them; each has its own state. status[i] receives each stream's result. */
+void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *states,
+                            const uint8_t *const *src, const size_t *src_len,
+                            uint8_t *const *dst, const size_t *n, eiw_status *status);
 
 /* ---------------------------------------------------------------------------------------
  * The .eiw container (byte layout: docs/format.md). A header, then independent blocks (each

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
+#include "eiw_train.h"
 #include "qkernels.h"
 #include "qm1.h"
 #include "test_util.h"
@@ -250,4 +251,85 @@ Test(qm1, requant_and_quant8_are_exact_on_every_path)
         cr_assert_eq(q[5], -1);
     }
     eiw_kernel_force(was);
+}
+
+/* Compresses with the container into memory; returns the bytes (malloc'd) and their count. */
+static char *container_compress(const eiw_model *m, const eiw_options *o, const uint8_t *d,
+                                size_t n, size_t *len)
+{
+    char *buf = NULL;
+    FILE *in = fmemopen((void *)d, n, "rb"), *out = open_memstream(&buf, len);
+    cr_assert(in && out);
+    cr_assert_eq(eiw_compress_stream(in, out, m, o, n, NULL), EIW_OK);
+    fclose(in);
+    fclose(out);
+    return buf;
+}
+
+/* A tiny model trained on i.i.d. letters a..d (p = .7 .1 .1 .1): it beats zstd on small blocks. */
+static eiw_qm1 *trained_letters_qm1(sample *s)
+{
+    uint64_t r = 8;
+    s->len = 9000;   /* 9 blocks of 1 KiB */
+    s->data = malloc(s->len);
+    for (size_t i = 0; i < s->len; i++) {
+        unsigned x = (unsigned)(test_rng(&r) % 10);
+        s->data[i] = (uint8_t)(x < 7 ? 'a' : 'a' + (int)x - 6);
+    }
+    uint16_t *tok = malloc(s->len * sizeof *tok);
+    for (size_t i = 0; i < s->len; i++)
+        tok[i] = s->data[i];
+    eiw_train_options o;
+    cr_assert_eq(eiw_train_config("tiny", &o), EIW_TRAIN_OK);
+    o.model.vocab = 257;
+    o.bos = 256;
+    o.steps = 300;
+    o.threads = 1;
+    eiw_trainer *tr;
+    cr_assert_eq(eiw_trainer_create(&tr, &o, tok, s->len, NULL, 0), EIW_TRAIN_OK);
+    for (int i = 0; i < 300; i++)
+        cr_assert_eq(eiw_trainer_step(tr, NULL), EIW_TRAIN_OK);
+    size_t np;
+    eiw_qm1 *q = NULL;
+    cr_assert_eq(eiw_qm1_from_float(&q, &o.model, eiw_trainer_params(tr, &np), "letters"), 0);
+    eiw_trainer_free(tr);
+    free(tok);
+    return q;
+}
+
+Test(qm1, many_blocks_decode_in_lockstep_for_any_thread_count)
+{
+    sample s = { "letters", NULL, 0 };
+    eiw_qm1 *q = trained_letters_qm1(&s);
+    eiw_model *m = NULL;
+    cr_assert_eq(eiw_model_from_bytes(q->file, q->file_len, &m), EIW_OK);
+    eiw_options o;
+    eiw_options_default(&o);
+    o.block_size = EIW_BLOCK_SIZE_MIN;
+    o.zstd_level = 1;
+    size_t l1, l2;
+    o.threads = 1;
+    char *c1 = container_compress(m, &o, s.data, s.len, &l1);
+    o.threads = 2;
+    char *c2 = container_compress(m, &o, s.data, s.len, &l2);
+    cr_assert(l1 == l2 && memcmp(c1, c2, l1) == 0, "output must not depend on threads");
+    for (int threads = 1; threads <= 3; threads++) {
+        uint8_t *back = malloc(s.len + 1);
+        FILE *in = fmemopen(c1, l1, "rb"), *out = fmemopen(back, s.len + 1, "wb");
+        eiw_header h;
+        eiw_stats st;
+        cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
+        o.threads = threads;
+        cr_assert_eq(eiw_decompress_body(in, out, &h, m, &o, &st), EIW_OK);
+        fclose(in);
+        fclose(out);
+        cr_assert_gt(st.blocks[EIW_METHOD_MODEL], 1, "several model-coded blocks expected");
+        cr_assert(memcmp(back, s.data, s.len) == 0, "threads %d", threads);
+        free(back);
+    }
+    free(c1);
+    free(c2);
+    sample_free(&s);
+    eiw_model_free(m);
+    eiw_qm1_free(q);
 }
