@@ -35,14 +35,14 @@ static void m1_flush(const eiw_qm1 *q, void *const *states, size_t n)
         lens[k] = h->queued;
         k++;
         if (k == EIW_QM1_MAXP || i + 1 == n) {
-            eiw_qm1_forward(q, qs, runs, lens, k, NULL);
+            eiw_qm1_forward(q, qs, runs, lens, k, NULL, 0);
             for (size_t j = 0; j < k; j++)
                 ((m1_head *)((uint8_t *)qs[j] - HEAD_BYTES))->queued = 0;
             k = 0;
         }
     }
     if (k) {
-        eiw_qm1_forward(q, qs, runs, lens, k, NULL);
+        eiw_qm1_forward(q, qs, runs, lens, k, NULL, 0);
         for (size_t j = 0; j < k; j++)
             ((m1_head *)((uint8_t *)qs[j] - HEAD_BYTES))->queued = 0;
     }
@@ -83,14 +83,7 @@ static void m1_predict_run(const eiw_model *m, void *state, const uint8_t *bytes
     memcpy(weights, eiw_qm1_weights(m->impl, qstate(state)), 256 * sizeof(uint32_t));
     /* rows 1..len-1 come from bytes 0..len-2; the last byte only updates the state */
     void *qs[1] = { qstate(state) };
-    if (len > 1) {
-        const uint8_t *run = bytes;
-        size_t n = len - 1;
-        eiw_qm1_forward(m->impl, qs, &run, &n, 1, weights + 256);
-    }
-    const uint8_t *last = bytes + len - 1;
-    size_t one_len = 1;
-    eiw_qm1_forward(m->impl, qs, &last, &one_len, 1, NULL);
+    eiw_qm1_forward(m->impl, qs, &bytes, &len, 1, weights + 256, 1);
 }
 
 static void m1_destroy(eiw_model *m)

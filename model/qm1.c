@@ -132,6 +132,7 @@ typedef struct {
     uint8_t *st;        /* the stream's state */
     int64_t j;          /* byte index in the stream (-1: the BOS pass) */
     int tok;
+    uint32_t *out;      /* where this position's next-byte weights go too (may be NULL) */
 } item;
 
 static void logits_to_weights(const int32_t *lg, uint32_t *w)
@@ -199,10 +200,9 @@ static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item 
     }
 }
 
-/* One pass over up to MAXP items; scratch from `scr` (a state). bos_pass fills the model's
- * BOS keys/values instead of a ring. outw (P, 256) may be NULL. */
-static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_t *scr,
-                          uint32_t *outw)
+/* One pass over up to MAXP items; scratch from `scr` (a state). With mm (the BOS pass) it fills
+ * the model's BOS keys/values and start weights instead of a stream's. */
+static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_t *scr)
 {
     const int C = m->C, NH = m->NH, D = C / NH, F = m->F;
     state_layout lay = layout_of(m);
@@ -264,11 +264,11 @@ static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_
     for (int p = 0; p < P; p++) {
         uint32_t *w = mm ? mm->start_w : ((state_head *)it[p].st)->w;
         int last = mm || p + 1 == P || it[p + 1].st != it[p].st;
-        if (outw)
-            logits_to_weights(y + (size_t)p * 256, outw + (size_t)p * 256);
+        if (it[p].out)
+            logits_to_weights(y + (size_t)p * 256, it[p].out);
         if (last) {
-            if (outw)
-                memcpy(w, outw + (size_t)p * 256, 256 * sizeof *w);
+            if (it[p].out)
+                memcpy(w, it[p].out, 256 * sizeof *w);
             else
                 logits_to_weights(y + (size_t)p * 256, w);
         }
@@ -276,29 +276,28 @@ static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_
 }
 
 void eiw_qm1_forward(const eiw_qm1 *m, void *const *states, const uint8_t *const *runs,
-                     const size_t *lens, size_t n, uint32_t *out)
+                     const size_t *lens, size_t n, uint32_t *out, int out_skips_last)
 {
     item it[EIW_QM1_MAXP];
     uint8_t *scr = states[0];
-    size_t row = 0;
     int P = 0;
-    uint32_t *outp = out;
     for (size_t s = 0; s < n; s++) {
         state_head *h = states[s];
         for (size_t i = 0; i < lens[s]; i++) {
             it[P].st = states[s];
             it[P].j = h->n++;
             it[P].tok = runs[s][i];
+            it[P].out = out && !(out_skips_last && i + 1 == lens[s]) ? out : NULL;
+            if (it[P].out)
+                out += 256;
             if (++P == EIW_QM1_MAXP) {
-                forward_items(NULL, m, it, P, scr, outp);
-                row += (size_t)P;
-                outp = out ? out + row * 256 : NULL;
+                forward_items(NULL, m, it, P, scr);
                 P = 0;
             }
         }
     }
     if (P)
-        forward_items(NULL, m, it, P, scr, outp);
+        forward_items(NULL, m, it, P, scr);
 }
 
 /* ---- serialized model ---- */
@@ -476,8 +475,8 @@ int eiw_qm1_load(eiw_qm1 **out, const uint8_t *buf, size_t len)
     m->file_len = len;
     /* BOS at position 0 attends only to itself: its keys/values and the first byte's weights
      * are constants of the model. */
-    item bos = { scr, -1, m->bos };
-    forward_items(m, m, &bos, 1, scr, NULL);
+    item bos = { scr, -1, m->bos, NULL };
+    forward_items(m, m, &bos, 1, scr);
     free(scr);
     *out = m;
     return 0;

@@ -83,7 +83,7 @@ static uint32_t *weights_one_by_one(const eiw_qm1 *q, const uint8_t *txt, size_t
         void *sts[1] = { st };
         const uint8_t *run = txt + i;
         size_t one = 1;
-        eiw_qm1_forward(q, sts, &run, &one, 1, NULL);
+        eiw_qm1_forward(q, sts, &run, &one, 1, NULL, 0);
         memcpy(out + 256 * (i + 1), eiw_qm1_weights(q, st), 1024);
     }
     free(st);
@@ -104,7 +104,7 @@ Test(qm1, batched_runs_equal_single_steps_beyond_the_window)
         size_t n = len < s.len - at ? len : s.len - at;
         void *sts[1] = { st };
         const uint8_t *run = s.data + at;
-        eiw_qm1_forward(q, sts, &run, &n, 1, rows + 256 * at);
+        eiw_qm1_forward(q, sts, &run, &n, 1, rows + 256 * at, 0);
         at += n;
         len = len * 3 % 71 + 1;
     }
@@ -117,7 +117,7 @@ Test(qm1, batched_runs_equal_single_steps_beyond_the_window)
     void *sts[3] = { sa, sb, sc };
     const uint8_t *runs[3] = { s.data, s.data + 5, s.data };
     size_t lens[3] = { 30, 12, 41 };
-    eiw_qm1_forward(q, sts, runs, lens, 3, NULL);
+    eiw_qm1_forward(q, sts, runs, lens, 3, NULL, 0);
     cr_assert(memcmp(eiw_qm1_weights(q, sa), ref + 256 * 30, 1024) == 0);
     cr_assert(memcmp(eiw_qm1_weights(q, sc), ref + 256 * 41, 1024) == 0);
     uint32_t *refb = weights_one_by_one(q, s.data + 5, 12);
