@@ -1,0 +1,68 @@
+/* Frozen neural-model files: a tiny integer M1 (tests/golden/tiny_m1.eiwm) and files compressed
+ * with it must decode, and re-encode bit for bit, on every build and SIMD path (CI also runs this
+ * suite in the SIMD=none build). Regenerate only deliberately: scripts/make_golden_m1.sh. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "eiw.h"
+#include "qkernels.h"
+#include "test_util.h"
+
+static void check_golden(const eiw_model *m, const char *path, const uint8_t *orig, size_t n,
+                         int mode, unsigned wbits)
+{
+    size_t len;
+    uint8_t *gold = test_read_file(path, &len);
+    cr_assert_not_null(gold, "%s missing", path);
+    /* decode */
+    uint8_t *back = malloc(n + 1);
+    FILE *in = fmemopen(gold, len, "rb"), *out = fmemopen(back, n + 1, "wb");
+    eiw_header h;
+    eiw_stats st;
+    eiw_options o;
+    eiw_options_default(&o);
+    cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
+    cr_assert_eq(eiw_decompress_body(in, out, &h, m, &o, &st), EIW_OK, "%s", path);
+    fclose(in);
+    fclose(out);
+    cr_assert(memcmp(back, orig, n) == 0, "%s", path);
+    cr_assert_gt(st.blocks[EIW_METHOD_MODEL], 0, "%s must exercise the model", path);
+    /* re-encode with the same settings */
+    o.block_size = h.block_size;
+    o.mode = mode;
+    o.win.window_bits = wbits;
+    o.win.token_bits = 16;
+    char *again = NULL;
+    size_t alen = 0;
+    in = fmemopen((void *)orig, n, "rb");
+    out = open_memstream(&again, &alen);
+    cr_assert_eq(eiw_compress_stream(in, out, m, &o, n, NULL), EIW_OK);
+    fclose(in);
+    fclose(out);
+    cr_assert(alen == len && memcmp(again, gold, len) == 0, "%s: re-encoding differs (%s)", path,
+              eiw_kernel_name(eiw_kernel_active()));
+    free(again);
+    free(back);
+    free(gold);
+}
+
+Test(golden_m1, frozen_files_decode_and_reencode_on_every_path)
+{
+    size_t mlen, n;
+    uint8_t *mb = test_read_file("tests/golden/tiny_m1.eiwm", &mlen);
+    uint8_t *orig = test_read_file("tests/golden/original.txt", &n);
+    cr_assert(mb && orig, "run from the tree root (make test)");
+    eiw_model *m;
+    cr_assert_eq(eiw_model_from_bytes(mb, mlen, &m), EIW_OK);
+    eiw_kernel was = eiw_kernel_active();
+    for (int k = 0; k <= 2; k++) {
+        eiw_kernel_force((eiw_kernel)k);
+        check_golden(m, "tests/golden/m1_stream.eiw", orig, n, EIW_MODE_STREAM, 16);
+        check_golden(m, "tests/golden/m1_windows_b16.eiw", orig, n, EIW_MODE_WINDOWS, 16);
+    }
+    eiw_kernel_force(was);
+    eiw_model_free(m);
+    free(mb);
+    free(orig);
+}
