@@ -29,8 +29,13 @@ typedef struct {
     const char *model_name;    /* --model */
     int stream_flag;
     unsigned window_bits, token_bits;   /* 0 = not given */
+    int block_size_given;
     eiw_options opt;
 } cli_args;
+
+/* Default block size for neural models: their context is a few hundred bytes, so smaller
+ * blocks cost almost nothing in ratio and let decoding advance many blocks in lockstep. */
+#define NEURAL_BLOCK_SIZE (128u << 10)
 
 static void err_msg(const char *name, const char *fmt, ...)
 {
@@ -184,6 +189,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
                 return EIW_EXIT_USAGE;
             }
             a->opt.block_size = (uint32_t)v;
+            a->block_size_given = 1;
             codec_only = 1;
             break;
         case OPT_STREAM: a->stream_flag = 1; codec_only = 1; break;
@@ -706,6 +712,8 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
     const eiw_model *m = NULL;
     if ((rc = resolve_model_option(&a, &m)) != EIW_EXIT_OK)
         return rc;
+    if (m && m->context >= 64 && m->context < NEURAL_BLOCK_SIZE && !a.block_size_given)
+        a.opt.block_size = NEURAL_BLOCK_SIZE;
     cli_signals_install();
     static char *stdin_only[] = { "-" };
     char **files = first < argc ? argv + first : stdin_only;
