@@ -27,21 +27,6 @@ static inline int64_t rshr(int64_t v, int s)
     return q >= 0 ? q >> s : -((-q + ((int64_t)1 << s) - 1) >> s);
 }
 
-static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
-static inline int bitlen64(uint64_t v)
-{
-    int n = 0;
-    while (v) {
-        n++;
-        v >>= 1;
-    }
-    return n;
-}
-
 static uint64_t isqrt64(uint64_t v)
 {
     uint64_t r = 0, bit = 1ull << 62;
