@@ -4,6 +4,7 @@
 #include <string.h>
 #include <xxhash.h>
 #include "eiw.h"
+#include "model_static.h"
 #include "order_tables.h"
 
 typedef struct {
@@ -68,9 +69,9 @@ static const eiw_model_ops order1_ops = { noop_reset, order1_advance, order1_pre
 
 /* Ids are the xxh3-64 of the defining bytes (name + tables), computed once. */
 static eiw_model builtins[] = {
-    { &order1_ops, "order1", 0, sizeof(order1_state), 1, NULL },
-    { &order0_ops, "order0", 0, 1, 0, NULL },
-    { &uniform_ops, "uniform", 0, 1, 0, NULL },
+    { &order1_ops, "order1", 0, sizeof(order1_state), 1, NULL, 1 },
+    { &order0_ops, "order0", 0, 1, 0, NULL, 1 },
+    { &uniform_ops, "uniform", 0, 1, 0, NULL, 1 },
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 
@@ -98,7 +99,7 @@ static void init_ids(void)
     builtins[2].id = table_id("uniform", NULL, 0, NULL, 0);
 }
 
-const eiw_model *eiw_model_builtin(const char *name)
+const eiw_model *eiw_static_model(const char *name)
 {
     pthread_once(&ids_once, init_ids);
     for (size_t i = 0; i < NBUILTIN; i++)
@@ -107,7 +108,7 @@ const eiw_model *eiw_model_builtin(const char *name)
     return NULL;
 }
 
-const eiw_model *eiw_model_builtin_by_id(uint64_t id)
+const eiw_model *eiw_static_model_by_id(uint64_t id)
 {
     pthread_once(&ids_once, init_ids);
     for (size_t i = 0; i < NBUILTIN; i++)
@@ -116,18 +117,8 @@ const eiw_model *eiw_model_builtin_by_id(uint64_t id)
     return NULL;
 }
 
-const eiw_model *eiw_model_default(void)
-{
-    return eiw_model_builtin("order1");
-}
-
-const char *eiw_model_builtin_names(void)
-{
-    return "order1 (default), order0, uniform";
-}
-
 void eiw_model_free(const eiw_model *m)
 {
-    if (m && m->ops->destroy)
+    if (m && !m->builtin && m->ops->destroy)
         m->ops->destroy((eiw_model *)m);
 }

@@ -73,12 +73,15 @@ struct eiw_model {
     size_t state_size;               /* bytes of per-stream state, >= 1 */
     size_t context;                  /* bytes of history it can use (0 = unbounded) */
     const void *impl;                /* model-private data */
+    int builtin;                     /* nonzero: shared built-in, eiw_model_free is a no-op */
 };
 
-/* Built-in models (static objects; eiw_model_free on them is a no-op).
- * "uniform": every byte equally likely. "order0": a static byte-frequency table.
- * "order1": static counts of (previous byte, byte) from English text. The default model
- * of the codec is eiw_model_default(). */
+/* Built-in models (shared objects that live as long as the process; eiw_model_free on them
+ * is a no-op). EIW_MODEL_DEFAULT_NAME: the trained neural M1 embedded in the library (the
+ * default). "order1": static counts of (previous byte, byte) from English text. "order0": a
+ * static byte-frequency table. "uniform": every byte equally likely. The embedded M1 is
+ * unpacked on first use; these return NULL if that fails (out of memory). */
+#define EIW_MODEL_DEFAULT_NAME "m1-202611"
 const eiw_model *eiw_model_builtin(const char *name);   /* NULL if unknown */
 const eiw_model *eiw_model_default(void);
 const eiw_model *eiw_model_builtin_by_id(uint64_t id);  /* NULL if no built-in has this id */

@@ -128,7 +128,7 @@ Test(container, every_class_roundtrips_in_stream_mode)
     o.block_size = EIW_BLOCK_SIZE_MIN;   /* several blocks, short last block */
     for (size_t c = 0; c < NCLASSES; c++) {
         sample s = make_sample(classes[c], 5000, 100 + c);
-        check_roundtrip(&s, eiw_model_default(), &o, NULL);
+        check_roundtrip(&s, eiw_model_builtin("order1"), &o, NULL);
         sample_free(&s);
     }
 }
@@ -148,7 +148,7 @@ Test(container, every_class_roundtrips_in_windows_mode)
                 eiw_stats st;
                 o.win.window_bits = wbits[w];
                 o.win.token_bits = t;
-                check_roundtrip(&s, eiw_model_default(), &o, &st);
+                check_roundtrip(&s, eiw_model_builtin("order1"), &o, &st);
                 model_blocks += st.blocks[EIW_METHOD_MODEL];
                 cr_assert(st.blocks[EIW_METHOD_MODEL] > 0 || st.windows == 0);
             }
@@ -207,8 +207,8 @@ Test(container, compressing_twice_gives_identical_bytes)
         o.win.window_bits = 64;
         o.win.token_bits = 8;
         buf a, b;
-        cr_assert_eq(compress_buf(s.data, s.len, eiw_model_default(), &o, &a, NULL), EIW_OK);
-        cr_assert_eq(compress_buf(s.data, s.len, eiw_model_default(), &o, &b, NULL), EIW_OK);
+        cr_assert_eq(compress_buf(s.data, s.len, eiw_model_builtin("order1"), &o, &a, NULL), EIW_OK);
+        cr_assert_eq(compress_buf(s.data, s.len, eiw_model_builtin("order1"), &o, &b, NULL), EIW_OK);
         cr_assert_eq(a.len, b.len);
         cr_assert(memcmp(a.data, b.data, a.len) == 0, "mode %d", mode);
         buf_free(&a);
@@ -225,11 +225,11 @@ Test(container, thread_count_does_not_change_output)
     o.block_size = 32u << 10;
     buf ref;
     o.threads = 1;
-    cr_assert_eq(compress_buf(s.data, s.len, eiw_model_default(), &o, &ref, NULL), EIW_OK);
+    cr_assert_eq(compress_buf(s.data, s.len, eiw_model_builtin("order1"), &o, &ref, NULL), EIW_OK);
     for (int t = 2; t <= 3; t++) {
         buf b;
         o.threads = t;
-        cr_assert_eq(compress_buf(s.data, s.len, eiw_model_default(), &o, &b, NULL), EIW_OK);
+        cr_assert_eq(compress_buf(s.data, s.len, eiw_model_builtin("order1"), &o, &b, NULL), EIW_OK);
         cr_assert_eq(b.len, ref.len, "threads %d", t);
         cr_assert(memcmp(b.data, ref.data, ref.len) == 0, "threads %d", t);
         buf_free(&b);
@@ -249,7 +249,7 @@ static buf small_container(int mode)
     o.win.token_bits = 8;
     buf c;
     eiw_stats st;
-    cr_assert_eq(compress_buf(s.data, s.len, eiw_model_default(), &o, &c, &st), EIW_OK);
+    cr_assert_eq(compress_buf(s.data, s.len, eiw_model_builtin("order1"), &o, &c, &st), EIW_OK);
     cr_assert_eq(st.blocks[EIW_METHOD_MODEL], 1, "the damage tests need a model-coded block");
     sample_free(&s);
     return c;
@@ -300,7 +300,7 @@ static void check_every_flip(int mode)
     cr_expect_eq(accepted, 0, "mode %d: %zu of %zu single-bit flips accepted; first: bit %d of "
                  "byte %zu (container of %zu bytes, payload from byte %zu)", mode, accepted,
                  8 * c.len, first_bit, first_byte, c.len,
-                 36 + strlen(eiw_model_default()->name) + EIW_BLOCK_HEADER_SIZE);
+                 36 + strlen(eiw_model_builtin("order1")->name) + EIW_BLOCK_HEADER_SIZE);
     sample_free(&s);
     buf_free(&c);
 }
@@ -351,8 +351,8 @@ Test(container, other_model_than_header_is_refused)
     FILE *in = open_mem(c.data, c.len);
     eiw_header h;
     cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
-    cr_assert_str_eq(h.model_name, eiw_model_default()->name);
-    cr_assert_eq(h.model_id, eiw_model_default()->id);
+    cr_assert_str_eq(h.model_name, eiw_model_builtin("order1")->name);
+    cr_assert_eq(h.model_id, eiw_model_builtin("order1")->id);
     cr_assert_eq(eiw_decompress_body(in, NULL, &h, eiw_model_builtin("uniform"), NULL, NULL),
                  EIW_ERR_MODEL);
     fclose(in);
@@ -381,7 +381,7 @@ Test(container, each_method_is_chosen_where_it_wins)
     cases[2].method = EIW_METHOD_MODEL;
     for (int i = 0; i < 3; i++) {
         eiw_stats st;
-        check_roundtrip(&cases[i].s, eiw_model_default(), &o, &st);
+        check_roundtrip(&cases[i].s, eiw_model_builtin("order1"), &o, &st);
         cr_assert_eq(st.blocks[cases[i].method], 1, "%s: method %d expected (stored %llu, "
                      "zstd %llu, model %llu)", cases[i].what, cases[i].method,
                      (unsigned long long)st.blocks[0], (unsigned long long)st.blocks[1],

@@ -66,3 +66,47 @@ Test(golden_m1, frozen_files_decode_and_reencode_on_every_path)
     free(mb);
     free(orig);
 }
+
+/* The default model is the M1 embedded from model/weights/m1.eiwm: the same bytes (so
+ * `--model model/weights/m1.eiwm` is the same model), reachable by name, alias and id, and
+ * never freed. */
+Test(golden_m1, default_model_is_the_committed_m1)
+{
+    const eiw_model *m = eiw_model_default();
+    cr_assert_not_null(m);
+    cr_assert_str_eq(m->name, EIW_MODEL_DEFAULT_NAME);
+    cr_assert_eq(eiw_model_builtin(EIW_MODEL_DEFAULT_NAME), m);
+    cr_assert_eq(eiw_model_builtin("m1"), m);
+    cr_assert_eq(eiw_model_builtin_by_id(m->id), m);
+    cr_assert_gt(m->context, 0, "the default must be the neural model");
+    size_t len;
+    uint8_t *file = test_read_file("model/weights/m1.eiwm", &len);
+    cr_assert_not_null(file, "run from the tree root (make test)");
+    eiw_model *loaded;
+    cr_assert_eq(eiw_model_from_bytes(file, len, &loaded), EIW_OK);
+    cr_assert_eq(loaded->id, m->id, "embedded model differs from model/weights/m1.eiwm");
+    eiw_model_free(loaded);
+    eiw_model_free(m);                       /* no-op for a built-in */
+    cr_assert_eq(eiw_model_default(), m);
+    cr_assert_str_eq(eiw_model_default()->name, EIW_MODEL_DEFAULT_NAME);
+    free(file);
+}
+
+/* Files frozen with the default model (scripts/make_golden_default.sh, regenerated only when the
+ * default model changes, which also changes its name): decode and re-encode bit for bit on
+ * every kernel; CI runs this in the SIMD=none build as well. */
+Test(golden_m1, default_model_frozen_files_on_every_path)
+{
+    size_t n;
+    uint8_t *orig = test_read_file("tests/golden/original.txt", &n);
+    cr_assert_not_null(orig, "run from the tree root (make test)");
+    const eiw_model *m = eiw_model_default();
+    eiw_kernel was = eiw_kernel_active();
+    for (int k = 0; k <= 2; k++) {
+        eiw_kernel_force((eiw_kernel)k);
+        check_golden(m, "tests/golden/default_stream.eiw", orig, n, EIW_MODE_STREAM, 16);
+        check_golden(m, "tests/golden/default_windows_b16.eiw", orig, n, EIW_MODE_WINDOWS, 16);
+    }
+    eiw_kernel_force(was);
+    free(orig);
+}

@@ -76,7 +76,7 @@ Test(windows, one_byte_window_always_possible)
 {
     /* Every byte value at a window start, followed by a byte that is too unlikely to fit in
      * the same 16-bit window, under a model that is certain of some other next byte. */
-    eiw_model m = { &certain_ops, "certain", 1, 1, 1, NULL };
+    eiw_model m = { &certain_ops, "certain", 1, 1, 1, NULL, 0 };
     eiw_window_params p = { 16, 16 };
     uint8_t state[1], enc[64], dec[4];
     uint32_t counts[4];
@@ -148,8 +148,8 @@ Test(windows, all_classes_all_sizes_roundtrip)
 Test(windows, large_windows_roundtrip)
 {
     sample s = sample_make("text", 20000, 5);
-    cr_assert(check_windows(eiw_model_default(), &s, 4096, 16));
-    cr_assert(check_windows(eiw_model_default(), &s, 1024, 8));
+    cr_assert(check_windows(eiw_model_builtin("order1"), &s, 4096, 16));
+    cr_assert(check_windows(eiw_model_builtin("order1"), &s, 1024, 8));
     sample_free(&s);
 }
 
@@ -178,7 +178,7 @@ Test(windows, window_of_bits_no_encoder_makes_is_rejected)
 
 Test(stream, all_classes_roundtrip)
 {
-    const eiw_model *m = eiw_model_default();
+    const eiw_model *m = eiw_model_builtin("order1");
     for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++) {
         sample s = sample_make(classes[c], 50000, 7 + c);
         size_t cap = s.len * 2 + 64;
@@ -200,7 +200,7 @@ Test(stream, output_over_capacity_reports_too_small)
     sample s = sample_make("binary", 4000, 1);
     uint8_t enc[4000];
     void *state = calloc(1, 8);
-    cr_assert_eq(eiw_stream_encode(eiw_model_default(), state, s.data, s.len, enc, 3999),
+    cr_assert_eq(eiw_stream_encode(eiw_model_builtin("order1"), state, s.data, s.len, enc, 3999),
                  EIW_ERR_DST_TOO_SMALL);
     free(state);
     sample_free(&s);
