@@ -132,15 +132,67 @@ static void gemm_avx2(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, i
     }
 }
 
-/* Rows in blocks of 16 (one zmm of int32 sums); tiles of 2 blocks x 4 positions keep eight
- * independent accumulators in flight, 4 inputs per vpdpbusd lane. Activations are offset to
- * unsigned (+128) and corrected with the row sums. */
+/* Rows in blocks of 16 (one zmm of int32 sums), panels of up to 4 blocks (64 rows); each panel's
+ * weights (64 rows x K) stay in L1/L2 while every position passes over them. Tiles of 4 blocks x
+ * 4 positions keep 16 independent accumulators in flight; a remainder of 1 or 2 positions also
+ * splits k into even and odd steps, so single-position (decoding) calls are not latency bound.
+ * Activations are offset to unsigned (+128, folded into the broadcast) and corrected with the
+ * row sums. Integer sums are exact in any order, so the tiling never changes a result. */
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static inline __m512i bcast_u8(const int8_t *x)
 {
-    int32_t v;
+    uint32_t v;
     memcpy(&v, x, 4);
-    return _mm512_xor_si512(_mm512_set1_epi32(v), _mm512_set1_epi32((int)0x80808080u));
+    return _mm512_set1_epi32((int)(v ^ 0x80808080u));
+}
+
+/* acc[b][q] += W[block b] . x[position q] over k = k0, k0 + kstep, ... < K4 (NB, NQ constants
+ * after inlining). */
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
+static inline void vnni_tile(const int8_t *w0, size_t wstep, const int8_t *x, int K, int k0,
+                             int kstep, int K4, int NB, int NQ, __m512i acc[4][4])
+{
+    for (int k = k0; k < K4; k += kstep) {
+        const int8_t *wk = w0 + (size_t)k * wstep;
+        __m512i wv[4], xv[4];
+#pragma GCC unroll 4
+        for (int b = 0; b < NB; b++)
+            wv[b] = _mm512_loadu_si512(wk + 64 * b);
+#pragma GCC unroll 4
+        for (int q = 0; q < NQ; q++)
+            xv[q] = bcast_u8(x + (size_t)q * K + 4 * k);
+#pragma GCC unroll 4
+        for (int b = 0; b < NB; b++)
+#pragma GCC unroll 4
+            for (int q = 0; q < NQ; q++)
+                acc[b][q] = _mm512_dpbusd_epi32(acc[b][q], xv[q], wv[b]);
+    }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
+static inline void vnni_panel(const int8_t *w0, size_t wstep, const int8_t *x, int K, int K4,
+                              int NB, int NQ, int split, const __m512i *corr,
+                              const __mmask16 *keep, int32_t *o, int R)
+{
+    __m512i acc[4][4], acc2[4][4];
+#pragma GCC unroll 4
+    for (int b = 0; b < 4; b++)
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++)
+            acc[b][q] = acc2[b][q] = _mm512_setzero_si512();
+    if (split) {
+        vnni_tile(w0, wstep, x, K, 0, 2, K4, NB, NQ, acc);
+        vnni_tile(w0, wstep, x, K, 1, 2, K4, NB, NQ, acc2);
+    } else {
+        vnni_tile(w0, wstep, x, K, 0, 1, K4, NB, NQ, acc);
+    }
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; b++)
+#pragma GCC unroll 4
+        for (int q = 0; q < NQ; q++) {
+            __m512i v = _mm512_sub_epi32(_mm512_add_epi32(acc[b][q], acc2[b][q]), corr[b]);
+            _mm512_mask_storeu_epi32(o + (size_t)q * R + 16 * b, keep[b], v);
+        }
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
@@ -148,69 +200,49 @@ static void gemm_vnni(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, i
 {
     const int K = m->K, R = m->R, Rpad = m->Rpad;
     const int K4 = K / 4;
-    for (int rb = r0 / 16 * 16; rb < r1; rb += 32) {
-        int nb = rb + 16 < r1 ? 2 : 1;   /* row blocks in this tile */
-        __m512i corr[2];
-        __mmask16 keep[2];
-        for (int b = 0; b < nb; b++) {
+    const size_t wstep = (size_t)Rpad * 4;
+    for (int rb = r0 / 16 * 16; rb < r1; rb += 64) {
+        int nb = (r1 - rb + 15) / 16;
+        nb = nb > 4 ? 4 : nb;
+        __m512i corr[4];
+        __mmask16 keep[4];
+        for (int b = 0; b < 4; b++) {
             int32_t rs[16];
             keep[b] = 0;
             for (int i = 0; i < 16; i++) {
                 int r = rb + 16 * b + i;
-                rs[i] = r < R ? m->rowsum[r] * 128 : 0;
-                if (r >= r0 && r < r1)
+                rs[i] = b < nb && r < R ? m->rowsum[r] * 128 : 0;
+                if (b < nb && r >= r0 && r < r1)
                     keep[b] |= (__mmask16)(1u << i);
             }
             corr[b] = _mm512_loadu_si512(rs);
         }
         const int8_t *w0 = m->w4 + (size_t)rb * 4;
-        const size_t wstep = (size_t)Rpad * 4;
         int p = 0;
-        for (; p + 4 <= P; p += 4) {
-            const int8_t *x = a + (size_t)p * K;
-            __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;
-            __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-            for (int k = 0; k < K4; k++) {
-                const int8_t *wk = w0 + (size_t)k * wstep;
-                __m512i wa = _mm512_loadu_si512(wk);
-                __m512i wb = nb == 2 ? _mm512_loadu_si512(wk + 64) : wa;
-                __m512i x0 = bcast_u8(x + 4 * k), x1 = bcast_u8(x + K + 4 * k);
-                __m512i x2 = bcast_u8(x + 2 * K + 4 * k), x3 = bcast_u8(x + 3 * K + 4 * k);
-                c00 = _mm512_dpbusd_epi32(c00, x0, wa);
-                c01 = _mm512_dpbusd_epi32(c01, x1, wa);
-                c02 = _mm512_dpbusd_epi32(c02, x2, wa);
-                c03 = _mm512_dpbusd_epi32(c03, x3, wa);
-                c10 = _mm512_dpbusd_epi32(c10, x0, wb);
-                c11 = _mm512_dpbusd_epi32(c11, x1, wb);
-                c12 = _mm512_dpbusd_epi32(c12, x2, wb);
-                c13 = _mm512_dpbusd_epi32(c13, x3, wb);
+        if (nb == 4) {
+            for (; p + 4 <= P; p += 4)
+                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 4, 0, corr, keep,
+                           out + (size_t)p * R + rb, R);
+            switch (P - p) {
+            case 3:
+                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 3, 0, corr, keep,
+                           out + (size_t)p * R + rb, R);
+                break;
+            case 2:
+                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 2, 1, corr, keep,
+                           out + (size_t)p * R + rb, R);
+                break;
+            case 1:
+                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 1, 1, corr, keep,
+                           out + (size_t)p * R + rb, R);
+                break;
+            default:
+                break;
             }
-            int32_t *o = out + (size_t)p * R + rb;
-            _mm512_mask_storeu_epi32(o, keep[0], _mm512_sub_epi32(c00, corr[0]));
-            _mm512_mask_storeu_epi32(o + R, keep[0], _mm512_sub_epi32(c01, corr[0]));
-            _mm512_mask_storeu_epi32(o + 2 * R, keep[0], _mm512_sub_epi32(c02, corr[0]));
-            _mm512_mask_storeu_epi32(o + 3 * R, keep[0], _mm512_sub_epi32(c03, corr[0]));
-            if (nb == 2) {
-                _mm512_mask_storeu_epi32(o + 16, keep[1], _mm512_sub_epi32(c10, corr[1]));
-                _mm512_mask_storeu_epi32(o + R + 16, keep[1], _mm512_sub_epi32(c11, corr[1]));
-                _mm512_mask_storeu_epi32(o + 2 * R + 16, keep[1], _mm512_sub_epi32(c12, corr[1]));
-                _mm512_mask_storeu_epi32(o + 3 * R + 16, keep[1], _mm512_sub_epi32(c13, corr[1]));
-            }
-        }
-        for (; p < P; p++) {
-            const int8_t *x = a + (size_t)p * K;
-            __m512i c0 = _mm512_setzero_si512(), c1 = c0;
-            for (int k = 0; k < K4; k++) {
-                const int8_t *wk = w0 + (size_t)k * wstep;
-                __m512i xv = bcast_u8(x + 4 * k);
-                c0 = _mm512_dpbusd_epi32(c0, xv, _mm512_loadu_si512(wk));
-                if (nb == 2)
-                    c1 = _mm512_dpbusd_epi32(c1, xv, _mm512_loadu_si512(wk + 64));
-            }
-            int32_t *o = out + (size_t)p * R + rb;
-            _mm512_mask_storeu_epi32(o, keep[0], _mm512_sub_epi32(c0, corr[0]));
-            if (nb == 2)
-                _mm512_mask_storeu_epi32(o + 16, keep[1], _mm512_sub_epi32(c1, corr[1]));
+        } else {   /* the last 1-3 blocks of rows: one position at a time */
+            for (; p < P; p++)
+                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, nb, 1, 1, corr, keep,
+                           out + (size_t)p * R + rb, R);
         }
     }
 }

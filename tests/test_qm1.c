@@ -34,10 +34,11 @@ static void *new_state(const eiw_qm1 *q)
 Test(qm1, kernels_match_reference_on_every_path)
 {
     uint64_t r = 3;
-    const int Rs[] = { 1, 17, 48 }, Ks[] = { 16, 68, 256 }, Ps[] = { 1, 3, 5, 9 };
-    for (int ri = 0; ri < 3; ri++)
+    /* rows: partial blocks, partial and full 64-row panels; positions: every tile remainder */
+    const int Rs[] = { 1, 17, 48, 64, 144 }, Ks[] = { 16, 68, 256 }, Ps[] = { 1, 2, 3, 4, 5, 9 };
+    for (int ri = 0; ri < 5; ri++)
         for (int ki = 0; ki < 3; ki++)
-            for (int pi = 0; pi < 4; pi++) {
+            for (int pi = 0; pi < 6; pi++) {
                 int R = Rs[ri], K = Ks[ki], P = Ps[pi];
                 int8_t *w = malloc((size_t)R * K), *a = malloc((size_t)P * K);
                 for (int i = 0; i < R * K; i++)
