@@ -35,7 +35,7 @@ typedef struct {
 
 /* Default block size for neural models: their context is a few hundred bytes, so smaller
  * blocks cost almost nothing in ratio and let decoding advance many blocks in lockstep. */
-#define NEURAL_BLOCK_SIZE (128u << 10)
+#define NEURAL_BLOCK_SIZE (16u << 10)
 
 static void err_msg(const char *name, const char *fmt, ...)
 {

@@ -283,8 +283,11 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
     return EIW_OK;
 }
 
-/* Blocks decoded together by one thread (bounded so that their buffers stay small). */
-#define GROUP_MAX 8
+/* Blocks decoded together by one thread: a neural model advances them all with one batched
+ * call per byte, so more blocks share each pass over the weights. Bounded so that the
+ * buffers and model states of all threads stay within about 128 MiB. */
+#define GROUP_MAX 32
+#define GROUP_MEMORY (128u << 20)
 
 static void block_done(slot *s, eiw_status st)
 {
@@ -387,8 +390,9 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
     memset(sx, 0, sizeof *sx);
     sx->in_bytes = h->header_bytes;
     const int threads = o && o->threads > 0 ? o->threads : 1;
-    /* per thread a group of up to GROUP_MAX blocks, within about 32 MiB of buffers */
-    int group = (int)((32u << 20) / (2u * h->block_size));
+    /* per thread a group of up to GROUP_MAX blocks, all within about GROUP_MEMORY */
+    size_t per_block = 2u * (size_t)h->block_size + m->state_size;
+    int group = (int)(GROUP_MEMORY / ((size_t)threads * per_block));
     group = group < 1 ? 1 : group > GROUP_MAX ? GROUP_MAX : group;
     const int nslot = threads * group;
     slot *s = slots_new(nslot, h->block_size, m->state_size);
