@@ -27,101 +27,155 @@ static uint8_t *read_all(const char *path, size_t *n)
 }
 
 /* Sum of -log2 p over the bytes, model reset at every window start (counts), p from the
- * quantized coder frequencies (floor as the codec uses them) and from the raw weights. */
+ * quantized coder frequencies (floor as the codec uses them) and from the raw weights. Runs of
+ * known bytes go to the model in one batched call (predict_run) where it has one. */
+#define RUN 64
 static void ideal_bits(const eiw_model *m, void *state, const uint8_t *d, size_t n,
                        const uint32_t *counts, size_t nwin, double *quant, double *raw)
 {
-    uint32_t w[256], freq[256], cum[257];
-    void *states[1] = { state };
-    size_t pos = 0, win = 0, in_win = 0;
+    uint32_t *w = malloc(sizeof(uint32_t) * 256 * RUN), freq[256], cum[257];
+    size_t pos = 0, win = 0;
     *quant = *raw = 0;
-    m->ops->reset(m, state);
-    for (; pos < n; pos++) {
-        if (counts && win < nwin && in_win == counts[win]) {
-            win++;
-            in_win = 0;
-            m->ops->reset(m, state);
+    while (pos < n) {
+        size_t seg = counts && win < nwin ? counts[win] : n - pos;   /* one window or the rest */
+        win++;
+        m->ops->reset(m, state);
+        for (size_t at = 0; at < seg; at += RUN) {
+            size_t len = seg - at < RUN ? seg - at : RUN;
+            const uint8_t *b = d + pos + at;
+            if (m->ops->predict_run) {
+                m->ops->predict_run(m, state, b, len, w);
+            } else {
+                void *states[1] = { state };
+                for (size_t i = 0; i < len; i++) {
+                    m->ops->predict(m, states, 1, w + 256 * i);
+                    m->ops->advance(m, state, b + i, 1);
+                }
+            }
+            for (size_t i = 0; i < len; i++) {
+                const uint32_t *wi = w + 256 * i;
+                uint64_t total = 0;
+                for (int s = 0; s < 256; s++)
+                    total += wi[s];
+                if (counts && at + i == 0)
+                    eiw_quantize_window_start(wi, freq, cum);
+                else
+                    eiw_quantize(wi, EIW_FLOOR_DEFAULT, freq, cum);
+                *quant -= log2((double)freq[b[i]] / EIW_FREQ_TOTAL);
+                *raw -= log2((double)(wi[b[i]] ? wi[b[i]] : 1) / (double)total);
+            }
         }
-        m->ops->predict(m, states, 1, w);
-        uint64_t total = 0;
-        for (int s = 0; s < 256; s++)
-            total += w[s];
-        if (counts && in_win == 0)
-            eiw_quantize_window_start(w, freq, cum);
-        else
-            eiw_quantize(w, EIW_FLOOR_DEFAULT, freq, cum);
-        *quant -= log2((double)freq[d[pos]] / EIW_FREQ_TOTAL);
-        *raw -= log2((double)(w[d[pos]] ? w[d[pos]] : 1) / (double)total);
-        m->ops->advance(m, state, d + pos, 1);
-        in_win++;
+        pos += seg;
     }
+    free(w);
+}
+
+typedef struct {
+    double bytes, s_bits, s_quant, s_raw, w_bits[4], w_win[4], w_reset[4];
+    long ambiguous[4];
+    int bad;
+} sums;
+
+static const unsigned bs[] = { 16, 32, 64, 128 };
+
+static void one_file(const eiw_model *m, const char *path, sums *t)
+{
+    memset(t, 0, sizeof *t);
+    size_t n;
+    uint8_t *d = read_all(path, &n);
+    void *state = calloc(1, m->state_size);
+    if (!d || !state) {
+        fprintf(stderr, "codec_stats: %s: cannot read\n", path);
+        t->bad = 1;
+        free(d);
+        free(state);
+        return;
+    }
+    t->bytes = (double)n;
+    size_t cap = n * 16 + 64;
+    uint8_t *enc = malloc(cap);
+    ptrdiff_t r = eiw_stream_encode(m, state, d, n, enc, cap);
+    double q, raw;
+    ideal_bits(m, state, d, n, NULL, 0, &q, &raw);
+    t->s_bits = 8.0 * (double)r;
+    t->s_quant = q;
+    t->s_raw = raw;
+    uint32_t *counts = malloc(sizeof(uint32_t) * (n + 1));
+    for (int i = 0; i < 4; i++) {
+        eiw_window_params p = { bs[i], 16 };
+        size_t wcap = n * (bs[i] / 8) + 64;
+        uint8_t *wenc = malloc(wcap);
+        r = eiw_windows_encode(m, &p, state, d, n, wenc, wcap, counts);
+        if (r < 0) {   /* count it; the container would code this document with zstd */
+            t->ambiguous[i]++;
+            free(wenc);
+            continue;
+        }
+        size_t nwin = (size_t)r / (bs[i] / 8);
+        t->w_bits[i] = 8.0 * (double)r;
+        t->w_win[i] = (double)nwin;
+        ideal_bits(m, state, d, n, counts, nwin, &q, &raw);
+        t->w_reset[i] = q;
+        free(wenc);
+    }
+    free(counts);
+    free(enc);
+    free(d);
+    free(state);
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: codec_stats MODEL FILE...\n");
+        fprintf(stderr, "usage: codec_stats MODEL|FILE.eiwm FILE...\n");
         return 2;
     }
     const eiw_model *m = eiw_model_builtin(argv[1]);
+    eiw_model *loaded = NULL;
     if (!m) {
-        fprintf(stderr, "codec_stats: unknown model %s\n", argv[1]);
-        return 2;
+        size_t len;
+        uint8_t *b = read_all(argv[1], &len);
+        if (!b || eiw_model_from_bytes(b, len, &loaded) != EIW_OK) {
+            fprintf(stderr, "codec_stats: %s: not a built-in model nor a model file\n", argv[1]);
+            return 2;
+        }
+        free(b);
+        m = loaded;
     }
-    static const unsigned bs[] = { 16, 32, 64, 128 };
-    double bytes = 0, s_bits = 0, s_quant = 0, s_raw = 0;
-    double w_bits[4] = { 0 }, w_win[4] = { 0 }, w_reset[4] = { 0 };
-    long ambiguous[4] = { 0 };
-    void *state = calloc(1, m->state_size);
-    for (int f = 2; f < argc; f++) {
-        size_t n;
-        uint8_t *d = read_all(argv[f], &n);
-        if (!d) {
-            fprintf(stderr, "codec_stats: %s: cannot read\n", argv[f]);
+    const int nf = argc - 2;
+    sums *per = calloc((size_t)nf, sizeof *per);
+    /* files in parallel (one model state each); the sums do not depend on the order */
+    #pragma omp parallel for schedule(dynamic, 1)
+    for (int f = 0; f < nf; f++)
+        one_file(m, argv[f + 2], &per[f]);
+    sums t;
+    memset(&t, 0, sizeof t);
+    for (int f = 0; f < nf; f++) {
+        if (per[f].bad)
             return 1;
-        }
-        bytes += (double)n;
-        size_t cap = n * 2 + 64;
-        uint8_t *enc = malloc(cap > n * 16 + 64 ? cap : n * 16 + 64);
-        ptrdiff_t r = eiw_stream_encode(m, state, d, n, enc, cap);
-        double q, raw;
-        ideal_bits(m, state, d, n, NULL, 0, &q, &raw);
-        s_bits += 8.0 * (double)r;
-        s_quant += q;
-        s_raw += raw;
-        uint32_t *counts = malloc(sizeof(uint32_t) * (n + 1));
+        t.bytes += per[f].bytes;
+        t.s_bits += per[f].s_bits;
+        t.s_quant += per[f].s_quant;
+        t.s_raw += per[f].s_raw;
         for (int i = 0; i < 4; i++) {
-            eiw_window_params p = { bs[i], 16 };
-            size_t wcap = n * (bs[i] / 8) + 64;
-            uint8_t *wenc = malloc(wcap);
-            r = eiw_windows_encode(m, &p, state, d, n, wenc, wcap, counts);
-            if (r < 0) {   /* count it; the container would code this document with zstd */
-                ambiguous[i]++;
-                free(wenc);
-                continue;
-            }
-            size_t nwin = (size_t)r / (bs[i] / 8);
-            w_bits[i] += 8.0 * (double)r;
-            w_win[i] += (double)nwin;
-            ideal_bits(m, state, d, n, counts, nwin, &q, &raw);
-            w_reset[i] += q;
-            free(wenc);
+            t.w_bits[i] += per[f].w_bits[i];
+            t.w_win[i] += per[f].w_win[i];
+            t.w_reset[i] += per[f].w_reset[i];
+            t.ambiguous[i] += per[f].ambiguous[i];
         }
-        free(counts);
-        free(enc);
-        free(d);
     }
-    printf("model %s, %d files, %.0f bytes\n\n", m->name, argc - 2, bytes);
+    printf("model %s, %d files, %.0f bytes\n\n", m->name, nf, t.bytes);
     printf("stream mode: %.4f bits/byte; ideal with quantized freqs %.4f; with raw weights %.4f\n",
-           s_bits / bytes, s_quant / bytes, s_raw / bytes);
+           t.s_bits / t.bytes, t.s_quant / t.bytes, t.s_raw / t.bytes);
     printf("coder overhead %.4f%%, quantization overhead %.4f%%\n\n",
-           100 * (s_bits - s_quant) / s_quant, 100 * (s_quant - s_raw) / s_raw);
+           100 * (t.s_bits - t.s_quant) / t.s_quant, 100 * (t.s_quant - t.s_raw) / t.s_raw);
     printf("| b | windows | bytes/window | bits/byte | from resets | from padding | ambiguous docs |\n");
     printf("|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < 4; i++)
-        printf("| %u | %.0f | %.3f | %.3f | %.3f | %.3f | %ld |\n", bs[i], w_win[i],
-               bytes / w_win[i], w_bits[i] / bytes, (w_reset[i] - s_quant) / bytes,
-               (w_bits[i] - w_reset[i]) / bytes, ambiguous[i]);
-    free(state);
+        printf("| %u | %.0f | %.3f | %.3f | %.3f | %.3f | %ld |\n", bs[i], t.w_win[i],
+               t.bytes / t.w_win[i], t.w_bits[i] / t.bytes, (t.w_reset[i] - t.s_quant) / t.bytes,
+               (t.w_bits[i] - t.w_reset[i]) / t.bytes, t.ambiguous[i]);
+    eiw_model_free(loaded);
+    free(per);
     return 0;
 }

@@ -1,17 +1,22 @@
 #!/bin/sh
-# eiw next to classic compressors on the same files, in one run (the machine is noisy, so only
-# sizes are compared here; speeds come from `eiw bench`). Prints bits/byte per file and mode.
-# usage: bench/compare.sh [--model NAME|FILE] [--modes stream,16,...] [FILE...]
-#        default files: the dev prose files of ../shared/corpora (alice29, asyoulik, lcet10,
-#        plrabn12, tom sawyer). Optional compressors (brotli, zpaq) are used when installed.
+# eiw next to classic compressors on the same files, in one run (the machine is noisy: every
+# tool runs on the same files back to back). For each tool: bits/byte per file, their mean, the
+# aggregate, and compress / decompress speed (wall clock, whole set, MB = 10^6 bytes); every
+# round trip is checked. Writes OUT.md (Markdown table), OUT.tsv and, with gnuplot, OUT.png
+# (bits/byte against compression speed).
+# usage: bench/compare.sh [--model NAME|FILE] [--modes stream,16,...] [--out PREFIX] [FILE...]
+#   default files: the dev prose files of ../shared/corpora (alice29, asyoulik, lcet10, plrabn12,
+#   tom sawyer); default PREFIX bench/results/compare. brotli and zpaq are used when installed.
 set -eu
 cd "$(dirname "$0")/.."
 model=""
 modes="stream,16,32,64,128"
+out=bench/results/compare
 while [ $# -gt 0 ]; do
     case "$1" in
     --model) model="--model $2"; shift 2 ;;
     --modes) modes="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
     *) break ;;
     esac
 done
@@ -22,32 +27,98 @@ if [ $# -eq 0 ]; then
 fi
 [ -x ./eiw ] || make -s eiw
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-bpb() { echo "$1 $2" | awk '{ printf "%.3f", 8 * $2 / $1 }'; }
-printf "%-22s %9s" file bytes
-for c in gzip-9 bzip2-9 xz-9e zstd-19; do printf " %8s" $c; done
-command -v brotli >/dev/null && printf " %8s" brotli-11
-command -v zpaq >/dev/null && printf " %8s" zpaq-m5
-for m in $(echo $modes | tr , ' '); do printf " %8s" "eiw-$m"; done
-printf "\n"
-for f in "$@"; do
-    n=$(wc -c < "$f")
-    printf "%-22s %9d" "$(basename "$f")" "$n"
-    printf " %8s" "$(bpb $n $(gzip -9c "$f" | wc -c))"
-    printf " %8s" "$(bpb $n $(bzip2 -9c "$f" | wc -c))"
-    printf " %8s" "$(bpb $n $(xz -9e -c "$f" | wc -c))"
-    printf " %8s" "$(bpb $n $(zstd -19 -q -c "$f" | wc -c))"
-    command -v brotli >/dev/null && printf " %8s" "$(bpb $n $(brotli -q 11 -c "$f" | wc -c))"
-    if command -v zpaq >/dev/null; then
-        (cd "$tmp" && rm -f z.zpaq && zpaq a z.zpaq "$f" -m5 >/dev/null 2>&1)
-        printf " %8s" "$(bpb $n $(wc -c < "$tmp/z.zpaq"))"
-    fi
-    for m in $(echo $modes | tr , ' '); do
-        if [ "$m" = stream ]; then opt="--stream"; else opt="--window-bits $m"; fi
-        ./eiw compress -q -f $model $opt -o "$tmp/x.eiw" "$f"
-        ./eiw decompress -q -f $model -o "$tmp/x.out" "$tmp/x.eiw"
-        cmp -s "$f" "$tmp/x.out" || { echo "round trip failed: $f $m" >&2; exit 1; }
-        printf " %8s" "$(bpb $n $(wc -c < "$tmp/x.eiw"))"
-    done
-    printf "\n"
+trap 'rm -rf "$tmp"' EXIT INT TERM
+now() { date +%s.%N; }
+
+# tool list: name, compress command, decompress command (stdin -> stdout)
+tools="gzip-9|gzip -9c|gzip -dc
+bzip2-9|bzip2 -9c|bzip2 -dc
+xz-9e|xz -9e -c|xz -dc
+zstd-19|zstd -19 -q -c|zstd -dq -c"
+command -v brotli >/dev/null && tools="$tools
+brotli-11|brotli -q 11 -c|brotli -dc"
+command -v zpaq >/dev/null && tools="$tools
+zpaq-m5|ZPAQ|ZPAQ"
+for m in $(echo "$modes" | tr , ' '); do
+    if [ "$m" = stream ]; then opt="--stream"; else opt="--window-bits $m"; fi
+    tools="$tools
+eiw-$m|./eiw -c -q $model $opt|./eiw -dc -q $model"
 done
+
+run_tool() {   # $1 compress or decompress command, $2 input, $3 output
+    if [ "$1" = ZPAQ ]; then
+        return 1
+    fi
+    sh -c "$1" < "$2" > "$3"
+}
+
+printf "tool\tfile\tbytes\tcompressed\tctime\tdtime\n" > "$tmp/raw.tsv"
+echo "$tools" | while IFS='|' read -r name c d; do
+    for f in "$@"; do
+        n=$(wc -c < "$f")
+        if [ "$c" = ZPAQ ]; then     # zpaq works on archives, not streams
+            rm -f "$tmp/z.zpaq"
+            t0=$(now); (cd "$tmp" && zpaq a z.zpaq "$f" -m5 >/dev/null 2>&1); t1=$(now)
+            size=$(wc -c < "$tmp/z.zpaq")
+            rm -rf "$tmp/x"; mkdir "$tmp/x"
+            t2=$(now); (cd "$tmp/x" && zpaq x ../z.zpaq -to out >/dev/null 2>&1); t3=$(now)
+            back=$(find "$tmp/x/out" -type f | head -1)
+        else
+            t0=$(now); sh -c "$c" < "$f" > "$tmp/c"; t1=$(now)
+            size=$(wc -c < "$tmp/c")
+            t2=$(now); sh -c "$d" < "$tmp/c" > "$tmp/d"; t3=$(now)
+            back="$tmp/d"
+        fi
+        cmp -s "$f" "$back" || { echo "compare: round trip failed: $name $f" >&2; exit 1; }
+        printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$name" "$(basename "$f")" "$n" "$size" \
+            "$(echo "$t1 $t0" | awk '{ print $1 - $2 }')" "$(echo "$t3 $t2" | awk '{ print $1 - $2 }')" \
+            >> "$tmp/raw.tsv"
+    done
+done
+
+mkdir -p "$(dirname "$out")"
+cp "$tmp/raw.tsv" "$out.tsv"
+files=$(for f in "$@"; do basename "$f"; done)
+{
+    echo "# eiw vs classic compressors ($(date -u +%F), $(uname -m), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+    echo
+    echo "eiw model: $(echo "${model:-default (embedded M1)}" | sed 's/--model //'); eiw uses $(nproc) threads, the others their defaults (one thread)."
+    echo "Speeds are wall clock over the whole set (MB = 10^6 bytes), including process start."
+    echo
+    printf "| tool |"
+    for f in $files; do printf " %s |" "$f"; done
+    printf " mean bits/byte | aggregate bits/byte | compress MB/s | decompress MB/s |\n|---|"
+    for f in $files; do printf -- "---|"; done
+    printf -- "---|---|---|---|\n"
+    awk -F'\t' -v files="$files" '
+        NR > 1 { key = $1 SUBSEP $2; bpb[key] = 8 * $4 / $3; n[$1] += $3; c[$1] += $4
+                 ct[$1] += $5; dt[$1] += $6; sum[$1] += 8 * $4 / $3; cnt[$1]++
+                 if (!($1 in seen)) { seen[$1] = 1; order[++k] = $1 } }
+        END {
+            nf = split(files, fl, " ")
+            for (i = 1; i <= k; i++) {
+                t = order[i]; printf "| %s |", t
+                for (j = 1; j <= nf; j++) printf " %.3f |", bpb[t SUBSEP fl[j]]
+                printf " %.3f | %.3f | %.3f | %.3f |\n", sum[t] / cnt[t], 8 * c[t] / n[t],
+                       n[t] / ct[t] / 1e6, n[t] / dt[t] / 1e6
+                printf "%s\t%.4f\t%.6f\t%.6f\n", t, 8 * c[t] / n[t], n[t] / ct[t] / 1e6,
+                       n[t] / dt[t] / 1e6 > "'"$tmp"'/plot.dat"
+            }
+        }' "$tmp/raw.tsv"
+} > "$out.md"
+cat "$out.md"
+if command -v gnuplot >/dev/null; then
+    gnuplot <<EOF
+set terminal png size 900,600 noenhanced
+set output "$out.png"
+set title "bits/byte vs compression speed, dev prose files"
+set xlabel "compression speed, MB/s (log)"
+set ylabel "bits/byte (aggregate)"
+set logscale x
+set grid
+set key off
+plot "$tmp/plot.dat" using 3:2 with points pt 7 ps 1.5, \
+     "$tmp/plot.dat" using 3:2:1 with labels offset 1,0.8 left
+EOF
+    [ -f "$out.png" ] && echo "plot: $out.png"
+fi

@@ -98,7 +98,8 @@ static void print_help(const cli_args *a)
            "  --stream           one coder stream per block (default, best ratio)\n"
            "  --window-bits N    Equal-Info Windows of N bits (16..4096, multiple of token bits)\n"
            "  --token-bits 8|16  token size in windows mode (default 16)\n"
-           "  -B, --block-size SIZE  independent block size, K/M suffixes (default 1M)\n"
+           "  -B, --block-size SIZE  independent block size, K/M suffixes\n"
+           "                     (default 16K with a neural model such as M1, else 1M)\n"
            "  -h, --help         this help\n"
            "  -V, --version      print the version\n",
            eiw_model_builtin_names());

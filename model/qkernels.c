@@ -307,6 +307,29 @@ __attribute__((target("avx512f,avx512bw")))
 static void axpy_avx512(const int32_t *p, const int16_t *v, size_t stride, int n, int D,
                         int32_t *acc)
 {
+    if (D == 64) {   /* a head row at a time: four accumulators, one broadcast per key */
+        __m512i a0 = _mm512_loadu_si512(acc), a1 = _mm512_loadu_si512(acc + 16);
+        __m512i a2 = _mm512_loadu_si512(acc + 32), a3 = _mm512_loadu_si512(acc + 48);
+        for (int e = 0; e < n; e++) {
+            if (!p[e])
+                continue;
+            const int16_t *ve = v + (size_t)e * stride;
+            const __m512i pe = _mm512_set1_epi32(p[e]);
+            a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(
+                     _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)ve)), pe));
+            a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(
+                     _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(ve + 16))), pe));
+            a2 = _mm512_add_epi32(a2, _mm512_mullo_epi32(
+                     _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(ve + 32))), pe));
+            a3 = _mm512_add_epi32(a3, _mm512_mullo_epi32(
+                     _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(ve + 48))), pe));
+        }
+        _mm512_storeu_si512(acc, a0);
+        _mm512_storeu_si512(acc + 16, a1);
+        _mm512_storeu_si512(acc + 32, a2);
+        _mm512_storeu_si512(acc + 48, a3);
+        return;
+    }
     for (int d0 = 0; d0 < D; d0 += 16) {
         __m512i a = _mm512_loadu_si512(acc + d0);
         for (int e = 0; e < n; e++) {
