@@ -13,6 +13,7 @@
  * boundaries inside it, and the 2^-13 block around any one not on a block edge straddles it:
  * 13 + 1 bits <= 16. Only a partition with every boundary on a block edge (all 255 next-byte
  * frequencies multiples of 2^11) could fail; EIW_ERR_AMBIGUOUS reports that. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
@@ -112,81 +113,174 @@ static int find_straddling_code(const rc_encoder *e, const uint32_t cum[257], ui
  * model that is nearly certain of long runs. */
 #define WINDOW_BYTES_MAX (1u << 16)
 
+/* One document being cut into windows. The lanes of a group advance in lockstep: whenever a
+ * lane needs model output for its next candidate bytes, it asks, and one batched model call
+ * answers every lane that asked, so a neural model evaluates many windows per pass. */
+typedef struct {
+    const uint8_t *src;
+    uint8_t *dst;
+    uint32_t *counts;
+    void *state;
+    const uint32_t *w;          /* model rows of the current chunk */
+    size_t n, cap, pos, out, nwin;
+    size_t k, best_k, chunk_at, chunk_len, limit;
+    rc_encoder e, best;
+    uint64_t best_v;
+    unsigned best_s;
+    int in_window, done;
+    ptrdiff_t ret;
+    uint8_t scratch[SCRATCH];
+} wenc_lane;
+
+/* Runs a lane until it needs model rows (returns 1: rows for src[pos + chunk_at ..] of
+ * chunk_len bytes) or is done (returns 0; ret < 0 on error). */
+static int lane_work(const eiw_model *m, uint64_t b, wenc_lane *l)
+{
+    const size_t wbytes = (size_t)(b / 8);
+    uint32_t freq[256], cum[257];
+    for (;;) {
+        if (!l->in_window) {
+            if (l->pos >= l->n || l->ret < 0) {
+                l->done = 1;
+                return 0;
+            }
+            if (l->cap - l->out < wbytes) {
+                l->ret = EIW_ERR_DST_TOO_SMALL;
+                l->done = 1;
+                return 0;
+            }
+            rc_enc_init(&l->e, l->scratch, sizeof l->scratch);
+            m->ops->reset(m, l->state);
+            l->k = l->best_k = l->chunk_at = l->chunk_len = 0;
+            l->limit = l->n - l->pos > WINDOW_BYTES_MAX ? WINDOW_BYTES_MAX : l->n - l->pos;
+            l->best_v = 0;
+            l->best_s = 0;
+            l->in_window = 1;
+        }
+        for (;;) {
+            if (l->k == l->limit)
+                break;
+            if (l->k == l->chunk_at + l->chunk_len) {   /* model output for the next positions */
+                l->chunk_at = l->k;
+                l->chunk_len = next_chunk(l->pos, l->nwin);
+                if (l->chunk_len > l->limit - l->k)
+                    l->chunk_len = l->limit - l->k;
+                return 1;
+            }
+            quantize_at(l->k, l->w + 256 * (l->k - l->chunk_at), freq, cum);
+            /* Can the window end after the k bytes coded so far? */
+            if (l->k > 0 && find_straddling_code(&l->e, cum, b, &l->best_v, &l->best_s)) {
+                l->best = l->e;
+                l->best_k = l->k;
+            }
+            rc_encoder before = l->e;
+            uint8_t x = l->src[l->pos + l->k];
+            rc_enc_put(&l->e, cum[x], freq[x]);
+            if (rc_enc_code_bits(&l->e) > b) {
+                l->e = before;
+                break;
+            }
+            l->k++;
+        }
+        uint64_t bits;
+        size_t k = l->k;
+        if (l->pos + k == l->n) {                /* last window: its byte count is known */
+            bits = rc_enc_finish(&l->e);
+        } else if (l->best_k > 0) {
+            k = l->best_k;
+            bits = rc_enc_finish_at(&l->best, 2 * l->best_v + 1, l->best_s - 1);   /* c, then a 1 */
+        } else {
+            l->ret = EIW_ERR_AMBIGUOUS;
+            l->done = 1;
+            return 0;
+        }
+        size_t used = (size_t)((bits + 7) / 8);
+        memcpy(l->dst + l->out, l->scratch, used);
+        memset(l->dst + l->out + used, 0, wbytes - used);
+        if (l->counts)
+            l->counts[l->nwin] = (uint32_t)k;
+        l->nwin++;
+        l->out += wbytes;
+        l->pos += k;
+        l->in_window = 0;
+    }
+}
+
+/* Lanes per batched model call (bounds the rows buffer: LANES_ENC * EIW_RUN_CHUNK rows). */
+#define LANES_ENC 16
+
+void eiw_windows_encode_many(const eiw_model *m, const eiw_window_params *p, size_t count,
+                             void *const *states, const uint8_t *const *srcs, const size_t *ns,
+                             uint8_t *const *dsts, const size_t *caps,
+                             uint32_t *const *window_counts, ptrdiff_t *results)
+{
+    if (eiw_window_params_check(p) != EIW_OK) {
+        for (size_t i = 0; i < count; i++)
+            results[i] = EIW_ERR_PARAM;
+        return;
+    }
+    const uint64_t b = p->window_bits;
+    size_t lanes = count < LANES_ENC ? count : LANES_ENC;
+    wenc_lane *l = malloc(sizeof *l * (lanes ? lanes : 1));
+    uint32_t *rows = malloc(sizeof(uint32_t) * 256 * EIW_RUN_CHUNK * (lanes ? lanes : 1));
+    if (!l || !rows) {
+        for (size_t i = 0; i < count; i++)
+            results[i] = EIW_ERR_NOMEM;
+        free(l);
+        free(rows);
+        return;
+    }
+    for (size_t g = 0; g < count; g += lanes) {
+        size_t nl = count - g < lanes ? count - g : lanes;
+        for (size_t i = 0; i < nl; i++) {
+            memset(&l[i], 0, offsetof(wenc_lane, scratch));
+            l[i].src = srcs[g + i];
+            l[i].n = ns[g + i];
+            l[i].dst = dsts[g + i];
+            l[i].cap = caps[g + i];
+            l[i].counts = window_counts ? window_counts[g + i] : NULL;
+            l[i].state = states[g + i];
+        }
+        void *req_states[LANES_ENC];
+        const uint8_t *req_runs[LANES_ENC];
+        size_t req_lens[LANES_ENC];
+        wenc_lane *req_lane[LANES_ENC];
+        for (;;) {
+            size_t nr = 0;
+            for (size_t i = 0; i < nl; i++) {
+                if (l[i].done)
+                    continue;
+                if (lane_work(m, b, &l[i])) {
+                    req_states[nr] = l[i].state;
+                    req_runs[nr] = l[i].src + l[i].pos + l[i].chunk_at;
+                    req_lens[nr] = l[i].chunk_len;
+                    req_lane[nr] = &l[i];
+                    nr++;
+                }
+            }
+            if (!nr)
+                break;
+            model_runs(m, req_states, req_runs, req_lens, nr, rows);
+            const uint32_t *at = rows;
+            for (size_t r = 0; r < nr; r++) {
+                req_lane[r]->w = at;
+                at += 256 * req_lens[r];
+            }
+        }
+        for (size_t i = 0; i < nl; i++)
+            results[g + i] = l[i].ret < 0 ? l[i].ret : (ptrdiff_t)l[i].out;
+    }
+    free(rows);
+    free(l);
+}
+
 ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, void *state,
                              const uint8_t *src, size_t n, uint8_t *dst, size_t dst_cap,
                              uint32_t *window_counts)
 {
-    if (eiw_window_params_check(p) != EIW_OK)
-        return EIW_ERR_PARAM;
-    const uint64_t b = p->window_bits;
-    const size_t wbytes = p->window_bits / 8;
-    uint32_t *w = malloc(sizeof(uint32_t) * 256 * EIW_RUN_CHUNK);
-    if (!w)
-        return EIW_ERR_NOMEM;
-    uint8_t scratch[SCRATCH];
-    uint32_t freq[256], cum[257];
-    size_t pos = 0, out = 0, nwin = 0;
-    ptrdiff_t ret = 0;
-
-    while (pos < n) {
-        if (dst_cap - out < wbytes) {
-            ret = EIW_ERR_DST_TOO_SMALL;
-            break;
-        }
-        rc_encoder e, best;
-        rc_enc_init(&e, scratch, sizeof scratch);
-        m->ops->reset(m, state);
-        size_t k = 0, best_k = 0, chunk_at = 0, chunk_len = 0, limit = n - pos;
-        uint64_t best_v = 0;
-        unsigned best_s = 0;
-        if (limit > WINDOW_BYTES_MAX)
-            limit = WINDOW_BYTES_MAX;
-        for (;;) {
-            if (k == limit)
-                break;
-            if (k == chunk_at + chunk_len) {   /* model output for the next positions */
-                chunk_at = k;
-                chunk_len = next_chunk(pos, nwin);
-                if (chunk_len > limit - k)
-                    chunk_len = limit - k;
-                model_run(m, state, src + pos + k, chunk_len, w);
-            }
-            quantize_at(k, w + 256 * (k - chunk_at), freq, cum);
-            /* Can the window end after the k bytes coded so far? */
-            if (k > 0 && find_straddling_code(&e, cum, b, &best_v, &best_s)) {
-                best = e;
-                best_k = k;
-            }
-            rc_encoder before = e;
-            uint8_t x = src[pos + k];
-            rc_enc_put(&e, cum[x], freq[x]);
-            if (rc_enc_code_bits(&e) > b) {
-                e = before;
-                break;
-            }
-            k++;
-        }
-        uint64_t bits;
-        if (pos + k == n) {                /* last window: its byte count is known */
-            bits = rc_enc_finish(&e);
-        } else if (best_k > 0) {
-            k = best_k;
-            bits = rc_enc_finish_at(&best, 2 * best_v + 1, best_s - 1);   /* c, then a 1 */
-        } else {
-            ret = EIW_ERR_AMBIGUOUS;
-            break;
-        }
-        size_t used = (size_t)((bits + 7) / 8);
-        memcpy(dst + out, scratch, used);
-        memset(dst + out + used, 0, wbytes - used);
-        if (window_counts)
-            window_counts[nwin] = (uint32_t)k;
-        nwin++;
-        out += wbytes;
-        pos += k;
-    }
-    free(w);
-    return ret < 0 ? ret : (ptrdiff_t)out;
+    ptrdiff_t r;
+    eiw_windows_encode_many(m, p, 1, &state, &src, &n, &dst, &dst_cap, &window_counts, &r);
+    return r;
 }
 
 /* Is the window exactly what the encoder writes for the coded prefix held by e (next-byte

@@ -86,15 +86,20 @@ static slot *slots_new(int n, uint32_t block_size, size_t state_size)
     return s;
 }
 
-static void compress_block(const eiw_model *m, const eiw_options *o, slot *s)
+/* Blocks decoded together by one thread: a neural model advances them all with one batched
+ * call per byte, so more blocks share each pass over the weights. Bounded so that the
+ * buffers and model states of all threads stay within about 128 MiB. */
+#define GROUP_MAX 32
+#define GROUP_MEMORY (128u << 20)
+
+/* Finishes a block whose model coding gave r (bytes in the payload, or an error): keeps the
+ * smallest of model / zstd / stored and writes the block header. */
+static void compress_block_finish(const eiw_options *o, slot *s, ptrdiff_t r)
 {
     const size_t n = s->raw_len;
     uint8_t *payload = s->coded + EIW_BLOCK_HEADER_SIZE;
     size_t best = n;           /* stored */
     int method = EIW_METHOD_STORED;
-    ptrdiff_t r = o->mode == EIW_MODE_WINDOWS
-        ? eiw_windows_encode(m, &o->win, s->state, s->raw, n, payload, n - 1, NULL)
-        : eiw_stream_encode(m, s->state, s->raw, n, payload, n - 1);
     if (r >= 0) {
         best = (size_t)r;
         method = EIW_METHOD_MODEL;
@@ -131,6 +136,37 @@ static void compress_block(const eiw_model *m, const eiw_options *o, slot *s)
     s->coded_len = EIW_BLOCK_HEADER_SIZE + best;
     s->method = method;
     s->status = EIW_OK;
+}
+
+/* Compresses k consecutive blocks (one thread's share): windows of all of them in lockstep,
+ * so a neural model evaluates many windows per pass; stream blocks one after another (each
+ * stream is already evaluated many positions per pass). The result of every block is what
+ * coding it alone gives. */
+#define ENC_GROUP_MAX 16
+static void compress_group(const eiw_model *m, const eiw_options *o, slot *s, int k)
+{
+    if (o->mode != EIW_MODE_WINDOWS) {
+        for (int i = 0; i < k; i++)
+            compress_block_finish(o, &s[i], eiw_stream_encode(m, s[i].state, s[i].raw, s[i].raw_len,
+                                                              s[i].coded + EIW_BLOCK_HEADER_SIZE,
+                                                              s[i].raw_len - 1));
+        return;
+    }
+    void *states[ENC_GROUP_MAX] = { 0 };
+    const uint8_t *srcs[ENC_GROUP_MAX] = { 0 };
+    uint8_t *dsts[ENC_GROUP_MAX] = { 0 };
+    size_t ns[ENC_GROUP_MAX] = { 0 }, caps[ENC_GROUP_MAX] = { 0 };
+    ptrdiff_t res[ENC_GROUP_MAX];
+    for (int i = 0; i < k; i++) {
+        states[i] = s[i].state;
+        srcs[i] = s[i].raw;
+        ns[i] = s[i].raw_len;
+        dsts[i] = s[i].coded + EIW_BLOCK_HEADER_SIZE;
+        caps[i] = s[i].raw_len - 1;
+    }
+    eiw_windows_encode_many(m, &o->win, (size_t)k, states, srcs, ns, dsts, caps, NULL, res);
+    for (int i = 0; i < k; i++)
+        compress_block_finish(o, &s[i], res[i]);
 }
 
 static size_t header_encode(uint8_t *h, const eiw_model *m, const eiw_options *o, uint64_t size)
@@ -179,7 +215,14 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
         return st;
     sx->out_bytes = hlen;
 
-    const int nslot = o->threads;
+    /* windows with a neural model: each thread codes a group of blocks in lockstep */
+    int group = 1;
+    if (o->mode == EIW_MODE_WINDOWS && m->context > 0) {
+        size_t per_block = 2u * (size_t)o->block_size + m->state_size;
+        group = (int)(GROUP_MEMORY / ((size_t)o->threads * per_block));
+        group = group < 1 ? 1 : group > ENC_GROUP_MAX ? ENC_GROUP_MAX : group;
+    }
+    const int threads = o->threads, nslot = threads * group;
     slot *s = slots_new(nslot, o->block_size, m->state_size);
     if (!s)
         return EIW_ERR_NOMEM;
@@ -205,9 +248,13 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
         }
         if (st != EIW_OK)
             break;
-        #pragma omp parallel for num_threads(nslot) schedule(dynamic, 1) if (filled > 1)
-        for (int i = 0; i < filled; i++)
-            compress_block(m, o, &s[i]);
+        /* one contiguous share per thread; blocks are independent, so neither the shares
+         * nor the scheduling can change the output */
+        int per = (filled + threads - 1) / threads;
+        #pragma omp parallel for num_threads(threads) schedule(static, 1) if (filled > 1)
+        for (int t = 0; t < threads; t++)
+            if (t * per < filled)
+                compress_group(m, o, s + t * per, filled - t * per < per ? filled - t * per : per);
         for (int i = 0; i < filled && st == EIW_OK; i++) {
             if ((st = s[i].status) != EIW_OK)
                 break;
@@ -283,11 +330,6 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
     return EIW_OK;
 }
 
-/* Blocks decoded together by one thread: a neural model advances them all with one batched
- * call per byte, so more blocks share each pass over the weights. Bounded so that the
- * buffers and model states of all threads stay within about 128 MiB. */
-#define GROUP_MAX 32
-#define GROUP_MEMORY (128u << 20)
 
 static void block_done(slot *s, eiw_status st)
 {

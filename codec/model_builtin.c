@@ -63,9 +63,9 @@ static void order1_predict(const eiw_model *m, void *const *states, size_t n, ui
     }
 }
 
-static const eiw_model_ops uniform_ops = { noop_reset, noop_advance, uniform_predict, NULL, NULL };
-static const eiw_model_ops order0_ops = { noop_reset, noop_advance, order0_predict, NULL, NULL };
-static const eiw_model_ops order1_ops = { noop_reset, order1_advance, order1_predict, NULL, NULL };
+static const eiw_model_ops uniform_ops = { noop_reset, noop_advance, uniform_predict, NULL, NULL, NULL };
+static const eiw_model_ops order0_ops = { noop_reset, noop_advance, order0_predict, NULL, NULL, NULL };
+static const eiw_model_ops order1_ops = { noop_reset, order1_advance, order1_predict, NULL, NULL, NULL };
 
 /* Ids are the xxh3-64 of the defining bytes (name + tables), computed once. */
 static eiw_model builtins[] = {

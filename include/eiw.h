@@ -63,6 +63,10 @@ typedef struct eiw_model_ops {
     void (*predict_run)(const eiw_model *m, void *state, const uint8_t *bytes, size_t len,
                         uint32_t *weights);
     void (*destroy)(eiw_model *m);  /* NULL for static built-in models */
+    /* optional: predict_run for n streams at once (runs[i] of lens[i] bytes for states[i]);
+     * stream i's rows start at weights + 256 * (lens[0] + ... + lens[i-1]) */
+    void (*predict_runs)(const eiw_model *m, void *const *states, const uint8_t *const *runs,
+                         const size_t *lens, size_t n, uint32_t *weights);
 } eiw_model_ops;
 
 #define EIW_MODEL_NAME_MAX 64
@@ -129,19 +133,25 @@ typedef struct {
 } eiw_window_params;
 eiw_status eiw_window_params_check(const eiw_window_params *p);
 
-/* Encodes src[0..n) greedily into windows written to dst (window_bits/8 bytes each).
- * A window holds as many bytes as fit AND decode back unambiguously: with shortest-code
- * termination and zero padding, a prefix can share its window with a longer decoded
- * continuation (bytes that code to zero bits); the encoder checks every window with the
- * decoder and, when needed, ends it earlier. The last window of a document needs no check
- * (its byte count is known). Returns the number of bytes written (a multiple of
- * window_bits/8), or a negative eiw_status: EIW_ERR_DST_TOO_SMALL when the windows would exceed
- * dst_cap, EIW_ERR_AMBIGUOUS if even a one-byte window is ambiguous (rare). If
- * window_counts is not NULL, it receives, per window, the number of source bytes it holds
- * (capacity: dst_cap / (window_bits/8) entries). state: model state buffer (state_size). */
+/* Encodes src[0..n) greedily into windows written to dst (window_bits/8 bytes each). A
+ * window holds the longest prefix whose code can end so that the decoder stops exactly there
+ * (code, a 1 bit, zero padding; see codec/code_windows.c); a document's last window uses its
+ * byte count instead. Returns the number of bytes written (a multiple of window_bits/8), or a
+ * negative eiw_status: EIW_ERR_DST_TOO_SMALL when the windows would exceed dst_cap,
+ * EIW_ERR_AMBIGUOUS if even a one-byte window cannot be ended (rare). If window_counts is not
+ * NULL, it receives, per window, the number of source bytes it holds (capacity:
+ * dst_cap / (window_bits/8) entries). state: model state buffer (state_size). */
 ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, void *state,
                              const uint8_t *src, size_t n, uint8_t *dst, size_t dst_cap,
                              uint32_t *window_counts);
+/* eiw_windows_encode of count independent documents at once (states, srcs, ns, dsts, caps,
+ * window_counts (may be NULL) per document; results[i] as eiw_windows_encode returns). The
+ * documents advance in lockstep, so each model call covers many windows; the output of each
+ * equals what eiw_windows_encode gives it alone. */
+void eiw_windows_encode_many(const eiw_model *m, const eiw_window_params *p, size_t count,
+                             void *const *states, const uint8_t *const *srcs, const size_t *ns,
+                             uint8_t *const *dsts, const size_t *caps,
+                             uint32_t *const *window_counts, ptrdiff_t *results);
 
 /* Decodes ONE window (window_bits/8 bytes) on its own, with no side information: the bytes
  * whose window-ending code the window holds (see codec/code_windows.c), at most dst_cap. The

@@ -83,7 +83,31 @@ static void m1_predict_run(const eiw_model *m, void *state, const uint8_t *bytes
     memcpy(weights, eiw_qm1_weights(m->impl, qstate(state)), 256 * sizeof(uint32_t));
     /* rows 1..len-1 come from bytes 0..len-2; the last byte only updates the state */
     void *qs[1] = { qstate(state) };
-    eiw_qm1_forward(m->impl, qs, &bytes, &len, 1, weights + 256, 1);
+    uint32_t *outs[1] = { weights + 256 };
+    eiw_qm1_forward(m->impl, qs, &bytes, &len, 1, outs, 1);
+}
+
+/* Runs of known bytes for n streams in one batched pass: stream i's rows start at
+ * weights + 256 * (lens[0] + ... + lens[i-1]). */
+static void m1_predict_runs(const eiw_model *m, void *const *states, const uint8_t *const *runs,
+                            const size_t *lens, size_t n, uint32_t *weights)
+{
+    void *qs[EIW_QM1_MAXP];
+    uint32_t *outs[EIW_QM1_MAXP];
+    m1_flush(m->impl, states, n);
+    for (size_t at = 0; at < n; at += EIW_QM1_MAXP) {
+        size_t k = n - at < EIW_QM1_MAXP ? n - at : EIW_QM1_MAXP;
+        for (size_t i = 0; i < k; i++) {
+            qs[i] = qstate(states[at + i]);
+            outs[i] = lens[at + i] ? weights : NULL;
+            if (lens[at + i]) {
+                memcpy(weights, eiw_qm1_weights(m->impl, qs[i]), 256 * sizeof(uint32_t));
+                outs[i] = weights + 256;
+            }
+            weights += 256 * lens[at + i];
+        }
+        eiw_qm1_forward(m->impl, qs, runs + at, lens + at, k, outs, 1);
+    }
 }
 
 static void m1_destroy(eiw_model *m)
@@ -123,7 +147,7 @@ eiw_status eiw_model_export_checkpoint(const char *ckpt_path, const char *name, 
 }
 
 static const eiw_model_ops m1_ops = { m1_reset, m1_advance, m1_predict, m1_predict_run,
-                                      m1_destroy };
+                                      m1_destroy, m1_predict_runs };
 
 eiw_status eiw_model_from_bytes(const uint8_t *buf, size_t len, eiw_model **out)
 {

@@ -261,13 +261,14 @@ static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_
 }
 
 void eiw_qm1_forward(const eiw_qm1 *m, void *const *states, const uint8_t *const *runs,
-                     const size_t *lens, size_t n, uint32_t *out, int out_skips_last)
+                     const size_t *lens, size_t n, uint32_t *const *outs, int out_skips_last)
 {
     item it[EIW_QM1_MAXP];
     uint8_t *scr = states[0];
     int P = 0;
     for (size_t s = 0; s < n; s++) {
         state_head *h = states[s];
+        uint32_t *out = outs ? outs[s] : NULL;
         for (size_t i = 0; i < lens[s]; i++) {
             it[P].st = states[s];
             it[P].j = h->n++;

@@ -51,12 +51,12 @@ void eiw_qm1_free(eiw_qm1 *m);
 /* Per-stream state (state_size bytes, caller-allocated, 16-byte aligned). */
 void eiw_qm1_reset(const eiw_qm1 *m, void *state);
 /* Appends bytes to n streams (stream i gets lens[i] bytes of runs[i]) and runs the model on
- * them; afterwards each state holds the distribution of its next byte. If out is not NULL, it
- * receives rows of 256 weights, one per byte in order (row of byte t = distribution of the
- * byte after it), except, with out_skips_last, for each stream's last byte (that one is only
- * in the state). Scratch of states[0] is used; states must be distinct. */
+ * them; afterwards each state holds the distribution of its next byte. If outs and outs[i] are
+ * not NULL, outs[i] receives rows of 256 weights, one per byte of run i in order (row of byte
+ * t = distribution of the byte after it), except, with out_skips_last, for the run's last byte
+ * (that one is only in the state). Scratch of states[0] is used; states must be distinct. */
 void eiw_qm1_forward(const eiw_qm1 *m, void *const *states, const uint8_t *const *runs,
-                     const size_t *lens, size_t n, uint32_t *out, int out_skips_last);
+                     const size_t *lens, size_t n, uint32_t *const *outs, int out_skips_last);
 /* Next-byte weights of a stream (after reset: the window-start distribution). */
 const uint32_t *eiw_qm1_weights(const eiw_qm1 *m, const void *state);
 #endif

@@ -105,7 +105,8 @@ Test(qm1, batched_runs_equal_single_steps_beyond_the_window)
         size_t n = len < s.len - at ? len : s.len - at;
         void *sts[1] = { st };
         const uint8_t *run = s.data + at;
-        eiw_qm1_forward(q, sts, &run, &n, 1, rows + 256 * at, 0);
+        uint32_t *outs[1] = { rows + 256 * at };
+        eiw_qm1_forward(q, sts, &run, &n, 1, outs, 0);
         at += n;
         len = len * 3 % 71 + 1;
     }
@@ -304,33 +305,95 @@ Test(qm1, many_blocks_decode_in_lockstep_for_any_thread_count)
     eiw_qm1 *q = trained_letters_qm1(&s);
     eiw_model *m = NULL;
     cr_assert_eq(eiw_model_from_bytes(q->file, q->file_len, &m), EIW_OK);
-    eiw_options o;
-    eiw_options_default(&o);
-    o.block_size = EIW_BLOCK_SIZE_MIN;
-    o.zstd_level = 1;
-    size_t l1, l2;
-    o.threads = 1;
-    char *c1 = container_compress(m, &o, s.data, s.len, &l1);
-    o.threads = 2;
-    char *c2 = container_compress(m, &o, s.data, s.len, &l2);
-    cr_assert(l1 == l2 && memcmp(c1, c2, l1) == 0, "output must not depend on threads");
-    for (int threads = 1; threads <= 3; threads++) {
-        uint8_t *back = malloc(s.len + 1);
-        FILE *in = fmemopen(c1, l1, "rb"), *out = fmemopen(back, s.len + 1, "wb");
-        eiw_header h;
-        eiw_stats st;
-        cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
-        o.threads = threads;
-        cr_assert_eq(eiw_decompress_body(in, out, &h, m, &o, &st), EIW_OK);
-        fclose(in);
-        fclose(out);
-        cr_assert_gt(st.blocks[EIW_METHOD_MODEL], 1, "several model-coded blocks expected");
-        cr_assert(memcmp(back, s.data, s.len) == 0, "threads %d", threads);
-        free(back);
+    for (int mode = 0; mode < 2; mode++) {   /* stream blocks, then windows in lockstep */
+        eiw_options o;
+        eiw_options_default(&o);
+        o.block_size = EIW_BLOCK_SIZE_MIN;
+        o.zstd_level = 1;
+        if (mode) {
+            o.mode = EIW_MODE_WINDOWS;
+            o.win.window_bits = 64;
+            o.win.token_bits = 16;
+        }
+        size_t l1, l2, l3;
+        o.threads = 1;
+        char *c1 = container_compress(m, &o, s.data, s.len, &l1);
+        o.threads = 2;
+        char *c2 = container_compress(m, &o, s.data, s.len, &l2);
+        o.threads = 3;
+        char *c3 = container_compress(m, &o, s.data, s.len, &l3);
+        cr_assert(l1 == l2 && memcmp(c1, c2, l1) == 0, "output must not depend on threads");
+        cr_assert(l1 == l3 && memcmp(c1, c3, l1) == 0, "output must not depend on threads");
+        for (int threads = 1; threads <= 3; threads++) {
+            uint8_t *back = malloc(s.len + 1);
+            FILE *in = fmemopen(c1, l1, "rb"), *out = fmemopen(back, s.len + 1, "wb");
+            eiw_header h;
+            eiw_stats st;
+            cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
+            o.threads = threads;
+            cr_assert_eq(eiw_decompress_body(in, out, &h, m, &o, &st), EIW_OK);
+            fclose(in);
+            fclose(out);
+            cr_assert_gt(st.blocks[EIW_METHOD_MODEL], 1, "several model-coded blocks expected");
+            cr_assert(memcmp(back, s.data, s.len) == 0, "threads %d", threads);
+            free(back);
+        }
+        free(c1);
+        free(c2);
+        free(c3);
     }
-    free(c1);
-    free(c2);
     sample_free(&s);
+    eiw_model_free(m);
+    eiw_qm1_free(q);
+}
+
+/* Windows of many documents in lockstep (one batched model call for all lanes) give exactly
+ * what each document gives alone, window counts included; 20 documents span two lane groups. */
+Test(qm1, windows_encode_many_equals_one_at_a_time)
+{
+    eiw_qm1 *q = random_qm1(15);
+    eiw_model *m = NULL;
+    cr_assert_eq(eiw_model_from_bytes(q->file, q->file_len, &m), EIW_OK);
+    enum { DOCS = 20 };
+    sample s[DOCS];
+    void *states[DOCS];
+    const uint8_t *srcs[DOCS];
+    uint8_t *dsts[DOCS];
+    size_t ns[DOCS], caps[DOCS];
+    uint32_t *counts[DOCS];
+    ptrdiff_t res[DOCS];
+    for (int i = 0; i < DOCS; i++) {
+        s[i] = sample_make(i % 3 ? "ascii" : "utf8", (size_t)(i * 37 % 300), 40 + (uint64_t)i);
+        states[i] = calloc(1, m->state_size);
+        srcs[i] = s[i].data;
+        ns[i] = s[i].len;
+        caps[i] = s[i].len * 16 + 64;
+        dsts[i] = malloc(caps[i]);
+        counts[i] = malloc(sizeof(uint32_t) * (caps[i] / 2 + 1));
+    }
+    const unsigned bs[] = { 16, 48 };
+    for (int b = 0; b < 2; b++) {
+        eiw_window_params p = { bs[b], 16 };
+        eiw_windows_encode_many(m, &p, DOCS, states, srcs, ns, dsts, caps, counts, res);
+        void *one = calloc(1, m->state_size);
+        for (int i = 0; i < DOCS; i++) {
+            uint8_t *alone = malloc(caps[i]);
+            uint32_t *c1 = malloc(sizeof(uint32_t) * (caps[i] / 2 + 1));
+            ptrdiff_t r = eiw_windows_encode(m, &p, one, srcs[i], ns[i], alone, caps[i], c1);
+            cr_assert_eq(res[i], r, "doc %d b=%u", i, bs[b]);
+            cr_assert(r <= 0 || memcmp(alone, dsts[i], (size_t)r) == 0, "doc %d b=%u", i, bs[b]);
+            cr_assert(r <= 0 || memcmp(c1, counts[i], sizeof(uint32_t) * ((size_t)r * 8 / bs[b])) == 0);
+            free(alone);
+            free(c1);
+        }
+        free(one);
+    }
+    for (int i = 0; i < DOCS; i++) {
+        sample_free(&s[i]);
+        free(states[i]);
+        free(dsts[i]);
+        free(counts[i]);
+    }
     eiw_model_free(m);
     eiw_qm1_free(q);
 }

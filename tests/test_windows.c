@@ -70,7 +70,7 @@ static void certain_reset(const eiw_model *m, void *state)
     (void)m;
     *(uint8_t *)state = 0;
 }
-static const eiw_model_ops certain_ops = { certain_reset, certain_advance, certain_predict, NULL, NULL };
+static const eiw_model_ops certain_ops = { certain_reset, certain_advance, certain_predict, NULL, NULL, NULL };
 
 Test(windows, one_byte_window_always_possible)
 {
