@@ -43,7 +43,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CRITERION_LIBS := $(shell pkg-config --libs criterion)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DEIW_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
-             -fopenmp -Iinclude -Icodec -Imodel $(PKG_CFLAGS)
+             -fopenmp -Iinclude -Icodec -Imodel -Idata $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -fopenmp -lm
 
 ifeq ($(SAN),1)
@@ -57,8 +57,15 @@ ifeq ($(SIMD),none)
   ALL_CFLAGS += -DEIW_SIMD_NONE=1
   BUILD := $(BUILD)-scalar
 endif
+# make MPI=1: the eiw program with MPI for `mpirun -np N eiw tokenize` (build-mpi/eiw); the
+# default build has no MPI.
+ifeq ($(MPI),1)
+  CC := mpicc
+  ALL_CFLAGS += -DEIW_MPI=1
+  BUILD := $(BUILD)-mpi
+endif
 
-LIB_SRC  := $(sort $(wildcard codec/*.c model/*.c))
+LIB_SRC  := $(sort $(wildcard codec/*.c model/*.c data/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 # the default M1 (model/weights/m1.eiwm) is embedded in the library by an .incbin
@@ -126,4 +133,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/eiw
 
 clean:
-	rm -rf build build-san build-scalar build-san-scalar eiw libeiw.a
+	rm -rf build build-san build-scalar build-san-scalar build-mpi eiw libeiw.a

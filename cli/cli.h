@@ -18,5 +18,8 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op);   /* cli/cmd_codec
 int eiw_cli_train(int argc, char **argv);                         /* cli/cmd_train.c */
 int eiw_cli_export(int argc, char **argv);                        /* cli/cmd_export.c */
 int eiw_cli_bench(int argc, char **argv);                         /* cli/cmd_bench.c */
+int eiw_cli_tokenize(int argc, char **argv);                      /* cli/cmd_tokenize.c */
+int eiw_cli_detokenize(int argc, char **argv);                    /* cli/cmd_detokenize.c */
+int eiw_cli_inspect(int argc, char **argv);                       /* cli/cmd_detokenize.c */
 
 #endif

@@ -12,6 +12,7 @@ static void print_usage(FILE *f)
     fprintf(f,
             "usage: eiw [compress|decompress|test|list] [OPTIONS] [FILE...]\n"
             "       eiw train [OPTIONS] ...\n"
+            "       eiw tokenize|detokenize|inspect ...\n"
             "Neural text compression with Equal-Info Windows.\n\n"
             "  eiw FILE               compress FILE to FILE.eiw (the input is kept)\n"
             "  eiw -d FILE.eiw        decompress to FILE\n"
@@ -22,6 +23,10 @@ static void print_usage(FILE *f)
             "  eiw train ...          train a model (see 'eiw train --help')\n"
             "  eiw export CKPT -o M   make a model file from a trained checkpoint\n"
             "  eiw bench FILE...      in-memory ratio and speed per mode\n"
+            "  eiw tokenize -o PREFIX INPUT...  documents -> Equal-Info Windows token shards\n"
+            "                         (Megatron .bin/.idx) for LM training\n"
+            "  eiw detokenize PREFIX  token shards -> documents, checked against their hashes\n"
+            "  eiw inspect PREFIX     token shard statistics; --doc I / --window J decode one\n"
             "  eiw --version          print the version\n\n"
             "Every command takes --help. Exit status: 0 ok, 1 error, 2 usage, 130 interrupted.\n"
             "See eiw(1).\n");
@@ -42,6 +47,12 @@ int main(int argc, char **argv)
         return eiw_cli_export(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "bench") == 0)
         return eiw_cli_bench(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "tokenize") == 0)
+        return eiw_cli_tokenize(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "detokenize") == 0)
+        return eiw_cli_detokenize(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "inspect") == 0)
+        return eiw_cli_inspect(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
                       strcmp(argv[1], "-h") == 0)) {
         print_usage(stdout);

@@ -1,9 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages eiw needs to build and test, only those that are missing.
-# Uses sudo when not root. Does nothing when everything is present.
+# Uses sudo when not root. Does nothing when everything is present. MPI=1 (make MPI=1) adds
+# OpenMPI for `mpirun -np N eiw tokenize`.
 set -e
 need=""
-for p in libzstd-dev libxxhash-dev libcriterion-dev libopenblas-dev pkg-config zstd; do
+pkgs="libzstd-dev libxxhash-dev libcriterion-dev libopenblas-dev pkg-config zstd"
+[ "${MPI:-}" = 1 ] && pkgs="$pkgs libopenmpi-dev openmpi-bin"
+for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
 [ -z "$need" ] && exit 0

@@ -1,0 +1,559 @@
+/* `eiw detokenize` and `eiw inspect`: read token shards written by `eiw tokenize` back.
+ * Every shard is checked before use (sidecar checksum, xxh3 of .bin and .idx, the index
+ * against the .bin), and every decoded document against its recorded xxh3, so a damaged or
+ * mismatched dataset is an error, never wrong text. Documents of a shard are decoded in
+ * parallel and written in order. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "cli.h"
+#include "docs.h"
+#include "eiw.h"
+#include "file_io.h"
+#include "model_file.h"
+#include "shard.h"
+#include "tokenize_util.h"
+
+#define THREADS_MAX 256
+
+typedef struct {
+    eiw_sidecar sc;
+    eiw_mmidx ix;
+    uint8_t *bin;
+    size_t bin_len;
+} shard_data;
+
+static void usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("eiw: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'eiw %s --help')\n", cmd);
+}
+
+static void shard_free(shard_data *d)
+{
+    eiw_sidecar_free(&d->sc);
+    eiw_mmidx_free(&d->ix);
+    free(d->bin);
+    memset(d, 0, sizeof *d);
+}
+
+/* Loads and checks shard s of the dataset; prints the error and returns nonzero on failure. */
+static int shard_load(const char *prefix, const tok_manifest *mf, uint64_t s, int with_bin,
+                      shard_data *d)
+{
+    char path[TOK_PATH_MAX];
+    memset(d, 0, sizeof *d);
+    size_t len;
+    int err = 0;
+    tok_shard_path(path, prefix, s, ".eiwd");
+    uint8_t *b = tok_read_all(path, &len, &err);
+    eiw_status st = b ? eiw_sidecar_parse(b, len, &d->sc) : EIW_ERR_IO;
+    free(b);
+    if (st != EIW_OK) {
+        fprintf(stderr, "eiw: %s: %s\n", path, st == EIW_ERR_IO ? strerror(err) : eiw_strerror(st));
+        return -1;
+    }
+    if (d->sc.window_bits != mf->window_bits || d->sc.token_bits != mf->token_bits ||
+        d->sc.model_id != mf->model_id || d->sc.shard != s) {
+        fprintf(stderr, "eiw: %s: does not belong to %s.json\n", path, prefix);
+        shard_free(d);
+        return -1;
+    }
+    tok_shard_path(path, prefix, s, ".idx");
+    b = tok_read_all(path, &len, &err);
+    if (!b) {
+        fprintf(stderr, "eiw: %s: %s\n", path, strerror(err));
+        shard_free(d);
+        return -1;
+    }
+    int bad = XXH3_64bits(b, len) != d->sc.idx_xxh3;
+    st = bad ? EIW_ERR_CHECKSUM : eiw_mmidx_parse(b, len, d->sc.bin_bytes, &d->ix);
+    free(b);
+    unsigned tb = mf->token_bits / 8, wbytes = mf->window_bits / 8;
+    if (st == EIW_OK && (d->ix.sequences != d->sc.ndocs ||
+                         d->ix.dtype != (tb == 1 ? EIW_MMIDX_UINT8 : EIW_MMIDX_UINT16)))
+        st = EIW_ERR_CORRUPT;
+    for (uint64_t i = 0; st == EIW_OK && i < d->ix.sequences; i++)
+        if (((uint64_t)d->ix.sizes[i] * tb) % wbytes)
+            st = EIW_ERR_CORRUPT;
+    if (st != EIW_OK) {
+        fprintf(stderr, "eiw: %s: %s\n", path, eiw_strerror(st));
+        shard_free(d);
+        return -1;
+    }
+    if (!with_bin)
+        return 0;
+    tok_shard_path(path, prefix, s, ".bin");
+    d->bin = tok_read_all(path, &d->bin_len, &err);
+    if (!d->bin) {
+        fprintf(stderr, "eiw: %s: %s\n", path, strerror(err));
+        shard_free(d);
+        return -1;
+    }
+    if (d->bin_len != d->sc.bin_bytes || XXH3_64bits(d->bin, d->bin_len) != d->sc.bin_xxh3) {
+        fprintf(stderr, "eiw: %s: %s\n", path, eiw_strerror(EIW_ERR_CHECKSUM));
+        shard_free(d);
+        return -1;
+    }
+    return 0;
+}
+
+/* The window bytes of document i (malloc'd; tokens back to MSB-first). */
+static uint8_t *doc_windows(const shard_data *d, const tok_manifest *mf, uint64_t i, size_t *len)
+{
+    unsigned tb = mf->token_bits / 8;
+    *len = (size_t)d->ix.sizes[i] * tb;
+    uint8_t *w = malloc(*len ? *len : 1);
+    if (!w)
+        return NULL;
+    memcpy(w, d->bin + d->ix.pointers[i], *len);
+    if (tb == 2)
+        tok_swap16(w, *len);
+    return w;
+}
+
+/* Decodes document i and checks its hash: its bytes (malloc'd) or NULL with *st set. */
+static uint8_t *doc_decode(const shard_data *d, const tok_manifest *mf, const eiw_model *m,
+                           uint64_t i, eiw_status *st)
+{
+    eiw_window_params wp = { mf->window_bits, mf->token_bits };
+    size_t wlen, n = (size_t)d->sc.docs[i].bytes;
+    uint8_t *w = doc_windows(d, mf, i, &wlen), *out = malloc(n ? n : 1);
+    *st = !w || !out ? EIW_ERR_NOMEM : eiw_windows_decode(m, &wp, NULL, w, wlen, out, n);
+    if (*st == EIW_OK && XXH3_64bits(out, n) != d->sc.docs[i].xxh3)
+        *st = EIW_ERR_CHECKSUM;
+    free(w);
+    if (*st != EIW_OK) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* The model of the dataset: --model (must have the recorded id) or the built-in one. */
+static int dataset_model(const char *cmd, const char *arg, const tok_manifest *mf,
+                         const char *prefix, const eiw_model **m)
+{
+    *m = NULL;
+    if (arg) {
+        *m = eiw_model_builtin(arg);
+        if (!*m) {
+            if (!strchr(arg, '/') && access(arg, F_OK) != 0) {
+                usage(cmd, "--model: unknown model '%s' (built-in: %s)", arg,
+                      eiw_model_builtin_names());
+                return EIW_EXIT_USAGE;
+            }
+            int rc = cli_model_file(arg, m);
+            if (rc != EIW_EXIT_OK)
+                return rc;
+        }
+    } else {
+        *m = eiw_model_builtin_by_id(mf->model_id);
+    }
+    if (!*m || (*m)->id != mf->model_id) {
+        fprintf(stderr, "eiw: %s.json: tokenized with model '%s' (id %016" PRIx64 "), %s\n",
+                prefix, mf->model_name, mf->model_id,
+                *m ? "but --model gives another" : "which is not available (use --model FILE)");
+        eiw_model_free(*m);
+        *m = NULL;
+        return EIW_EXIT_ERROR;
+    }
+    return EIW_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static int write_doc(FILE *f, int jsonl, const char *field, const tok_manifest *mf,
+                     const uint8_t *text, size_t n, uint32_t flags)
+{
+    if (!jsonl) {
+        if (n && fwrite(text, 1, n, f) != n)
+            return -1;
+        if ((flags & EIW_DOC_DELIMITED) && mf->delimiter_len &&
+            fwrite(mf->delimiter, 1, mf->delimiter_len, f) != mf->delimiter_len)
+            return -1;
+        return 0;
+    }
+    tok_str s;
+    tok_str_init(&s);
+    tok_str_printf(&s, "{\"%s\": \"", field);
+    tok_str_json(&s, text, n);
+    tok_str_printf(&s, "\"}\n");
+    int rc = s.s && fwrite(s.s, 1, s.len, f) == s.len ? 0 : -1;
+    tok_str_free(&s);
+    return rc;
+}
+
+int eiw_cli_detokenize(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "output", required_argument, NULL, 'o' }, { "force", no_argument, NULL, 'f' },
+        { "threads", required_argument, NULL, 'T' }, { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },       { "help", no_argument, NULL, 'h' },
+        { "format", required_argument, NULL, 'F' },  { "model", required_argument, NULL, 'M' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *output = NULL, *model_arg = NULL, *format = NULL;
+    int force = 0, threads = tok_default_threads(), verbosity = 0, c;
+    uint64_t v;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:fT:qvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': output = optarg; break;
+        case 'f': force = 1; break;
+        case 'q': verbosity = -1; break;
+        case 'v': verbosity = 1; break;
+        case 'M': model_arg = optarg; break;
+        case 'F':
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "jsonl") != 0) {
+                usage("detokenize", "--format: '%s' must be text or jsonl", optarg);
+                return EIW_EXIT_USAGE;
+            }
+            format = optarg;
+            break;
+        case 'T':
+            if (!tok_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
+                usage("detokenize", "--threads: '%s' is not a number from 1 to %d", optarg,
+                      THREADS_MAX);
+                return EIW_EXIT_USAGE;
+            }
+            threads = (int)v;
+            break;
+        case 'h':
+            printf("usage: eiw detokenize [OPTIONS] PREFIX\n"
+                   "Decodes the token shards of PREFIX (from 'eiw tokenize') back to the documents\n"
+                   "and checks each against its recorded xxh3.\n\n"
+                   "  -o, --output FILE  write to FILE (default: standard output)\n"
+                   "  -f, --force        overwrite FILE\n"
+                   "  --format text|jsonl  text: the documents as they were read (with their\n"
+                   "                     delimiters: text inputs come back byte for byte);\n"
+                   "                     jsonl: one {\"FIELD\": text} per line (default: the\n"
+                   "                     manifest's input format)\n"
+                   "  --model NAME|FILE  model file, when the dataset's model is not built in\n"
+                   "  -T, --threads N    worker threads (default: online CPUs, at most 8)\n"
+                   "  -q, --quiet        no messages except errors\n"
+                   "  -v, --verbose      a summary line\n"
+                   "  -h, --help         this help\n");
+            return EIW_EXIT_OK;
+        case ':':
+            usage("detokenize", "option '%s' needs a value", argv[optind - 1]);
+            return EIW_EXIT_USAGE;
+        default:
+            usage("detokenize", "unknown option '%s'", argv[optind - 1]);
+            return EIW_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        usage("detokenize", "'eiw detokenize' needs exactly one PREFIX");
+        return EIW_EXIT_USAGE;
+    }
+    const char *prefix = argv[optind];
+    tok_manifest mf;
+    if (tok_manifest_load(prefix, &mf) != 0)
+        return EIW_EXIT_ERROR;
+    const eiw_model *m;
+    int rc = dataset_model("detokenize", model_arg, &mf, prefix, &m);
+    if (rc != EIW_EXIT_OK)
+        return rc;
+    int jsonl = format ? strcmp(format, "jsonl") == 0 : strcmp(mf.input_format, "jsonl") == 0;
+    cli_signals_install();
+    cli_out_file of;
+    FILE *out = stdout;
+    const char *out_name = "stdout";
+    memset(&of, 0, sizeof of);
+    if (output && strcmp(output, "-") != 0) {
+        int e = cli_out_open(&of, output, force, NULL);
+        if (e) {
+            fprintf(stderr, "eiw: %s: %s\n", output,
+                    e == EEXIST ? "already exists (use -f to overwrite)" : strerror(e));
+            eiw_model_free(m);
+            return EIW_EXIT_ERROR;
+        }
+        out = of.f;
+        out_name = output;
+    }
+    uint64_t docs = 0, bytes = 0;
+    for (uint64_t s = 0; s < mf.shard_count && rc == EIW_EXIT_OK; s++) {
+        shard_data d;
+        if (shard_load(prefix, &mf, s, 1, &d) != 0) {
+            rc = EIW_EXIT_ERROR;
+            break;
+        }
+        size_t n = (size_t)d.sc.ndocs;
+        uint8_t **texts = calloc(n ? n : 1, sizeof *texts);
+        eiw_status *sts = calloc(n ? n : 1, sizeof *sts);
+        if (!texts || !sts) {
+            fprintf(stderr, "eiw: %s: %s\n", prefix, strerror(ENOMEM));
+            rc = EIW_EXIT_ERROR;
+        } else {
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+            for (size_t i = 0; i < n; i++)
+                texts[i] = doc_decode(&d, &mf, m, i, &sts[i]);
+            for (size_t i = 0; i < n && rc == EIW_EXIT_OK; i++) {
+                if (sts[i] != EIW_OK) {
+                    char path[TOK_PATH_MAX];
+                    tok_shard_path(path, prefix, s, ".bin");
+                    fprintf(stderr, "eiw: %s: document %zu: %s\n", path, i, eiw_strerror(sts[i]));
+                    rc = EIW_EXIT_ERROR;
+                } else if (jsonl && eiw_utf8_check(texts[i], d.sc.docs[i].bytes) >= 0) {
+                    fprintf(stderr, "eiw: %s: document %" PRIu64 " is not UTF-8 text; use --format text\n",
+                            prefix, docs + i);
+                    rc = EIW_EXIT_ERROR;
+                } else if (write_doc(out, jsonl, mf.text_field, &mf, texts[i],
+                                     d.sc.docs[i].bytes, d.sc.docs[i].flags) != 0) {
+                    fprintf(stderr, "eiw: %s: write error: %s\n", out_name, strerror(errno));
+                    rc = EIW_EXIT_ERROR;
+                }
+                bytes += d.sc.docs[i].bytes;
+            }
+            for (size_t i = 0; i < n; i++)
+                free(texts[i]);
+            docs += n;
+        }
+        free(texts);
+        free(sts);
+        shard_free(&d);
+    }
+    if (of.f) {
+        if (rc != EIW_EXIT_OK) {
+            cli_out_abort(&of);
+        } else {
+            int e = cli_out_commit(&of, force);
+            if (e) {
+                fprintf(stderr, "eiw: %s: %s\n", output,
+                        e == EEXIST ? "already exists (use -f to overwrite)" : strerror(e));
+                rc = EIW_EXIT_ERROR;
+            }
+        }
+    } else if (rc == EIW_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+        fprintf(stderr, "eiw: stdout: %s\n", strerror(errno));
+        rc = EIW_EXIT_ERROR;
+    }
+    if (rc == EIW_EXIT_OK && verbosity > 0)
+        fprintf(stderr, "eiw: %s: %" PRIu64 " documents, %" PRIu64 " bytes, all checksums match\n",
+                prefix, docs, bytes);
+    eiw_model_free(m);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+/* Decodes window j of document i on its own (known length only for the last window). */
+static int print_window(const shard_data *d, const tok_manifest *mf, const eiw_model *m,
+                        uint64_t i, uint64_t j, const char *what)
+{
+    eiw_window_params wp = { mf->window_bits, mf->token_bits };
+    size_t wlen, wbytes = mf->window_bits / 8;
+    uint8_t *w = doc_windows(d, mf, i, &wlen);
+    size_t nw = wlen / wbytes;
+    void *state = calloc(1, m->state_size);
+    uint8_t *out = malloc(1u << 16 | 1u);
+    int rc = EIW_EXIT_ERROR;
+    if (!w || !state || !out) {
+        fprintf(stderr, "eiw: %s: %s\n", what, strerror(ENOMEM));
+        goto done;
+    }
+    if (j >= nw) {
+        fprintf(stderr, "eiw: %s: document has %zu windows\n", what, nw);
+        goto done;
+    }
+    ptrdiff_t known = -1;
+    if (j == nw - 1) {
+        /* the last window ends where the document does: its length is what the others leave */
+        uint64_t before = 0;
+        for (size_t k = 0; k + 1 < nw; k++) {
+            ptrdiff_t r = eiw_window_decode(m, &wp, state, w + k * wbytes, -1, out, 1u << 16 | 1u);
+            if (r < 0) {
+                fprintf(stderr, "eiw: %s: window %zu: %s\n", what, k, eiw_strerror((int)r));
+                goto done;
+            }
+            before += (uint64_t)r;
+        }
+        known = (ptrdiff_t)(d->sc.docs[i].bytes - before);
+    }
+    ptrdiff_t r = eiw_window_decode(m, &wp, state, w + j * wbytes, known, out, 1u << 16 | 1u);
+    if (r < 0) {
+        fprintf(stderr, "eiw: %s: %s\n", what, eiw_strerror((int)r));
+        goto done;
+    }
+    if ((r && fwrite(out, 1, (size_t)r, stdout) != (size_t)r) || fflush(stdout) != 0) {
+        fprintf(stderr, "eiw: stdout: %s\n", strerror(errno));
+        goto done;
+    }
+    rc = EIW_EXIT_OK;
+done:
+    free(w);
+    free(state);
+    free(out);
+    return rc;
+}
+
+int eiw_cli_inspect(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "doc", required_argument, NULL, 'd' },    { "window", required_argument, NULL, 'w' },
+        { "model", required_argument, NULL, 'M' },  { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *model_arg = NULL;
+    uint64_t doc = UINT64_MAX, window = UINT64_MAX;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+        case 'w': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || *end || optarg[0] < '0' || optarg[0] > '9') {
+                usage("inspect", "--%s: '%s' is not an index", c == 'd' ? "doc" : "window", optarg);
+                return EIW_EXIT_USAGE;
+            }
+            if (c == 'd')
+                doc = v;
+            else
+                window = v;
+            break;
+        }
+        case 'M': model_arg = optarg; break;
+        case 'h':
+            printf("usage: eiw inspect PREFIX [--doc I] [--window J]\n"
+                   "Statistics of the token shards of PREFIX (documents, tokens, bytes,\n"
+                   "bytes/token, bits/byte, windows per document), or one decoded piece:\n\n"
+                   "  --doc I            write document I (from 0, over all shards) to stdout\n"
+                   "  --window J         with --doc: window J of that document; alone: window J\n"
+                   "                     of the whole dataset; decoded on its own, to stdout\n"
+                   "  --model NAME|FILE  model file, when the dataset's model is not built in\n"
+                   "  -h, --help         this help\n");
+            return EIW_EXIT_OK;
+        case ':':
+            usage("inspect", "option '%s' needs a value", argv[optind - 1]);
+            return EIW_EXIT_USAGE;
+        default:
+            usage("inspect", "unknown option '%s'", argv[optind - 1]);
+            return EIW_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        usage("inspect", "'eiw inspect' needs exactly one PREFIX");
+        return EIW_EXIT_USAGE;
+    }
+    const char *prefix = argv[optind];
+    tok_manifest mf;
+    if (tok_manifest_load(prefix, &mf) != 0)
+        return EIW_EXIT_ERROR;
+    const unsigned tb = mf.token_bits / 8, wtok = mf.window_bits / mf.token_bits;
+    int rc = EIW_EXIT_OK;
+    if (doc != UINT64_MAX || window != UINT64_MAX) {
+        const eiw_model *m;
+        if ((rc = dataset_model("inspect", model_arg, &mf, prefix, &m)) != EIW_EXIT_OK)
+            return rc;
+        uint64_t base_doc = 0, base_win = 0;
+        int found = 0;
+        for (uint64_t s = 0; s < mf.shard_count && !found && rc == EIW_EXIT_OK; s++) {
+            shard_data d;
+            if (shard_load(prefix, &mf, s, 1, &d) != 0) {
+                rc = EIW_EXIT_ERROR;
+                break;
+            }
+            for (uint64_t i = 0; i < d.sc.ndocs && !found; i++) {
+                uint64_t nw = (uint64_t)d.ix.sizes[i] / wtok;
+                char what[64];
+                if (doc != UINT64_MAX && base_doc + i == doc) {
+                    found = 1;
+                    snprintf(what, sizeof what, "document %" PRIu64, doc);
+                    if (window != UINT64_MAX) {
+                        rc = print_window(&d, &mf, m, i, window, what);
+                    } else {
+                        eiw_status st;
+                        uint8_t *t = doc_decode(&d, &mf, m, i, &st);
+                        if (!t) {
+                            fprintf(stderr, "eiw: %s: %s: %s\n", prefix, what, eiw_strerror(st));
+                            rc = EIW_EXIT_ERROR;
+                        } else {
+                            size_t n = (size_t)d.sc.docs[i].bytes;
+                            if ((n && fwrite(t, 1, n, stdout) != n) || fflush(stdout) != 0) {
+                                fprintf(stderr, "eiw: stdout: %s\n", strerror(errno));
+                                rc = EIW_EXIT_ERROR;
+                            }
+                            free(t);
+                        }
+                    }
+                } else if (doc == UINT64_MAX && window >= base_win && window < base_win + nw) {
+                    found = 1;
+                    snprintf(what, sizeof what, "window %" PRIu64, window);
+                    rc = print_window(&d, &mf, m, i, window - base_win, what);
+                }
+                base_win += nw;
+            }
+            base_doc += d.sc.ndocs;
+            shard_free(&d);
+        }
+        if (!found && rc == EIW_EXIT_OK) {
+            if (doc != UINT64_MAX)
+                fprintf(stderr, "eiw: %s: no document %" PRIu64 " (%" PRIu64 " documents)\n",
+                        prefix, doc, base_doc);
+            else
+                fprintf(stderr, "eiw: %s: no window %" PRIu64 " (%" PRIu64 " windows)\n", prefix,
+                        window, base_win);
+            rc = EIW_EXIT_ERROR;
+        }
+        eiw_model_free(m);
+        return rc;
+    }
+    uint64_t docs = 0, bad = 0, bytes = 0, tokens = 0, wmin = UINT64_MAX, wmax = 0;
+    for (uint64_t s = 0; s < mf.shard_count; s++) {
+        shard_data d;
+        if (shard_load(prefix, &mf, s, 0, &d) != 0)
+            return EIW_EXIT_ERROR;
+        docs += d.sc.ndocs;
+        bad += d.sc.bad_records;
+        bytes += d.sc.input_bytes;
+        tokens += d.sc.tokens;
+        for (uint64_t i = 0; i < d.sc.ndocs; i++) {
+            uint64_t nw = (uint64_t)d.ix.sizes[i] / wtok;
+            wmin = nw < wmin ? nw : wmin;
+            wmax = nw > wmax ? nw : wmax;
+        }
+        shard_free(&d);
+    }
+    uint64_t tbytes = tokens * tb, windows = tokens / wtok;
+    printf("%s:\n", prefix);
+    printf("  model               %s (id %016" PRIx64 ")\n", mf.model_name, mf.model_id);
+    printf("  windows             %u bits, tokens %u bits (%s)\n", mf.window_bits, mf.token_bits,
+           tb == 1 ? "uint8" : "uint16");
+    printf("  shards              %" PRIu64 "\n", mf.shard_count);
+    printf("  documents           %" PRIu64 "\n", docs);
+    printf("  bad records         %" PRIu64 " (skipped)\n", bad);
+    printf("  bytes               %" PRIu64 "\n", bytes);
+    printf("  tokens              %" PRIu64 " (%" PRIu64 " bytes)\n", tokens, tbytes);
+    if (bytes && tokens) {
+        printf("  bytes/token         %.4f\n", (double)bytes / (double)tokens);
+        printf("  tokens/byte         %.4f\n", (double)tokens / (double)bytes);
+        printf("  bits/byte           %.4f (ratio %.3f)\n", 8.0 * (double)tbytes / (double)bytes,
+               (double)bytes / (double)tbytes);
+    }
+    printf("  windows             %" PRIu64 "\n", windows);
+    if (docs)
+        printf("  windows/document    min %" PRIu64 ", mean %.1f, max %" PRIu64 "\n", wmin,
+               (double)windows / (double)docs, wmax);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "eiw: stdout: %s\n", strerror(errno));
+        return EIW_EXIT_ERROR;
+    }
+    return EIW_EXIT_OK;
+}

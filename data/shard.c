@@ -1,0 +1,319 @@
+/* Megatron .idx and eiw sidecar serialization (see shard.h and docs/tokenize.md), and the
+ * piecewise coding of one document. Every integer is little-endian, written byte by byte, so
+ * the files are the same on any host. */
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "shard.h"
+
+static const uint8_t mmidx_magic[9] = { 'M', 'M', 'I', 'D', 'I', 'D', 'X', 0, 0 };
+static const uint8_t sidecar_magic[8] = { 'E', 'I', 'W', 'D', 'O', 'C', 'S', 0 };
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static unsigned dtype_size(int dtype)
+{
+    return dtype == EIW_MMIDX_UINT8 ? 1 : dtype == EIW_MMIDX_UINT16 ? 2 : 0;
+}
+
+eiw_status eiw_mmidx_build(int dtype, const uint32_t *sizes, size_t n, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    unsigned isz = dtype_size(dtype);
+    if (!isz || n > (SIZE_MAX - EIW_MMIDX_HEADER_SIZE - 8) / 28)
+        return EIW_ERR_PARAM;
+    for (size_t i = 0; i < n; i++)
+        if (sizes[i] > INT32_MAX)
+            return EIW_ERR_PARAM;
+    size_t total = EIW_MMIDX_HEADER_SIZE + 4 * n + 8 * n + 8 * (n + 1);
+    uint8_t *b = malloc(total), *p = b;
+    if (!b)
+        return EIW_ERR_NOMEM;
+    memcpy(p, mmidx_magic, 9);
+    put64(p + 9, 1);               /* version */
+    p[17] = (uint8_t)dtype;
+    put64(p + 18, n);              /* sequences */
+    put64(p + 26, n + 1);          /* document boundaries: 0, then the end of each */
+    p += EIW_MMIDX_HEADER_SIZE;
+    for (size_t i = 0; i < n; i++, p += 4)
+        put32(p, sizes[i]);
+    uint64_t ptr = 0;
+    for (size_t i = 0; i < n; i++, p += 8) {
+        put64(p, ptr);
+        ptr += (uint64_t)sizes[i] * isz;
+    }
+    for (size_t i = 0; i <= n; i++, p += 8)
+        put64(p, i);
+    *out = b;
+    *len = total;
+    return EIW_OK;
+}
+
+void eiw_mmidx_free(eiw_mmidx *x)
+{
+    if (!x)
+        return;
+    free(x->sizes);
+    free(x->pointers);
+    free(x->doc_idx);
+    x->sizes = NULL;
+    x->pointers = x->doc_idx = NULL;
+}
+
+eiw_status eiw_mmidx_parse(const uint8_t *buf, size_t len, uint64_t bin_size, eiw_mmidx *x)
+{
+    memset(x, 0, sizeof *x);
+    if (len < EIW_MMIDX_HEADER_SIZE)
+        return EIW_ERR_TRUNCATED;
+    if (memcmp(buf, mmidx_magic, 9) != 0)
+        return EIW_ERR_MAGIC;
+    if (get64(buf + 9) != 1)
+        return EIW_ERR_VERSION;
+    x->dtype = buf[17];
+    unsigned isz = dtype_size(x->dtype);
+    if (!isz)
+        return EIW_ERR_CORRUPT;
+    uint64_t ns = get64(buf + 18), nd = get64(buf + 26);
+    uint64_t body = len - EIW_MMIDX_HEADER_SIZE;
+    if (ns > body / 12 || nd > body / 8 || 12 * ns + 8 * nd != body)
+        return EIW_ERR_CORRUPT;
+    if (nd == 0)
+        return EIW_ERR_CORRUPT;
+    x->sequences = ns;
+    x->doc_count = nd;
+    x->sizes = malloc(ns ? 4 * ns : 1);
+    x->pointers = malloc(ns ? 8 * ns : 1);
+    x->doc_idx = malloc(8 * nd);
+    if (!x->sizes || !x->pointers || !x->doc_idx) {
+        eiw_mmidx_free(x);
+        return EIW_ERR_NOMEM;
+    }
+    const uint8_t *p = buf + EIW_MMIDX_HEADER_SIZE;
+    for (uint64_t i = 0; i < ns; i++, p += 4)
+        x->sizes[i] = (int32_t)get32(p);
+    for (uint64_t i = 0; i < ns; i++, p += 8)
+        x->pointers[i] = (int64_t)get64(p);
+    for (uint64_t i = 0; i < nd; i++, p += 8)
+        x->doc_idx[i] = (int64_t)get64(p);
+    /* eiw writes one sequence per document, back to back */
+    uint64_t at = 0;
+    eiw_status st = EIW_OK;
+    for (uint64_t i = 0; i < ns && st == EIW_OK; i++) {
+        if (x->sizes[i] < 0 || (uint64_t)x->pointers[i] != at)
+            st = EIW_ERR_CORRUPT;
+        at += (uint64_t)x->sizes[i] * isz;
+    }
+    if (st == EIW_OK && at != bin_size)
+        st = at > bin_size ? EIW_ERR_TRUNCATED : EIW_ERR_CORRUPT;
+    for (uint64_t i = 0; i < nd && st == EIW_OK; i++)
+        if ((uint64_t)x->doc_idx[i] != (i < ns ? i : ns) || (i == nd - 1 && x->doc_idx[i] != (int64_t)ns))
+            st = EIW_ERR_CORRUPT;
+    if (st != EIW_OK)
+        eiw_mmidx_free(x);
+    return st;
+}
+
+eiw_status eiw_sidecar_build(const eiw_sidecar *s, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    if (s->ndocs > (SIZE_MAX - EIW_SIDECAR_HEADER_SIZE - 8) / EIW_SIDECAR_DOC_SIZE)
+        return EIW_ERR_PARAM;
+    size_t total = EIW_SIDECAR_HEADER_SIZE + EIW_SIDECAR_DOC_SIZE * (size_t)s->ndocs + 8;
+    uint8_t *b = calloc(1, total);
+    if (!b)
+        return EIW_ERR_NOMEM;
+    memcpy(b, sidecar_magic, 8);
+    put32(b + 8, EIW_SIDECAR_VERSION);
+    b[12] = (uint8_t)s->window_bits;
+    b[13] = (uint8_t)(s->window_bits >> 8);
+    b[14] = (uint8_t)s->token_bits;
+    b[15] = (uint8_t)(s->token_bits >> 8);
+    put64(b + 16, s->model_id);
+    put64(b + 24, s->shard);
+    put64(b + 32, s->ndocs);
+    put64(b + 40, s->input_bytes);
+    put64(b + 48, s->tokens);
+    put64(b + 56, s->bad_records);
+    put64(b + 64, s->key);
+    put64(b + 72, s->bin_bytes);
+    put64(b + 80, s->bin_xxh3);
+    put64(b + 88, s->idx_xxh3);
+    /* 96..103 reserved, zero */
+    uint8_t *p = b + EIW_SIDECAR_HEADER_SIZE;
+    for (uint64_t i = 0; i < s->ndocs; i++, p += EIW_SIDECAR_DOC_SIZE) {
+        put64(p, s->docs[i].bytes);
+        put64(p + 8, s->docs[i].xxh3);
+        put32(p + 16, s->docs[i].flags);
+    }
+    put64(p, XXH3_64bits(b, total - 8));
+    *out = b;
+    *len = total;
+    return EIW_OK;
+}
+
+void eiw_sidecar_free(eiw_sidecar *s)
+{
+    if (!s)
+        return;
+    free(s->docs);
+    s->docs = NULL;
+}
+
+eiw_status eiw_sidecar_parse(const uint8_t *buf, size_t len, eiw_sidecar *s)
+{
+    memset(s, 0, sizeof *s);
+    if (len < EIW_SIDECAR_HEADER_SIZE + 8)
+        return len >= 8 && memcmp(buf, sidecar_magic, 8) != 0 ? EIW_ERR_MAGIC : EIW_ERR_TRUNCATED;
+    if (memcmp(buf, sidecar_magic, 8) != 0)
+        return EIW_ERR_MAGIC;
+    if (get32(buf + 8) != EIW_SIDECAR_VERSION)
+        return EIW_ERR_VERSION;
+    uint64_t nd = get64(buf + 32);
+    if (nd > (len - EIW_SIDECAR_HEADER_SIZE - 8) / EIW_SIDECAR_DOC_SIZE)
+        return EIW_ERR_TRUNCATED;
+    if (EIW_SIDECAR_HEADER_SIZE + EIW_SIDECAR_DOC_SIZE * nd + 8 != len)
+        return EIW_ERR_CORRUPT;
+    if (XXH3_64bits(buf, len - 8) != get64(buf + len - 8))
+        return EIW_ERR_CHECKSUM;
+    s->window_bits = (unsigned)buf[12] | (unsigned)buf[13] << 8;
+    s->token_bits = (unsigned)buf[14] | (unsigned)buf[15] << 8;
+    eiw_window_params wp = { s->window_bits, s->token_bits };
+    if (eiw_window_params_check(&wp) != EIW_OK)
+        return EIW_ERR_CORRUPT;
+    s->model_id = get64(buf + 16);
+    s->shard = get64(buf + 24);
+    s->ndocs = nd;
+    s->input_bytes = get64(buf + 40);
+    s->tokens = get64(buf + 48);
+    s->bad_records = get64(buf + 56);
+    s->key = get64(buf + 64);
+    s->bin_bytes = get64(buf + 72);
+    s->bin_xxh3 = get64(buf + 80);
+    s->idx_xxh3 = get64(buf + 88);
+    if (s->bin_bytes != s->tokens * (s->token_bits / 8))
+        return EIW_ERR_CORRUPT;
+    s->docs = malloc(nd ? nd * sizeof *s->docs : 1);
+    if (!s->docs)
+        return EIW_ERR_NOMEM;
+    const uint8_t *p = buf + EIW_SIDECAR_HEADER_SIZE;
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < nd; i++, p += EIW_SIDECAR_DOC_SIZE) {
+        s->docs[i].bytes = get64(p);
+        s->docs[i].xxh3 = get64(p + 8);
+        s->docs[i].flags = get32(p + 16);
+        sum += s->docs[i].bytes;
+    }
+    if (sum != s->input_bytes) {
+        eiw_sidecar_free(s);
+        return EIW_ERR_CORRUPT;
+    }
+    return EIW_OK;
+}
+
+/* Why pieces give the same windows: the encoder decides a window from the bytes it holds and
+ * the one byte that did not fit (or the 64 KiB window limit); only a piece's last window is
+ * decided by the piece's end (it is coded as a document's last window). So that window is
+ * dropped and coded again at the start of the next piece. A piece whose only window is that
+ * last one (a window longer than the piece) is retried twice as long. */
+eiw_status eiw_document_encode(const eiw_model *m, const eiw_window_params *wp, void *state,
+                               const uint8_t *src, size_t n, size_t piece, uint8_t **out,
+                               size_t *out_len, void (*progress)(void *ctx, uint64_t bytes),
+                               void *ctx)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (eiw_window_params_check(wp) != EIW_OK || piece == 0)
+        return EIW_ERR_PARAM;
+    const size_t wbytes = wp->window_bits / 8;
+    uint8_t *buf = NULL, *tmp = NULL;
+    uint32_t *counts = NULL;
+    size_t len = 0, cap = 0, pos = 0, cap_windows = 0, want = piece;
+    eiw_status st = EIW_OK;
+    while (pos < n) {
+        size_t p = n - pos > want ? want : n - pos;
+        int last = pos + p == n;
+        /* every window holds a byte at least: p windows always fit; start smaller */
+        size_t need = p / 4 + 64 < p ? p / 4 + 64 : p;
+        ptrdiff_t r;
+        for (;;) {
+            if (cap_windows < need) {
+                free(tmp);
+                free(counts);
+                cap_windows = need;
+                tmp = malloc(cap_windows * wbytes);
+                counts = malloc(cap_windows * sizeof *counts);
+                if (!tmp || !counts) {
+                    st = EIW_ERR_NOMEM;
+                    goto done;
+                }
+            }
+            r = eiw_windows_encode(m, wp, state, src + pos, p, tmp, cap_windows * wbytes, counts);
+            if (r != EIW_ERR_DST_TOO_SMALL || need >= p)
+                break;
+            need = 2 * need > p ? p : 2 * need;
+        }
+        if (r < 0) {
+            st = (eiw_status)r;
+            goto done;
+        }
+        size_t nw = (size_t)r / wbytes, keep = last ? nw : nw - 1, used = 0;
+        if (keep == 0 && !last) {
+            want *= 2;
+            continue;
+        }
+        for (size_t i = 0; i < keep; i++)
+            used += counts[i];
+        if (len + keep * wbytes > cap) {
+            size_t nc = cap ? cap : n / 2 + 64;
+            while (nc < len + keep * wbytes)
+                nc *= 2;
+            uint8_t *nb = realloc(buf, nc);
+            if (!nb) {
+                st = EIW_ERR_NOMEM;
+                goto done;
+            }
+            buf = nb;
+            cap = nc;
+        }
+        memcpy(buf + len, tmp, keep * wbytes);
+        len += keep * wbytes;
+        pos += last ? p : used;
+        want = piece;
+        if (progress)
+            progress(ctx, last ? p : used);
+    }
+done:
+    free(tmp);
+    free(counts);
+    if (st != EIW_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    *out_len = len;
+    return EIW_OK;
+}
