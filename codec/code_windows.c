@@ -42,12 +42,14 @@ static inline void quantize_at(size_t k, const uint32_t *w, uint32_t freq[256], 
         eiw_quantize(w, EIW_FLOOR_DEFAULT, freq, cum);
 }
 
-/* Positions per predict_run call: about twice the bytes a window has been holding, so a
- * transformer evaluates a window's candidates in one pass without much wasted work. */
-static size_t next_chunk(size_t bytes_done, size_t windows_done)
+/* Positions per model call for a window: a little more than the bytes windows have been
+ * holding, then small continuation chunks for a window that runs longer. Every evaluated
+ * position past the window's end is wasted work; each extra call costs a lockstep round.
+ * (Speed only: the output never depends on the chunking.) */
+static size_t next_chunk(size_t bytes_done, size_t windows_done, size_t k)
 {
     size_t avg = windows_done ? bytes_done / windows_done : 4;
-    size_t c = 2 * avg + 4;
+    size_t c = k == 0 ? avg + 2 : avg / 4 + 2;
     return c > EIW_RUN_CHUNK ? EIW_RUN_CHUNK : c;
 }
 
@@ -162,7 +164,7 @@ static int lane_work(const eiw_model *m, uint64_t b, wenc_lane *l)
                 break;
             if (l->k == l->chunk_at + l->chunk_len) {   /* model output for the next positions */
                 l->chunk_at = l->k;
-                l->chunk_len = next_chunk(l->pos, l->nwin);
+                l->chunk_len = next_chunk(l->pos, l->nwin, l->k);
                 if (l->chunk_len > l->limit - l->k)
                     l->chunk_len = l->limit - l->k;
                 return 1;
