@@ -46,7 +46,8 @@ static void usage(FILE *f)
                "  --token-bits 8|16   token width of window modes (default 16)\n"
                "  --runs N            timed runs per direction (default 3)\n"
                "  --threads N         threads (default 1, so speeds are per core)\n"
-               "  --block-size SIZE   block size in bytes (default 1048576)\n");
+               "  --block-size SIZE   block size in bytes (default: as eiw compress, 16K for\n"
+               "                      a neural model, else 1M)\n");
 }
 
 /* One mode on one input, in this process. */
@@ -116,7 +117,7 @@ int eiw_cli_bench(int argc, char **argv)
     const char *model_name = NULL, *modes = "stream,16,32,64,128";
     eiw_options o;
     eiw_options_default(&o);
-    int runs = 3, first = argc;
+    int runs = 3, first = argc, block_size_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -134,6 +135,7 @@ int eiw_cli_bench(int argc, char **argv)
             o.threads = atoi(v), i++;
         } else if (!strcmp(a, "--block-size") && v) {
             o.block_size = (uint32_t)strtoul(v, NULL, 10), i++;
+            block_size_given = 1;
         } else if (a[0] == '-') {
             fprintf(stderr, "eiw: bench: bad option '%s'\n", a);
             usage(stderr);
@@ -153,7 +155,10 @@ int eiw_cli_bench(int argc, char **argv)
         if (!m && cli_model_file(model_name, &m) != EIW_EXIT_OK)
             return EIW_EXIT_ERROR;
     }
-    printf("model %s, %d thread(s), median of %d run(s)\n", m->name, o.threads, runs);
+    if (!block_size_given)
+        o.block_size = DEFAULT_BLOCK_SIZE_FOR(m, o.block_size);
+    printf("model %s, %d thread(s), %u-byte blocks, median of %d run(s)\n", m->name, o.threads,
+           o.block_size, runs);
     printf("%-24s %-8s %10s %10s %7s %9s %9s %9s %8s  %s\n", "file", "mode", "bytes",
            "eiw bytes", "ratio", "bits/byte", "comp MB/s", "dec MB/s", "peak MB",
            "blocks model/zstd/stored");

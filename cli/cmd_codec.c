@@ -33,9 +33,6 @@ typedef struct {
     eiw_options opt;
 } cli_args;
 
-/* Default block size for neural models: their context is a few hundred bytes, so smaller
- * blocks cost almost nothing in ratio and let decoding advance many blocks in lockstep. */
-#define NEURAL_BLOCK_SIZE (16u << 10)
 
 static void err_msg(const char *name, const char *fmt, ...)
 {
@@ -713,8 +710,9 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
     const eiw_model *m = NULL;
     if ((rc = resolve_model_option(&a, &m)) != EIW_EXIT_OK)
         return rc;
-    if (m && m->context >= 64 && m->context < NEURAL_BLOCK_SIZE && !a.block_size_given)
-        a.opt.block_size = NEURAL_BLOCK_SIZE;
+    if (m && !a.block_size_given)
+        a.opt.block_size = DEFAULT_BLOCK_SIZE_FOR(m, a.opt.block_size);
+
     cli_signals_install();
     static char *stdin_only[] = { "-" };
     char **files = first < argc ? argv + first : stdin_only;
