@@ -1,7 +1,8 @@
 /* `eiw tokenize`: documents -> Equal-Info Windows token shards (Megatron .bin/.idx, eiw
  * sidecar .eiwd, JSON manifest; layouts in docs/tokenize.md). One pass over the inputs: a
- * shard's documents are gathered in memory, coded in parallel (OpenMP, one model state per
- * thread, biggest documents first) and written in input order, so the bytes never depend on
+ * shard's documents are gathered in memory, coded in parallel (data/doc_encode.c: segments
+ * of every document at once, on threads and in lanes of batched model calls, stitched into
+ * the windows of sequential coding) and written in input order, so the bytes never depend on
  * the thread count. With MPI (make MPI=1) every rank reads all inputs, shard s belongs to rank
  * s mod N, and rank 0 writes the manifest from the sidecars. A shard whose sidecar matches its
  * input and files is skipped, which makes an interrupted run resumable. */
@@ -24,6 +25,7 @@
 #endif
 
 #include "cli.h"
+#include "doc_encode.h"
 #include "docs.h"
 #include "eiw.h"
 #include "file_io.h"
@@ -34,9 +36,6 @@
 #define THREADS_MAX 256
 #define SHARD_SIZE_DEFAULT (64ull << 20)
 #define MAX_RECORD_DEFAULT (64ull << 20)
-/* Documents are coded in pieces of this many bytes (eiw_document_encode): bounded buffers
- * and a progress step, with the same windows as coding the document in one call. */
-#define ENCODE_PIECE (256u << 10)
 
 static int rank, nranks = 1;
 
@@ -313,46 +312,25 @@ static void progress_cb(void *ctx, uint64_t bytes)
     tok_progress_add(ctx, bytes, 0);
 }
 
-/* qsort has no context argument in C11; encode_shard runs on one thread at a time */
-static const shard_doc *sort_docs;
-
-static int cmp_len_desc(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    if (sort_docs[x].len != sort_docs[y].len)
-        return sort_docs[x].len > sort_docs[y].len ? -1 : 1;
-    return x < y ? -1 : x > y;
-}
-
 static void encode_shard(const tok_args *a, shard_buf *sb, tok_progress *pr)
 {
     size_t n = sb->ndocs;
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order) {
-        for (size_t i = 0; i < n; i++)
-            sb->docs[i].status = EIW_ERR_NOMEM;
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    /* biggest first: a long document started last would leave the other threads idle */
-    sort_docs = sb->docs;
-    qsort(order, n, sizeof *order, cmp_len_desc);
-    const eiw_model *m = a->m;
-#pragma omp parallel num_threads(a->threads)
-    {
-        void *state = calloc(1, m->state_size);
-#pragma omp for schedule(dynamic, 1)
-        for (size_t k = 0; k < n; k++) {
-            shard_doc *d = &sb->docs[order[k]];
-            d->status = state ? eiw_document_encode(m, &a->wp, state, sb->text + d->off, d->len,
-                                                    ENCODE_PIECE, &d->tokens, &d->tok_len,
-                                                    progress_cb, pr)
-                              : EIW_ERR_NOMEM;
+    eiw_doc_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    eiw_status st = EIW_ERR_NOMEM;
+    if (jobs) {
+        for (size_t i = 0; i < n; i++) {
+            jobs[i].src = sb->text + sb->docs[i].off;
+            jobs[i].n = sb->docs[i].len;
         }
-        free(state);
+        eiw_doc_encode_options o = { a->threads, 0, 0, progress_cb, pr };
+        st = eiw_docs_encode(a->m, &a->wp, jobs, n, &o);
     }
-    free(order);
+    for (size_t i = 0; i < n; i++) {
+        sb->docs[i].status = st != EIW_OK ? st : jobs[i].status;
+        sb->docs[i].tokens = st != EIW_OK ? NULL : jobs[i].out;
+        sb->docs[i].tok_len = st != EIW_OK ? 0 : jobs[i].out_len;
+    }
+    free(jobs);
 }
 
 /* ------------------------------------------------------------------------------------------

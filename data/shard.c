@@ -1,6 +1,5 @@
-/* Megatron .idx and eiw sidecar serialization (see shard.h and docs/tokenize.md), and the
- * piecewise coding of one document. Every integer is little-endian, written byte by byte, so
- * the files are the same on any host. */
+/* Megatron .idx and eiw sidecar serialization (see shard.h and docs/tokenize.md). Every
+ * integer is little-endian, written byte by byte, so the files are the same on any host. */
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -234,86 +233,3 @@ eiw_status eiw_sidecar_parse(const uint8_t *buf, size_t len, eiw_sidecar *s)
     return EIW_OK;
 }
 
-/* Why pieces give the same windows: the encoder decides a window from the bytes it holds and
- * the one byte that did not fit (or the 64 KiB window limit); only a piece's last window is
- * decided by the piece's end (it is coded as a document's last window). So that window is
- * dropped and coded again at the start of the next piece. A piece whose only window is that
- * last one (a window longer than the piece) is retried twice as long. */
-eiw_status eiw_document_encode(const eiw_model *m, const eiw_window_params *wp, void *state,
-                               const uint8_t *src, size_t n, size_t piece, uint8_t **out,
-                               size_t *out_len, void (*progress)(void *ctx, uint64_t bytes),
-                               void *ctx)
-{
-    *out = NULL;
-    *out_len = 0;
-    if (eiw_window_params_check(wp) != EIW_OK || piece == 0)
-        return EIW_ERR_PARAM;
-    const size_t wbytes = wp->window_bits / 8;
-    uint8_t *buf = NULL, *tmp = NULL;
-    uint32_t *counts = NULL;
-    size_t len = 0, cap = 0, pos = 0, cap_windows = 0, want = piece;
-    eiw_status st = EIW_OK;
-    while (pos < n) {
-        size_t p = n - pos > want ? want : n - pos;
-        int last = pos + p == n;
-        /* every window holds a byte at least: p windows always fit; start smaller */
-        size_t need = p / 4 + 64 < p ? p / 4 + 64 : p;
-        ptrdiff_t r;
-        for (;;) {
-            if (cap_windows < need) {
-                free(tmp);
-                free(counts);
-                cap_windows = need;
-                tmp = malloc(cap_windows * wbytes);
-                counts = malloc(cap_windows * sizeof *counts);
-                if (!tmp || !counts) {
-                    st = EIW_ERR_NOMEM;
-                    goto done;
-                }
-            }
-            r = eiw_windows_encode(m, wp, state, src + pos, p, tmp, cap_windows * wbytes, counts);
-            if (r != EIW_ERR_DST_TOO_SMALL || need >= p)
-                break;
-            need = 2 * need > p ? p : 2 * need;
-        }
-        if (r < 0) {
-            st = (eiw_status)r;
-            goto done;
-        }
-        size_t nw = (size_t)r / wbytes, keep = last ? nw : nw - 1, used = 0;
-        if (keep == 0 && !last) {
-            want *= 2;
-            continue;
-        }
-        for (size_t i = 0; i < keep; i++)
-            used += counts[i];
-        if (len + keep * wbytes > cap) {
-            size_t nc = cap ? cap : n / 2 + 64;
-            while (nc < len + keep * wbytes)
-                nc *= 2;
-            uint8_t *nb = realloc(buf, nc);
-            if (!nb) {
-                st = EIW_ERR_NOMEM;
-                goto done;
-            }
-            buf = nb;
-            cap = nc;
-        }
-        memcpy(buf + len, tmp, keep * wbytes);
-        len += keep * wbytes;
-        pos += last ? p : used;
-        want = piece;
-        if (progress)
-            progress(ctx, last ? p : used);
-    }
-done:
-    free(tmp);
-    free(counts);
-    if (st != EIW_OK) {
-        free(buf);
-        return st;
-    }
-    *out = buf;
-    *out_len = len;
-    return EIW_OK;
-}

@@ -62,13 +62,4 @@ eiw_status eiw_sidecar_build(const eiw_sidecar *s, uint8_t **out, size_t *len);
 eiw_status eiw_sidecar_parse(const uint8_t *buf, size_t len, eiw_sidecar *s);
 void eiw_sidecar_free(eiw_sidecar *s);
 
-/* Codes one document into whole windows, *out (malloc'd, *out_len bytes; NULL for an empty
- * document): the same windows as one eiw_windows_encode call over the whole document, but
- * handed to the codec `piece` bytes at a time, so buffers stay bounded and progress (may be
- * NULL) is reported along the way. Errors as eiw_windows_encode (EIW_ERR_AMBIGUOUS, ...). */
-eiw_status eiw_document_encode(const eiw_model *m, const eiw_window_params *wp, void *state,
-                               const uint8_t *src, size_t n, size_t piece, uint8_t **out,
-                               size_t *out_len, void (*progress)(void *ctx, uint64_t bytes),
-                               void *ctx);
-
 #endif

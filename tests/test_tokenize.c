@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include <zstd.h>
+#include "doc_encode.h"
 #include "docs.h"
 #include "eiw.h"
 #include "shard.h"
@@ -680,55 +681,64 @@ Test(tokenize, bad_usage_exits_2)
 /* ------------------------------------------------------------------------------------------
  * Library level */
 
-Test(tokenize, pieces_give_the_windows_of_one_call)
+/* eiw_docs_encode against one eiw_windows_encode per document. */
+static void check_docs_encode(const eiw_model *m, const eiw_window_params *p, const sample *docs,
+                              size_t n, size_t segment, size_t overlap, int threads)
 {
-    sample t = sample_make("text", 150000, 5), u = sample_make("utf8", 40000, 6),
-           z = sample_make("zeros", 200000, 7);
-    const sample *ins[3] = { &t, &u, &z };
-    static const unsigned cfg[][2] = { { 16, 16 }, { 16, 8 }, { 64, 16 }, { 512, 8 } };
-    static const size_t pieces[] = { 300, 4096, 65536 };
-    const eiw_model *m = eiw_model_builtin("order1");
+    eiw_doc_job jobs[8];
+    cr_assert_leq(n, 8);
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].src = docs[i].data;
+        jobs[i].n = docs[i].len;
+    }
+    eiw_doc_encode_options o = { threads, segment, overlap, NULL, NULL };
+    cr_assert_eq(eiw_docs_encode(m, p, jobs, n, &o), EIW_OK);
     void *state = calloc(1, m->state_size);
-    for (int s = 0; s < 3; s++)
-        for (int c = 0; c < 4; c++) {
+    for (size_t i = 0; i < n; i++) {
+        size_t cap_b = docs[i].len * (p->window_bits / 8) + 64;
+        uint8_t *whole = malloc(cap_b);
+        ptrdiff_t r = eiw_windows_encode(m, p, state, docs[i].data, docs[i].len, whole, cap_b,
+                                         NULL);
+        cr_assert_geq(r, 0);
+        cr_assert_eq(jobs[i].status, EIW_OK);
+        cr_assert(jobs[i].out_len == (size_t)r && (r == 0 || memcmp(jobs[i].out, whole, r) == 0),
+                  "%s (%zu bytes), window %u/%u, segment %zu, overlap %zu: %zu vs %td bytes",
+                  docs[i].name, docs[i].len, p->window_bits, p->token_bits, segment, overlap,
+                  jobs[i].out_len, r);
+        free(whole);
+        free(jobs[i].out);
+    }
+    free(state);
+}
+
+Test(tokenize, segments_stitch_into_the_windows_of_sequential_coding)
+{
+    sample d[6] = { sample_make("text", 50000, 5), sample_make("utf8", 20000, 6),
+                    sample_make("zeros", 70000, 7), sample_make("binary", 3000, 8),
+                    sample_make("empty", 0, 9), sample_make("one", 1, 10) };
+    static const unsigned cfg[][2] = { { 16, 16 }, { 16, 8 }, { 64, 16 }, { 512, 8 } };
+    /* segment/overlap: the defaults, tiny overlaps (segments rarely meet: coding on around
+     * them), overlaps shorter than a window, and segments shorter than a window */
+    static const size_t so[][2] = { { 0, 0 }, { 3000, 40 }, { 777, 5 }, { 20000, 1 }, { 50, 300 } };
+    const eiw_model *m = eiw_model_builtin("order1");
+    for (int c = 0; c < 4; c++)
+        for (int k = 0; k < 5; k++) {
+            /* 16-bit windows: all but segments shorter than a window, which go with the
+             * longest windows; two settings for the other sizes */
+            if (c == 0 ? k == 4 : k != 0 && k != 1 + c)
+                continue;
             eiw_window_params p = { cfg[c][0], cfg[c][1] };
-            size_t cap_b = ins[s]->len * (p.window_bits / 8) + 64;
-            uint8_t *whole = malloc(cap_b);
-            ptrdiff_t r = eiw_windows_encode(m, &p, state, ins[s]->data, ins[s]->len, whole,
-                                             cap_b, NULL);
-            cr_assert_geq(r, 0);
-            for (int k = 0; k < 3; k++) {
-                uint8_t *out;
-                size_t len;
-                cr_assert_eq(eiw_document_encode(m, &p, state, ins[s]->data, ins[s]->len,
-                                                 pieces[k], &out, &len, NULL, NULL),
-                             EIW_OK);
-                cr_assert(len == (size_t)r && memcmp(out, whole, len) == 0,
-                          "%s, window %u, piece %zu", ins[s]->name, p.window_bits, pieces[k]);
-                free(out);
-            }
-            free(whole);
+            check_docs_encode(m, &p, d, 6, so[k][0], so[k][1], 1 + (k & 1));
         }
     /* the embedded M1 on a little text */
-    const eiw_model *m1 = eiw_model_default();
-    void *st1 = calloc(1, m1->state_size);
+    sample small[2] = { sample_make("text", 3000, 11), sample_make("utf8", 900, 12) };
     eiw_window_params p = { 16, 16 };
-    sample small = sample_make("text", 3000, 8);
-    uint8_t whole[8000], *out;
-    size_t len;
-    ptrdiff_t r = eiw_windows_encode(m1, &p, st1, small.data, small.len, whole, sizeof whole, NULL);
-    cr_assert_gt(r, 0);
-    cr_assert_eq(eiw_document_encode(m1, &p, st1, small.data, small.len, 500, &out, &len, NULL,
-                                     NULL),
-                 EIW_OK);
-    cr_assert(len == (size_t)r && memcmp(out, whole, len) == 0);
-    free(out);
-    free(st1);
-    free(state);
-    sample_free(&small);
-    sample_free(&t);
-    sample_free(&u);
-    sample_free(&z);
+    check_docs_encode(eiw_model_default(), &p, small, 2, 400, 30, 2);
+    check_docs_encode(eiw_model_default(), &p, small, 2, 1000, 2, 1);
+    for (int i = 0; i < 6; i++)
+        sample_free(&d[i]);
+    sample_free(&small[0]);
+    sample_free(&small[1]);
 }
 
 static void put64le(uint8_t *p, uint64_t v)
