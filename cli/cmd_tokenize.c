@@ -3,9 +3,10 @@
  * shard's documents are gathered in memory, coded in parallel (data/doc_encode.c: segments
  * of every document at once, on threads and in lanes of batched model calls, stitched into
  * the windows of sequential coding) and written in input order, so the bytes never depend on
- * the thread count. With MPI (make MPI=1) every rank reads all inputs, shard s belongs to rank
- * s mod N, and rank 0 writes the manifest from the sidecars. A shard whose sidecar matches its
- * input and files is skipped, which makes an interrupted run resumable. */
+ * the thread count. With MPI (make MPI=1) every rank reads all inputs, a shard belongs to the
+ * rank with the fewest bytes so far, and rank 0 writes the manifest from the sidecars. A shard
+ * whose sidecar matches its input and files is skipped, which makes an interrupted run
+ * resumable. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -319,7 +320,7 @@ static void encode_shard(const tok_args *a, shard_buf *sb, tok_progress *pr)
     eiw_status st = EIW_ERR_NOMEM;
     if (jobs) {
         for (size_t i = 0; i < n; i++) {
-            jobs[i].src = sb->text + sb->docs[i].off;
+            jobs[i].src = sb->docs[i].len ? sb->text + sb->docs[i].off : NULL;
             jobs[i].n = sb->docs[i].len;
         }
         eiw_doc_encode_options o = { a->threads, 0, 0, progress_cb, pr };
@@ -573,7 +574,8 @@ static int shard_add(shard_buf *sb, const eiw_doc *d, int keep_text)
             sb->text = nt;
             sb->text_cap = nc;
         }
-        memcpy(sb->text + sb->text_len, d->data, d->len);
+        if (d->len)
+            memcpy(sb->text + sb->text_len, d->data, d->len);
         x->off = sb->text_len;
         sb->text_len += d->len;
         x->xxh3 = XXH3_64bits(d->data, d->len);
@@ -726,7 +728,15 @@ static int tokenize(tok_args *a)
     memset(&sb, 0, sizeof sb);
     uint64_t shard = 0;
     int full = 0;
-    for (;;) {
+    /* Shard k goes to the rank with the fewest bytes so far (lowest on ties): every rank sees
+     * every shard's size, so all make the same choice, and uneven shards still balance. */
+    uint64_t *load = calloc((size_t)nranks, sizeof *load);
+    int owner = 0;
+    if (!load) {
+        fprintf(stderr, "eiw: %s: %s\n", a->prefix, strerror(ENOMEM));
+        rc = EIW_EXIT_ERROR;
+    }
+    for (; rc == EIW_EXIT_OK;) {
         eiw_doc d;
         int got = eiw_docs_next(r, &d);
         if (got < 0) {
@@ -740,7 +750,7 @@ static int tokenize(tok_args *a)
             sb.bad++;
             rs.bad++;
             rs.pr.bad = rs.bad;
-            if ((uint64_t)rank == shard % (uint64_t)nranks && (a->verbosity >= 0 || a->strict)) {
+            if (rank == owner && (a->verbosity >= 0 || a->strict)) {
                 tok_progress_clear(&rs.pr);
                 fprintf(stderr, "eiw: %s:%" PRIu64 ": %s%s\n", d.source, d.line, d.bad,
                         a->strict ? "" : " (skipped)");
@@ -754,7 +764,8 @@ static int tokenize(tok_args *a)
         /* A shard closes when the next document arrives (or at the end), so bad records
          * after its last document still count in it. */
         if (full && (got == 0 || got == 1)) {
-            if ((uint64_t)rank == shard % (uint64_t)nranks)
+            load[owner] += sb.bytes;
+            if (rank == owner)
                 rc = finish_shard(a, &sb, shard, &rs);
             else {
                 tok_progress_add(&rs.pr, sb.bytes, 1);
@@ -762,12 +773,14 @@ static int tokenize(tok_args *a)
             }
             shard++;
             full = 0;
+            for (int i = 0; i < nranks; i++)
+                owner = load[i] < load[owner] ? i : owner;
             if (rc != EIW_EXIT_OK)
                 break;
         }
         if (got == 0) {
             if (sb.ndocs > 0 || sb.bad > 0 || shard == 0) {
-                if ((uint64_t)rank == shard % (uint64_t)nranks)
+                if (rank == owner)
                     rc = finish_shard(a, &sb, shard, &rs);
                 else
                     shard_reset(&sb);
@@ -775,7 +788,7 @@ static int tokenize(tok_args *a)
             }
             break;
         }
-        if (shard_add(&sb, &d, (uint64_t)rank == shard % (uint64_t)nranks) != 0) {
+        if (shard_add(&sb, &d, rank == owner) != 0) {
             fprintf(stderr, "eiw: %s: %s\n", d.source, strerror(ENOMEM));
             rc = EIW_EXIT_ERROR;
             break;
@@ -784,6 +797,7 @@ static int tokenize(tok_args *a)
             full = 1;
         tok_progress_show(&rs.pr);
     }
+    free(load);
     tok_progress_clear(&rs.pr);
     int input_format = eiw_docs_format(r);
     eiw_docs_free(r);

@@ -386,9 +386,10 @@ static void draw(tok_progress *p)
         char eta[32];
         uint64_t left = p->total > p->done ? p->total - p->done : 0;
         fmt_eta(eta, sizeof eta, rate > 0 ? (double)left / rate : -1.0);
-        fprintf(stderr, "\r\033[Keiw: %s: %3.0f%% %.1f/%.1f MB, %.3f MB/s, ETA %s, %" PRIu64
+        int prec = p->total < 10000000 ? 2 : 1;
+        fprintf(stderr, "\r\033[Keiw: %s: %3.0f%% %.*f/%.*f MB, %.3f MB/s, ETA %s, %" PRIu64
                         " bad records",
-                p->name, 100.0 * (double)p->done / (double)p->total, mb,
+                p->name, 100.0 * (double)p->done / (double)p->total, prec, mb, prec,
                 (double)p->total / 1e6, rate / 1e6, eta, p->bad);
     } else {
         fprintf(stderr, "\r\033[Keiw: %s: %.1f MB, %.3f MB/s, %" PRIu64 " bad records", p->name,
