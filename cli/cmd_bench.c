@@ -46,6 +46,8 @@ static void usage(FILE *f)
                "  --token-bits 8|16   token width of window modes (default 16)\n"
                "  --runs N            timed runs per direction (default 3)\n"
                "  --threads N         threads (default 1, so speeds are per core)\n"
+               "  --model-only        keep model-coded blocks even where zstd is smaller, so\n"
+               "                      the speeds are the model's own\n"
                "  --block-size SIZE   block size in bytes (default: as eiw compress, 16K for\n"
                "                      a neural model, else 1M)\n");
 }
@@ -131,6 +133,8 @@ int eiw_cli_bench(int argc, char **argv)
             o.win.token_bits = (unsigned)atoi(v), i++;
         } else if (!strcmp(a, "--runs") && v) {
             runs = atoi(v), i++;
+        } else if (!strcmp(a, "--model-only")) {
+            o.model_only = 1;
         } else if (!strcmp(a, "--threads") && v) {
             o.threads = atoi(v), i++;
         } else if (!strcmp(a, "--block-size") && v) {

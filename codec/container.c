@@ -110,7 +110,7 @@ static void compress_block_finish(const eiw_options *o, slot *s, ptrdiff_t r)
         return;
     }
     /* zstd into the tail of the buffer only if it can still win. */
-    if (best > 1) {
+    if (best > 1 && !(o->model_only && method == EIW_METHOD_MODEL)) {
         uint8_t *tmp = malloc(best - 1);
         if (!tmp) {
             s->status = EIW_ERR_NOMEM;

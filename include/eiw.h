@@ -213,6 +213,8 @@ typedef struct {
     /* Called after each block (may be NULL): bytes read and written so far. */
     void (*progress)(void *ctx, uint64_t in_bytes, uint64_t out_bytes);
     void *progress_ctx;
+    int model_only;              /* keep model coding even where zstd is smaller (benchmarks
+                                  * of the model itself); stored still replaces expansion */
 } eiw_options;
 void eiw_options_default(eiw_options *o);
 
