@@ -25,6 +25,9 @@ if [ $# -eq 0 ]; then
     set -- $corp/canterbury/alice29.txt $corp/canterbury/asyoulik.txt $corp/canterbury/lcet10.txt \
         $corp/canterbury/plrabn12.txt $corp/gutenberg/pg74_tom_sawyer.txt
 fi
+abs=""
+for f in "$@"; do abs="$abs $(realpath "$f")"; done
+set -- $abs
 [ -x ./eiw ] || make -s eiw
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
