@@ -87,9 +87,12 @@ static slot *slots_new(int n, uint32_t block_size, size_t state_size)
 }
 
 /* Blocks decoded together by one thread: a neural model advances them all with one batched
- * call per byte, so more blocks share each pass over the weights. Bounded so that the
- * buffers and model states of all threads stay within about 128 MiB. */
-#define GROUP_MAX 32
+ * call per byte, so more blocks share each pass over the weights. But every block's key/value
+ * caches (~0.75 MB for M1) are read at every step: with M1 on this project's Zen 5, 300 KB of
+ * lcet10.txt decoded in 34.3 s of CPU one block at a time, 23.1 s with 2, 17.2-18.3 s with 4,
+ * 20.7 s with 8 and 25.8 s with 32 blocks per group. Also bounded so that the buffers and
+ * model states of all threads stay within about 128 MiB. */
+#define GROUP_MAX 4
 #define GROUP_MEMORY (128u << 20)
 
 /* Finishes a block whose model coding gave r (bytes in the payload, or an error): keeps the
