@@ -91,6 +91,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+# the portable scalar kernels are plain C loops over integers; letting the compiler vectorize
+# them (baseline SSE2 on x86-64) is exact and makes the SIMD=none build 4-5x faster
+$(BUILD)/model/qkernels.o: ALL_CFLAGS += -fvect-cost-model=dynamic
+
 $(BUILD)/model/m1_default_data.o: model/m1_default_data.S model/weights/m1.eiwm
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@

@@ -90,7 +90,8 @@ static void print_help(const cli_args *a)
            "  -q, --quiet        no messages except errors\n"
            "  -v, --verbose      a summary line per file\n"
            "  -T, --threads N    worker threads (default: online CPUs, at most 8)\n"
-           "  --model NAME|FILE  built-in model (%s) or a model file (.eiwm)\n"
+           "  --model NAME|FILE  built-in model (%s) or a model file (.eiwm);\n"
+           "                     compressing without it: $EIW_MODEL if set, else the default\n"
            "compression only:\n"
            "  --stream           one coder stream per block (default, best ratio)\n"
            "  --window-bits N    Equal-Info Windows of N bits (16..4096, multiple of token bits)\n"
@@ -265,21 +266,31 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
 }
 
 /* Resolves --model (or the default model when compressing); prints the error itself. */
+/* Resolves --model, or when compressing without it the EIW_MODEL environment variable (like
+ * ZSTD_CLEVEL for zstd), else the default model; prints the error itself. */
 static int resolve_model_option(const cli_args *a, const eiw_model **m)
 {
     *m = NULL;
-    if (!a->model_name) {
-        if (a->op == EIW_OP_COMPRESS)
-            *m = eiw_model_default();
-        return EIW_EXIT_OK;
+    const char *name = a->model_name, *from = "--model";
+    if (!name && a->op == EIW_OP_COMPRESS) {
+        name = getenv("EIW_MODEL");
+        from = "EIW_MODEL";
+        if (!name || !*name) {
+            if (!(*m = eiw_model_default())) {
+                fprintf(stderr, "eiw: the built-in model: %s\n", eiw_strerror(EIW_ERR_NOMEM));
+                return EIW_EXIT_ERROR;
+            }
+            return EIW_EXIT_OK;
+        }
     }
-    *m = eiw_model_builtin(a->model_name);
+    if (!name)
+        return EIW_EXIT_OK;
+    *m = eiw_model_builtin(name);
     if (*m)
         return EIW_EXIT_OK;
-    if (strchr(a->model_name, '/') || access(a->model_name, F_OK) == 0)
-        return cli_model_file(a->model_name, m);
-    usage_msg("--model: unknown model '%s' (built-in: %s)", a->model_name,
-              eiw_model_builtin_names());
+    if (strchr(name, '/') || access(name, F_OK) == 0)
+        return cli_model_file(name, m);
+    usage_msg("%s: unknown model '%s' (built-in: %s)", from, name, eiw_model_builtin_names());
     return EIW_EXIT_USAGE;
 }
 
