@@ -303,31 +303,60 @@ static void dots_vnni64(const int8_t *q, const int8_t *k, size_t stride, int n, 
     }
 }
 
-__attribute__((target("avx512f,avx512bw")))
+/* acc[d] += sum_e p[e] v[e][d] for D = 64 with vpdpwssd: two keys per instruction, their
+ * weights packed as int16 pairs. A weight of 2^15 (all attention on one key) does not fit
+ * int16; such a pair goes through the int32 path. Exact integer sums in any order. */
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void axpy_pairs64(const int32_t *p, const int16_t *v, size_t stride, int n, int32_t *acc)
+{
+    /* accumulators in unpack order: lo = elements 0-3 of each 128-bit lane, hi = 4-7 */
+    __m512i lo0 = _mm512_setzero_si512(), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+    int32_t extra[64] = { 0 };
+    int any_extra = 0;
+    for (int e = 0; e < n; e += 2) {
+        int32_t pa = p[e], pb = e + 1 < n ? p[e + 1] : 0;
+        if (!pa && !pb)
+            continue;
+        const int16_t *va = v + (size_t)e * stride;
+        const int16_t *vb = e + 1 < n ? va + stride : va;
+        if (pa > 32767 || pb > 32767) {
+            for (int d = 0; d < 64; d++)
+                extra[d] += pa * va[d] + (e + 1 < n ? pb * vb[d] : 0);
+            any_extra = 1;
+            continue;
+        }
+        const __m512i w = _mm512_set1_epi32((int32_t)(((uint32_t)pb << 16) | (uint32_t)pa));
+        __m512i a0 = _mm512_loadu_si512(va), b0 = _mm512_loadu_si512(vb);
+        __m512i a1 = _mm512_loadu_si512(va + 32), b1 = _mm512_loadu_si512(vb + 32);
+        if (e + 1 >= n)
+            b0 = b1 = _mm512_setzero_si512();
+        lo0 = _mm512_dpwssd_epi32(lo0, _mm512_unpacklo_epi16(a0, b0), w);
+        hi0 = _mm512_dpwssd_epi32(hi0, _mm512_unpackhi_epi16(a0, b0), w);
+        lo1 = _mm512_dpwssd_epi32(lo1, _mm512_unpacklo_epi16(a1, b1), w);
+        hi1 = _mm512_dpwssd_epi32(hi1, _mm512_unpackhi_epi16(a1, b1), w);
+    }
+    /* natural order: d = 8L + i comes from lo[4L + i] (i < 4) or hi[4L + i - 4] */
+    const __m512i first = _mm512_set_epi32(23, 22, 21, 20, 7, 6, 5, 4, 19, 18, 17, 16, 3, 2, 1, 0);
+    const __m512i second = _mm512_set_epi32(31, 30, 29, 28, 15, 14, 13, 12, 27, 26, 25, 24, 11, 10, 9, 8);
+    __m512i r0 = _mm512_permutex2var_epi32(lo0, first, hi0);
+    __m512i r1 = _mm512_permutex2var_epi32(lo0, second, hi0);
+    __m512i r2 = _mm512_permutex2var_epi32(lo1, first, hi1);
+    __m512i r3 = _mm512_permutex2var_epi32(lo1, second, hi1);
+    __m512i *out[4] = { &r0, &r1, &r2, &r3 };
+    for (int i = 0; i < 4; i++) {
+        __m512i a = _mm512_add_epi32(_mm512_loadu_si512(acc + 16 * i), *out[i]);
+        if (any_extra)
+            a = _mm512_add_epi32(a, _mm512_loadu_si512(extra + 16 * i));
+        _mm512_storeu_si512(acc + 16 * i, a);
+    }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
 static void axpy_avx512(const int32_t *p, const int16_t *v, size_t stride, int n, int D,
                         int32_t *acc)
 {
-    if (D == 64) {   /* a head row at a time: four accumulators, one broadcast per key */
-        __m512i a0 = _mm512_loadu_si512(acc), a1 = _mm512_loadu_si512(acc + 16);
-        __m512i a2 = _mm512_loadu_si512(acc + 32), a3 = _mm512_loadu_si512(acc + 48);
-        for (int e = 0; e < n; e++) {
-            if (!p[e])
-                continue;
-            const int16_t *ve = v + (size_t)e * stride;
-            const __m512i pe = _mm512_set1_epi32(p[e]);
-            a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(
-                     _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)ve)), pe));
-            a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(
-                     _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(ve + 16))), pe));
-            a2 = _mm512_add_epi32(a2, _mm512_mullo_epi32(
-                     _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(ve + 32))), pe));
-            a3 = _mm512_add_epi32(a3, _mm512_mullo_epi32(
-                     _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(ve + 48))), pe));
-        }
-        _mm512_storeu_si512(acc, a0);
-        _mm512_storeu_si512(acc + 16, a1);
-        _mm512_storeu_si512(acc + 32, a2);
-        _mm512_storeu_si512(acc + 48, a3);
+    if (D == 64) {   /* keys in pairs: vpdpwssd multiplies (p_e, p_e+1) by interleaved rows */
+        axpy_pairs64(p, v, stride, n, acc);
         return;
     }
     for (int d0 = 0; d0 < D; d0 += 16) {

@@ -397,3 +397,51 @@ Test(qm1, windows_encode_many_equals_one_at_a_time)
     eiw_model_free(m);
     eiw_qm1_free(q);
 }
+
+/* Attention kernels against the plain loops on every path: weighted sums of value rows
+ * (weights up to 2^15, the one-hot case included, odd key counts) and query-key dots. */
+Test(qm1, attention_kernels_are_exact_on_every_path)
+{
+    uint64_t r = 91;
+    enum { KEYS = 37, D = 64, STRIDE = 256 };
+    int16_t *v = malloc(sizeof(int16_t) * KEYS * STRIDE);
+    int8_t *k = malloc(KEYS * STRIDE), q[D];
+    for (int i = 0; i < KEYS * STRIDE; i++) {
+        v[i] = (int16_t)((int)(test_rng(&r) % 65535) - 32767);
+        k[i] = (int8_t)((int)(test_rng(&r) % 255) - 127);
+    }
+    for (int d = 0; d < D; d++)
+        q[d] = (int8_t)((int)(test_rng(&r) % 255) - 127);
+    eiw_kernel was = eiw_kernel_active();
+    for (int c = 0; c < 4; c++) {
+        int32_t p[KEYS];
+        for (int e = 0; e < KEYS; e++)   /* case 0: one-hot 2^15; 1: sparse; 2, 3: dense */
+            p[e] = c == 0 ? (e == 5 ? 32768 : 0)
+                 : c == 1 ? (e % 3 ? 0 : (int32_t)(test_rng(&r) % 2000))
+                          : (int32_t)(test_rng(&r) % 1700);
+        for (int n = 1; n <= KEYS; n += c == 3 ? 1 : 12) {
+            int32_t want[D] = { 0 }, wdots[KEYS];
+            for (int e = 0; e < n; e++) {
+                int32_t s = 0;
+                for (int d = 0; d < D; d++) {
+                    want[d] += p[e] * v[e * STRIDE + d];
+                    s += q[d] * k[e * STRIDE + d];
+                }
+                wdots[e] = s;
+            }
+            for (int kk = 0; kk <= 2; kk++) {
+                eiw_kernel_force((eiw_kernel)kk);
+                int32_t got[D] = { 0 }, gdots[KEYS];
+                eiw_qaxpy(p, v, STRIDE, n, D, got);
+                eiw_qdots(q, k, STRIDE, n, D, gdots);
+                cr_assert(memcmp(got, want, sizeof want) == 0, "axpy %s case %d n %d",
+                          eiw_kernel_name(eiw_kernel_active()), c, n);
+                cr_assert(memcmp(gdots, wdots, sizeof(int32_t) * (size_t)n) == 0, "dots %s n %d",
+                          eiw_kernel_name(eiw_kernel_active()), n);
+            }
+        }
+    }
+    eiw_kernel_force(was);
+    free(v);
+    free(k);
+}
