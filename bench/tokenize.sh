@@ -6,6 +6,7 @@
 #   bench/tokenize.sh identity  the whole train split with order1: 1 and 2 threads, 1 and 2 MPI
 #                               ranks give identical files; detokenize restores the split
 #   bench/tokenize.sh train     the whole train split with M1 (2 threads), detokenize, compare
+#   bench/tokenize.sh train-mpi the same on 2 MPI ranks; its files must equal the train run's
 # Prints Markdown rows. Runs under nice -n 19 (the machine is shared). Builds ./eiw and
 # build-mpi/eiw (make MPI=1). Work files go to $EIW_BENCH_TMP (default /tmp/eiw-bench-tok).
 set -euo pipefail
@@ -26,14 +27,17 @@ split_files() {
     grep -v '^#' "corpora/$1.txt" | sed "s|^|$corpora/|"
 }
 
-# run NAME CMD...: runs it niced, prints the wall seconds
+# timed CMD...: runs it niced; prints the wall seconds, and leaves "wall cpu" seconds (cpu:
+# user + sys of the command and its children, MPI ranks included) in $tmp/last_time. The
+# machine is shared: wall time depends on what else runs, CPU time much less.
 timed() {
-    local start end
-    start=$(date +%s.%N)
-    nice -n 19 "$@"
-    end=$(date +%s.%N)
-    echo "$start $end" | awk '{ printf "%.2f", $2 - $1 }'
+    nice -n 19 /usr/bin/time -o "$tmp/last_time" -f "%e %U %S" "$@"
+    awk '{ printf "%.2f %.2f", $1, $2 + $3 }' "$tmp/last_time" > "$tmp/last_time2"
+    mv "$tmp/last_time2" "$tmp/last_time"
+    cut -d' ' -f1 "$tmp/last_time"
 }
+cpu() { cut -d' ' -f2 "$tmp/last_time"; }
+rate() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.4f", b / s / 1e6 }'; }
 
 same_dir() {   # two output directories hold identical files
     local a=$1 b=$2 f
@@ -51,23 +55,27 @@ dev)
     bytes=$(cat "${files[@]}" | wc -c)
     echo "dev split: ${#files[@]} files, $bytes bytes, model M1 (default), 16-bit windows, 16-bit tokens, $(nproc) cores"
     echo
-    echo "| run | shards | wall s | input MB/s | identical |"
-    echo "|---|---|---|---|---|"
+    echo "| run | shards | wall s | input MB/s (wall) | CPU s | MB per CPU s | load before | identical |"
+    echo "|---|---|---|---|---|---|---|---|"
     # threads: one shard (the default 64M), so both threads share all segments
     mkdir -p "$tmp"/t1 "$tmp"/t2 "$tmp"/np1 "$tmp"/np2 "$tmp"/t8
-    s1=$(timed "$eiw" tokenize -q -T 1 -o "$tmp/t1/dev" "${files[@]}")
-    s2=$(timed "$eiw" tokenize -q -T 2 -o "$tmp/t2/dev" "${files[@]}")
-    same_dir "$tmp/t1" "$tmp/t2" && id=yes || id=NO
+    l=$(cut -d' ' -f1 /proc/loadavg)
+    s=$(timed "$eiw" tokenize -q -T 1 -o "$tmp/t1/dev" "${files[@]}")
     n=$(manifest "$tmp/t1/dev" shard_count)
-    echo "| 1 thread | $n | $s1 | $(awk -v b="$bytes" -v s="$s1" 'BEGIN{printf "%.4f", b/s/1e6}') | |"
-    echo "| 2 threads | $n | $s2 | $(awk -v b="$bytes" -v s="$s2" 'BEGIN{printf "%.4f", b/s/1e6}') | $id (vs 1 thread) |"
-    # MPI ranks, 1 thread each: shards of 128K go round-robin to the ranks
-    s3=$(timed mpirun -np 1 "$mpi_eiw" tokenize -q -T 1 --shard-size 128K -o "$tmp/np1/dev" "${files[@]}")
-    s4=$(timed mpirun -np 2 "$mpi_eiw" tokenize -q -T 1 --shard-size 128K -o "$tmp/np2/dev" "${files[@]}")
-    same_dir "$tmp/np1" "$tmp/np2" && id=yes || id=NO
+    echo "| 1 thread | $n | $s | $(rate "$bytes" "$s") | $(cpu) | $(rate "$bytes" "$(cpu)") | $l | |"
+    l=$(cut -d' ' -f1 /proc/loadavg)
+    s=$(timed "$eiw" tokenize -q -T 2 -o "$tmp/t2/dev" "${files[@]}")
+    same_dir "$tmp/t1" "$tmp/t2" && id=yes || id=NO
+    echo "| 2 threads | $n | $s | $(rate "$bytes" "$s") | $(cpu) | $(rate "$bytes" "$(cpu)") | $l | $id (vs 1 thread) |"
+    # MPI ranks, 1 thread each: 128K shards, each to the least-loaded rank
+    l=$(cut -d' ' -f1 /proc/loadavg)
+    s=$(timed mpirun -np 1 "$mpi_eiw" tokenize -q -T 1 --shard-size 128K -o "$tmp/np1/dev" "${files[@]}")
     n=$(manifest "$tmp/np1/dev" shard_count)
-    echo "| 1 MPI rank x 1 thread | $n | $s3 | $(awk -v b="$bytes" -v s="$s3" 'BEGIN{printf "%.4f", b/s/1e6}') | |"
-    echo "| 2 MPI ranks x 1 thread | $n | $s4 | $(awk -v b="$bytes" -v s="$s4" 'BEGIN{printf "%.4f", b/s/1e6}') | $id (vs 1 rank) |"
+    echo "| 1 MPI rank x 1 thread | $n | $s | $(rate "$bytes" "$s") | $(cpu) | $(rate "$bytes" "$(cpu)") | $l | |"
+    l=$(cut -d' ' -f1 /proc/loadavg)
+    s=$(timed mpirun -np 2 "$mpi_eiw" tokenize -q -T 1 --shard-size 128K -o "$tmp/np2/dev" "${files[@]}")
+    same_dir "$tmp/np1" "$tmp/np2" && id=yes || id=NO
+    echo "| 2 MPI ranks x 1 thread | $n | $s | $(rate "$bytes" "$s") | $(cpu) | $(rate "$bytes" "$(cpu)") | $l | $id (vs 1 rank) |"
     "$eiw" detokenize -q -o "$tmp/back.txt" "$tmp/np2/dev"
     cat "${files[@]}" | cmp -s - "$tmp/back.txt" && rt=yes || rt=NO
     s5=$(timed "$eiw" tokenize -q -T 2 --token-bits 8 -o "$tmp/t8/dev" "${files[@]}")
@@ -81,41 +89,58 @@ dev)
         echo "| 16 | $tb | $tok | $(awk -v t="$tok" -v b="$bytes" 'BEGIN{printf "%.4f", t/b}') | $(manifest "$p" bytes_per_token) | $(manifest "$p" bits_per_byte) | $(manifest "$p" compression_ratio) |"
     done
     echo
-    echo "detokenize of the 2-rank output restores the dev split: $rt; 8-bit token run: $s5 s (2 threads)"
+    echo "detokenize of the 2-rank output restores the dev split: $rt; 8-bit token run: $s5 s wall, $(cpu) s CPU (2 threads)"
     ;;
 identity)
     mapfile -t files < <(split_files train)
     bytes=$(cat "${files[@]}" | wc -c)
     echo "train split with order1: ${#files[@]} files, $bytes bytes, --shard-size 1M"
     mkdir -p "$tmp"/t1 "$tmp"/t2 "$tmp"/np1 "$tmp"/np2
-    s1=$(timed "$eiw" tokenize -q -T 1 --model order1 --shard-size 1M -o "$tmp/t1/train" "${files[@]}")
-    s2=$(timed "$eiw" tokenize -q -T 2 --model order1 --shard-size 1M -o "$tmp/t2/train" "${files[@]}")
-    s3=$(timed mpirun -np 1 "$mpi_eiw" tokenize -q -T 1 --model order1 --shard-size 1M -o "$tmp/np1/train" "${files[@]}")
-    s4=$(timed mpirun -np 2 "$mpi_eiw" tokenize -q -T 1 --model order1 --shard-size 1M -o "$tmp/np2/train" "${files[@]}")
+    s1="$(timed "$eiw" tokenize -q -T 1 --model order1 --shard-size 1M -o "$tmp/t1/train" "${files[@]}") s ($(cpu) CPU)"
+    s2="$(timed "$eiw" tokenize -q -T 2 --model order1 --shard-size 1M -o "$tmp/t2/train" "${files[@]}") s ($(cpu) CPU)"
+    s3="$(timed mpirun -np 1 "$mpi_eiw" tokenize -q -T 1 --model order1 --shard-size 1M -o "$tmp/np1/train" "${files[@]}") s ($(cpu) CPU)"
+    s4="$(timed mpirun -np 2 "$mpi_eiw" tokenize -q -T 1 --model order1 --shard-size 1M -o "$tmp/np2/train" "${files[@]}") s ($(cpu) CPU)"
     r="identical"
     for d in t2 np1 np2; do same_dir "$tmp/t1" "$tmp/$d" || r="DIFFERENT ($d)"; done
     "$eiw" detokenize -q -o "$tmp/back.txt" "$tmp/np2/train"
     cat "${files[@]}" | cmp -s - "$tmp/back.txt" && rt=yes || rt=NO
     echo "| 1 thread | 2 threads | 1 rank | 2 ranks | files | outputs | detokenize = input |"
     echo "|---|---|---|---|---|---|---|"
-    echo "| $s1 s | $s2 s | $s3 s | $s4 s | $(ls "$tmp/t1" | wc -l) | $r | $rt |"
+    echo "| $s1 | $s2 | $s3 | $s4 | $(ls "$tmp/t1" | wc -l) | $r | $rt |"
     ;;
 train)
     mapfile -t files < <(split_files train)
     bytes=$(cat "${files[@]}" | wc -c)
     echo "train split with M1: ${#files[@]} files, $bytes bytes, 2 threads, --shard-size 4M"
     mkdir -p "$tmp/m1"
+    l=$(cut -d' ' -f1 /proc/loadavg)
     s=$(timed "$eiw" tokenize -v -T 2 --shard-size 4M -o "$tmp/m1/train" "${files[@]}")
+    c=$(cpu)
     d=$(timed "$eiw" detokenize -q -T 2 -o "$tmp/back.txt" "$tmp/m1/train")
     cat "${files[@]}" | cmp -s - "$tmp/back.txt" && rt=yes || rt=NO
     "$eiw" inspect "$tmp/m1/train"
     echo
-    echo "| input bytes | tokens | tokenize s | input MB/s | detokenize s | detokenize = input |"
+    echo "| input bytes | tokens | tokenize wall s | input MB/s (wall) | CPU s | load before | detokenize wall s | detokenize = input |"
+    echo "|---|---|---|---|---|---|---|---|"
+    echo "| $bytes | $(manifest "$tmp/m1/train" tokens) | $s | $(rate "$bytes" "$s") | $c | $l | $d | $rt |"
+    ;;
+train-mpi)
+    # the same as `train` on 2 MPI ranks x 1 thread; compares with the files of a `train` run
+    # left in $EIW_BENCH_REF (e.g. EIW_BENCH_REF=/tmp/eiw-bench-train/m1)
+    ref=${EIW_BENCH_REF:?set EIW_BENCH_REF to the m1 directory of a train run}
+    mapfile -t files < <(split_files train)
+    bytes=$(cat "${files[@]}" | wc -c)
+    echo "train split with M1: ${#files[@]} files, $bytes bytes, 2 MPI ranks x 1 thread, --shard-size 4M"
+    mkdir -p "$tmp/np2"
+    l=$(cut -d' ' -f1 /proc/loadavg)
+    s=$(timed mpirun -np 2 "$mpi_eiw" tokenize -q -T 1 --shard-size 4M -o "$tmp/np2/train" "${files[@]}")
+    same_dir "$ref" "$tmp/np2" && id=identical || id=DIFFERENT
+    echo "| input bytes | wall s | input MB/s (wall) | CPU s | load before | vs the 2-thread run |"
     echo "|---|---|---|---|---|---|"
-    echo "| $bytes | $(manifest "$tmp/m1/train" tokens) | $s | $(awk -v b="$bytes" -v s="$s" 'BEGIN{printf "%.4f", b/s/1e6}') | $d | $rt |"
+    echo "| $bytes | $s | $(rate "$bytes" "$s") | $(cpu) | $l | $id |"
     ;;
 *)
-    echo "usage: bench/tokenize.sh dev|identity|train" >&2
+    echo "usage: bench/tokenize.sh dev|identity|train|train-mpi" >&2
     exit 2
     ;;
 esac
