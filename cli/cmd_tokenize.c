@@ -100,7 +100,7 @@ static void print_help(void)
            "  -o, --output PREFIX    output prefix (required)\n"
            "  --window-bits N        window size in bits (16..4096, default 16)\n"
            "  --token-bits 8|16      token size (default 16)\n"
-           "  --model NAME|FILE      model (default %s; built-in: %s)\n"
+           "  --model NAME|FILE      built-in model (%s) or a model file\n"
            "  -T, --threads N        worker threads (default: online CPUs, at most 8)\n"
            "  --shard-size SIZE      input bytes per shard, K/M/G suffixes (default 64M)\n"
            "  --format auto|text|jsonl  how to read inputs (auto: *.jsonl/*.ndjson are JSON Lines)\n"
@@ -113,7 +113,7 @@ static void print_help(void)
            "  -v, --verbose          a line per shard\n"
            "  -h, --help             this help\n"
            "Shards already complete (sidecar, .bin and .idx match) are kept: rerun to resume.\n",
-           EIW_MODEL_DEFAULT_NAME, eiw_model_builtin_names());
+           eiw_model_builtin_names());
 }
 
 /* C escapes in a delimiter; returns the length or -1. */
