@@ -3,6 +3,7 @@
  * the process exit status (see EXIT STATUS in docs/eiw.1). Nothing here is public API. */
 #ifndef EIW_CLI_H
 #define EIW_CLI_H
+#include <stdint.h>
 
 enum {
     EIW_EXIT_OK = 0,
@@ -28,4 +29,9 @@ int eiw_cli_inspect(int argc, char **argv);                       /* cli/cmd_det
 /* The block size a model gets when none is given. */
 #define DEFAULT_BLOCK_SIZE_FOR(m, dflt) \
     ((m)->context >= 64 && (m)->context < NEURAL_BLOCK_SIZE ? NEURAL_BLOCK_SIZE : (dflt))
+/* Parses a decimal count with an optional K/M/G/T (binary) suffix, optionally followed by B or
+ * iB, at most max; 1 ok, 0 bad input. */
+int cli_parse_size(const char *s, uint64_t max, uint64_t *out);
+/* Worker threads when none are asked for: online CPUs, at most 8. */
+int cli_default_threads(void);
 #endif

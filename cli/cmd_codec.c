@@ -103,39 +103,6 @@ static void print_help(const cli_args *a)
            eiw_model_builtin_names());
 }
 
-/* Parses a decimal count with an optional K/M/G (binary) suffix; 0 on bad input. */
-static int parse_size(const char *s, uint64_t max, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9')
-        return 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno)
-        return 0;
-    unsigned shift = 0;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    }
-    if (shift && (*end == 'i' || *end == 'I') && (end[1] == 'B' || end[1] == 'b'))
-        end += 2;
-    else if (shift && (*end == 'B' || *end == 'b'))
-        end++;
-    if (*end || v > (max >> shift))
-        return 0;
-    *out = (uint64_t)v << shift;
-    return 1;
-}
-
-static int default_threads(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    /* Each thread holds two blocks; a cap keeps memory bounded on big machines. */
-    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
-}
-
 enum { OPT_STREAM = 256, OPT_WINDOW_BITS, OPT_TOKEN_BITS, OPT_MODEL };
 
 /* Returns -1 to go on, or the exit status (help, version, usage error). */
@@ -175,14 +142,14 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case 'h': print_help(a); return EIW_EXIT_OK;
         case 'V': printf("eiw %s\n", EIW_VERSION_STRING); return EIW_EXIT_OK;
         case 'T':
-            if (!parse_size(optarg, THREADS_MAX, &v) || v < 1) {
+            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
                 usage_msg("--threads: '%s' is not a number from 1 to %d", optarg, THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.threads = (int)v;
             break;
         case 'B':
-            if (!parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN) {
+            if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN) {
                 usage_msg("--block-size: '%s' is not a size from 1K to %uM", optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
@@ -193,7 +160,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_STREAM: a->stream_flag = 1; codec_only = 1; break;
         case OPT_WINDOW_BITS:
-            if (!parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
+            if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
                 usage_msg("--window-bits: '%s' is not a number from %d to %d", optarg,
                           EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
                 return EIW_EXIT_USAGE;
@@ -714,7 +681,7 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
     a.op = op;
     a.prog = argv[0];
     eiw_options_default(&a.opt);
-    a.opt.threads = default_threads();
+    a.opt.threads = cli_default_threads();
     int first, rc = parse_args(argc, argv, &a, &first);
     if (rc >= 0)
         return rc;

@@ -205,7 +205,7 @@ int eiw_cli_detokenize(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     const char *output = NULL, *model_arg = NULL, *format = NULL;
-    int force = 0, threads = tok_default_threads(), verbosity = 0, c;
+    int force = 0, threads = cli_default_threads(), verbosity = 0, c;
     uint64_t v;
     opterr = 0;
     optind = 1;
@@ -224,7 +224,7 @@ int eiw_cli_detokenize(int argc, char **argv)
             format = optarg;
             break;
         case 'T':
-            if (!tok_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
+            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
                 usage("detokenize", "--threads: '%s' is not a number from 1 to %d", optarg,
                       THREADS_MAX);
                 return EIW_EXIT_USAGE;

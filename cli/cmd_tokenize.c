@@ -203,14 +203,14 @@ static int parse_args(int argc, char **argv, tok_args *a)
                 print_help();
             return EIW_EXIT_OK;
         case 'T':
-            if (!tok_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
+            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
                 usage("--threads: '%s' is not a number from 1 to %d", optarg, THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->threads = (int)v;
             break;
         case OPT_WINDOW_BITS:
-            if (!tok_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
+            if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
                 usage("--window-bits: '%s' is not a number from %d to %d", optarg,
                       EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
                 return EIW_EXIT_USAGE;
@@ -226,7 +226,7 @@ static int parse_args(int argc, char **argv, tok_args *a)
             break;
         case OPT_MODEL: a->model_arg = optarg; break;
         case OPT_SHARD_SIZE:
-            if (!tok_parse_size(optarg, UINT64_MAX >> 1, &v) || v < 1) {
+            if (!cli_parse_size(optarg, UINT64_MAX >> 1, &v) || v < 1) {
                 usage("--shard-size: '%s' is not a size (e.g. 64M)", optarg);
                 return EIW_EXIT_USAGE;
             }
@@ -263,7 +263,7 @@ static int parse_args(int argc, char **argv, tok_args *a)
             break;
         }
         case OPT_MAX_RECORD:
-            if (!tok_parse_size(optarg, 1ull << 40, &v) || v < 1) {
+            if (!cli_parse_size(optarg, 1ull << 40, &v) || v < 1) {
                 usage("--max-record: '%s' is not a size from 1 to 1T", optarg);
                 return EIW_EXIT_USAGE;
             }
@@ -840,7 +840,7 @@ int eiw_cli_tokenize(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.wp.window_bits = 16;
     a.wp.token_bits = 16;
-    a.threads = tok_default_threads();
+    a.threads = cli_default_threads();
     a.shard_size = SHARD_SIZE_DEFAULT;
     a.dopt.max_record = MAX_RECORD_DEFAULT;
     a.dopt.text_field = "text";

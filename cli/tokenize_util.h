@@ -9,8 +9,6 @@
 
 #define TOK_PATH_MAX 4096
 
-int tok_parse_size(const char *s, uint64_t max, uint64_t *out);   /* 1 ok, 0 bad; K/M/G */
-int tok_default_threads(void);
 void tok_put64(uint8_t *p, uint64_t v);
 void tok_put32(uint8_t *p, uint32_t v);
 /* PREFIX-NNNNN.ext */

@@ -1,0 +1,39 @@
+/* Option values shared by the commands: sizes with K/M/G/T suffixes and the default number of
+ * worker threads. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "cli.h"
+
+int cli_parse_size(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return 0;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    }
+    if (shift && (*end == 'i' || *end == 'I') && (end[1] == 'B' || end[1] == 'b'))
+        end += 2;
+    else if (shift && (*end == 'B' || *end == 'b'))
+        end++;
+    if (*end || v > (max >> shift))
+        return 0;
+    *out = (uint64_t)v << shift;
+    return 1;
+}
+
+int cli_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    /* each thread holds its blocks and model states: a cap keeps memory bounded */
+    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
