@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include "eiw.h"
+#include "test_files.h"
 #include "test_util.h"
 
 static char dir[64];       /* the user's working directory */
@@ -25,23 +26,6 @@ static char cap[64];       /* captured stdout/stderr, kept out of `dir` */
 static const char *eiw_bin;
 static char *out_text, *err_text;   /* of the last run */
 static size_t out_len, err_len;
-
-static void remove_tree(const char *d)
-{
-    DIR *h = opendir(d);
-    if (!h)
-        return;
-    struct dirent *e;
-    char path[512];
-    while ((e = readdir(h)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", d, e->d_name);
-        unlink(path);
-    }
-    closedir(h);
-    rmdir(d);
-}
 
 static void setup(void)
 {
@@ -62,55 +46,28 @@ static void teardown(void)
     free(out_text);
     free(err_text);
     if (dir[0])
-        remove_tree(dir);
+        test_remove_tree(dir);
     if (cap[0])
-        remove_tree(cap);
+        test_remove_tree(cap);
 }
 
 TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
 
-static const char *at(const char *d, const char *name)
-{
-    static char p[4][512];
-    static int next;
-    char *r = p[next++ % 4];
-    snprintf(r, sizeof p[0], "%s/%s", d, name);
-    return r;
-}
-
 static void write_file(const char *name, const void *data, size_t n)
 {
-    FILE *f = fopen(at(dir, name), "wb");
-    cr_assert_not_null(f, "%s", name);
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
-
-/* The whole file, NUL-terminated; NULL if it does not exist. */
-static char *read_file(const char *d, const char *name, size_t *len)
-{
-    size_t n = 0;
-    uint8_t *b = test_read_file(at(d, name), &n);
-    if (!b)
-        return NULL;
-    char *s = realloc(b, n + 1);
-    cr_assert_not_null(s);
-    s[n] = 0;
-    if (len)
-        *len = n;
-    return s;
+    test_write_in(dir, name, data, n);
 }
 
 static int exists(const char *name)
 {
-    struct stat st;
-    return lstat(at(dir, name), &st) == 0;
+    return test_exists_in(dir, name);
 }
 
+/* The whole file, NUL-terminated; NULL if it does not exist. */
 static int same_file_content(const char *a, const char *b)
 {
     size_t na, nb;
-    char *x = read_file(dir, a, &na), *y = read_file(dir, b, &nb);
+    char *x = test_read_in(dir, a, &na), *y = test_read_in(dir, b, &nb);
     int same = x && y && na == nb && memcmp(x, y, na) == 0;
     free(x);
     free(y);
@@ -144,10 +101,10 @@ static pid_t spawn_v(const char *stdin_name, int stdin_fd, const char *const *ar
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         int in = stdin_fd >= 0 ? stdin_fd
-                 : open(stdin_name ? at(dir, stdin_name) : "/dev/null", O_RDONLY);
+                 : open(stdin_name ? test_at(dir, stdin_name) : "/dev/null", O_RDONLY);
         int out = stdout_fd >= 0 ? stdout_fd
-                  : open(at(cap, "stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = open(at(cap, "stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+                  : open(test_at(cap, "stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int err = open(test_at(cap, "stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (in < 0 || out < 0 || err < 0 || chdir(dir) != 0 || dup2(in, 0) < 0 ||
             dup2(out, 1) < 0 || dup2(err, 2) < 0)
             _exit(126);
@@ -163,10 +120,10 @@ static int wait_status(pid_t pid)
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     free(out_text);
     free(err_text);
-    out_text = stdout_fd >= 0 ? calloc(1, 1) : read_file(cap, "stdout", &out_len);
+    out_text = stdout_fd >= 0 ? calloc(1, 1) : test_read_in(cap, "stdout", &out_len);
     if (stdout_fd >= 0)
         out_len = 0;
-    err_text = read_file(cap, "stderr", &err_len);
+    err_text = test_read_in(cap, "stderr", &err_len);
     cr_assert(out_text && err_text);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -209,7 +166,7 @@ Test(cli, compress_then_decompress_restores_the_file)
     cr_assert_eq(run(NULL, "a.txt", NULL), 0, "%s", err_text);
     cr_assert(exists("a.txt.eiw"));
     cr_assert(exists("a.txt"), "the input is kept");
-    cr_assert_eq(rename(at(dir, "a.txt"), at(dir, "orig.txt")), 0);
+    cr_assert_eq(rename(test_at(dir, "a.txt"), test_at(dir, "orig.txt")), 0);
     cr_assert_eq(run(NULL, "-d", "a.txt.eiw", NULL), 0, "%s", err_text);
     cr_assert(same_file_content("a.txt", "orig.txt"));
     cr_assert(exists("a.txt.eiw"), "the input is kept");
@@ -229,7 +186,7 @@ Test(cli, windows_mode_roundtrips_and_is_listed)
     cr_assert_eq(run(NULL, "list", "a.txt.eiw", NULL), 0, "%s", err_text);
     cr_assert(strstr(out_text, "windows (window 32 bits, token 8 bits)"), "%s", out_text);
     cr_assert_eq(run(NULL, "-dc", "a.txt.eiw", NULL), 0, "%s", err_text);
-    char *orig = read_file(dir, "a.txt", NULL);
+    char *orig = test_read_in(dir, "a.txt", NULL);
     cr_assert(out_len == 6000 && memcmp(out_text, orig, 6000) == 0);
     free(orig);
 }
@@ -241,7 +198,7 @@ Test(cli, existing_output_is_not_overwritten_without_force)
     cr_assert_eq(run(NULL, "a.txt", NULL), 1);
     one_error_line("a.txt.eiw");
     cr_assert(strstr(err_text, "-f"), "the message says how to force: %s", err_text);
-    char *kept = read_file(dir, "a.txt.eiw", NULL);
+    char *kept = test_read_in(dir, "a.txt.eiw", NULL);
     cr_assert_str_eq(kept, "keep me");
     free(kept);
     cr_assert_eq(count_files(), 2, "no temporary left behind");
@@ -251,7 +208,7 @@ Test(cli, existing_output_is_not_overwritten_without_force)
     write_file("b", "old", 3);
     cr_assert_eq(run(NULL, "-d", "b.eiw", NULL), 1);
     one_error_line("b");
-    char *old = read_file(dir, "b", NULL);
+    char *old = test_read_in(dir, "b", NULL);
     cr_assert_str_eq(old, "old");
     free(old);
 }
@@ -262,7 +219,7 @@ Test(cli, force_overwrites_existing_output)
     write_file("a.txt.eiw", "old", 3);
     cr_assert_eq(run(NULL, "-f", "a.txt", NULL), 0, "%s", err_text);
     cr_assert_eq(run(NULL, "-dc", "a.txt.eiw", NULL), 0, "%s", err_text);
-    char *orig = read_file(dir, "a.txt", NULL);
+    char *orig = test_read_in(dir, "a.txt", NULL);
     cr_assert(out_len == 5000 && memcmp(out_text, orig, 5000) == 0);
     free(orig);
     cr_assert_eq(count_files(), 2);
@@ -307,7 +264,7 @@ Test(cli, test_command_accepts_good_and_rejects_corrupt_files)
     cr_assert_eq(run(NULL, "test", "a.txt.eiw", NULL), 0, "%s", err_text);
     cr_assert_eq(out_len, 0, "test writes nothing");
     size_t n;
-    char *c = read_file(dir, "a.txt.eiw", &n);
+    char *c = test_read_in(dir, "a.txt.eiw", &n);
     c[n / 2] ^= 0x10;
     write_file("bad.eiw", c, n);
     free(c);
@@ -327,7 +284,7 @@ Test(cli, list_shows_model_mode_and_sizes)
     cr_assert(strstr(out_text, m->name) && strstr(out_text, id), "%s", out_text);
     cr_assert(strstr(out_text, "12345 bytes"), "original size: %s", out_text);
     struct stat st;
-    cr_assert_eq(stat(at(dir, "a.txt.eiw"), &st), 0);
+    cr_assert_eq(stat(test_at(dir, "a.txt.eiw"), &st), 0);
     char size[64];
     snprintf(size, sizeof size, "compressed size  %lld bytes", (long long)st.st_size);
     cr_assert(strstr(out_text, size), "%s", out_text);
@@ -350,7 +307,7 @@ Test(cli, list_shows_model_mode_and_sizes)
     cr_assert(strstr(out_text, eiw_model_default()->name), "%s", out_text);
     cr_assert_eq(run(NULL, "-dc", "d.eiw", NULL), 0, "%s", err_text);
     size_t n;
-    char *orig = read_file(dir, "small.txt", &n);
+    char *orig = test_read_in(dir, "small.txt", &n);
     cr_assert(out_len == n && memcmp(out_text, orig, n) == 0);
     free(orig);
 }
@@ -422,7 +379,7 @@ Test(cli, corrupt_input_leaves_no_output_and_input_untouched)
     make_input("a.txt", 50000, 13);
     cr_assert_eq(run(NULL, "-o", "good.eiw", "a.txt", NULL), 0, "%s", err_text);
     size_t n;
-    char *c = read_file(dir, "good.eiw", &n);
+    char *c = test_read_in(dir, "good.eiw", &n);
     write_file("trunc.eiw", c, n - 5);
     c[n - 30] ^= 0x01;
     write_file("flip.eiw", c, n);
@@ -431,7 +388,7 @@ Test(cli, corrupt_input_leaves_no_output_and_input_untouched)
     static const char *bad[] = { "trunc.eiw", "flip.eiw", "junk.eiw" };
     for (int i = 0; i < 3; i++) {
         size_t before_len, after_len;
-        char *before = read_file(dir, bad[i], &before_len);
+        char *before = test_read_in(dir, bad[i], &before_len);
         int files = count_files();
         cr_assert_eq(run(NULL, "-d", bad[i], NULL), 1, "%s", bad[i]);
         one_error_line(bad[i]);
@@ -439,7 +396,7 @@ Test(cli, corrupt_input_leaves_no_output_and_input_untouched)
         snprintf(out_name, sizeof out_name, "%.*s", (int)(strlen(bad[i]) - 4), bad[i]);
         cr_assert(!exists(out_name), "%s: partial output left", bad[i]);
         cr_assert_eq(count_files(), files, "%s: temporary left", bad[i]);
-        char *after = read_file(dir, bad[i], &after_len);
+        char *after = test_read_in(dir, bad[i], &after_len);
         cr_assert(before_len == after_len && memcmp(before, after, after_len) == 0);
         free(before);
         free(after);
@@ -462,10 +419,10 @@ Test(cli, wrong_suffixes_are_refused)
 Test(cli, output_that_is_the_input_is_refused)
 {
     make_input("a.txt", 3000, 15);
-    char *before = read_file(dir, "a.txt", NULL);
+    char *before = test_read_in(dir, "a.txt", NULL);
     cr_assert_eq(run(NULL, "-f", "-o", "a.txt", "a.txt", NULL), 1);
     one_error_line("a.txt");
-    char *after = read_file(dir, "a.txt", NULL);
+    char *after = test_read_in(dir, "a.txt", NULL);
     cr_assert_str_eq(before, after);
     free(before);
     free(after);
@@ -487,7 +444,7 @@ Test(cli, unavailable_or_other_model_is_reported)
     make_input("a.txt", 4000, 16);
     cr_assert_eq(run(NULL, "a.txt", NULL), 0, "%s", err_text);
     size_t n;
-    char *c = read_file(dir, "a.txt.eiw", &n);
+    char *c = test_read_in(dir, "a.txt.eiw", &n);
     set_model_id(c, 0x0123456789abcdefull);
     write_file("p.eiw", c, n);
     free(c);
@@ -528,7 +485,7 @@ Test(cli, verbose_prints_sizes_and_ratio)
     cr_assert_eq(sscanf(err_text, "a.txt: %llu -> %llu bytes (%lf bits/byte, ratio %lf)", &in,
                         &out, &bpb, &ratio), 4, "%s", err_text);
     struct stat st;
-    cr_assert_eq(stat(at(dir, "a.txt.eiw"), &st), 0);
+    cr_assert_eq(stat(test_at(dir, "a.txt.eiw"), &st), 0);
     cr_assert_eq(in, 25000);
     cr_assert_eq(out, (unsigned long long)st.st_size);
     cr_assert_float_eq(bpb, 8.0 * (double)out / (double)in, 0.001);
@@ -618,7 +575,7 @@ Test(cli, list_rejects_damaged_files)
     make_input("a.txt", 5000, 21);
     cr_assert_eq(run(NULL, "a.txt", NULL), 0, "%s", err_text);
     size_t n;
-    char *c = read_file(dir, "a.txt.eiw", &n);
+    char *c = test_read_in(dir, "a.txt.eiw", &n);
     write_file("trunc.eiw", c, n - 1);
     write_file("head.eiw", c, 20);
     free(c);
@@ -653,7 +610,7 @@ Test(cli, trained_checkpoint_exports_to_a_model_that_compresses)
     cr_assert_eq(run(NULL, "-d", "--model", "m.eiwm", "-o", "back.txt", "a.txt.eiw", NULL), 0,
                  "%s", err_text);
     size_t la, lb;
-    char *a = read_file(dir, "a.txt", &la), *b = read_file(dir, "back.txt", &lb);
+    char *a = test_read_in(dir, "a.txt", &la), *b = test_read_in(dir, "back.txt", &lb);
     cr_assert(la == lb && memcmp(a, b, la) == 0);
     free(a);
     free(b);

@@ -20,6 +20,7 @@
 #include "docs.h"
 #include "eiw.h"
 #include "shard.h"
+#include "test_files.h"
 #include "test_util.h"
 
 static char dir[64], cap[64];
@@ -27,27 +28,6 @@ static char root[1024];          /* the tree root, where the suite starts */
 static const char *eiw_bin;
 static char *out_text, *err_text;
 static size_t out_len, err_len;
-
-static void remove_tree(const char *d)
-{
-    DIR *h = opendir(d);
-    if (!h)
-        return;
-    struct dirent *e;
-    char path[512];
-    while ((e = readdir(h)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", d, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(h);
-    rmdir(d);
-}
 
 static void setup(void)
 {
@@ -67,54 +47,27 @@ static void teardown(void)
     free(err_text);
     out_text = err_text = NULL;
     if (dir[0])
-        remove_tree(dir);
+        test_remove_tree(dir);
     if (cap[0])
-        remove_tree(cap);
+        test_remove_tree(cap);
 }
 
 TestSuite(tokenize, .init = setup, .fini = teardown, .timeout = 120);
 
-static const char *at(const char *d, const char *name)
-{
-    static char p[4][512];
-    static int next;
-    char *r = p[next++ % 4];
-    snprintf(r, sizeof p[0], "%s/%s", d, name);
-    return r;
-}
-
 static void write_file(const char *name, const void *data, size_t n)
 {
-    FILE *f = fopen(at(dir, name), "wb");
-    cr_assert_not_null(f, "%s", name);
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
-
-static char *read_file(const char *d, const char *name, size_t *len)
-{
-    size_t n = 0;
-    uint8_t *b = test_read_file(at(d, name), &n);
-    if (!b)
-        return NULL;
-    char *s = realloc(b, n + 1);
-    cr_assert_not_null(s);
-    s[n] = 0;
-    if (len)
-        *len = n;
-    return s;
+    test_write_in(dir, name, data, n);
 }
 
 static int exists(const char *name)
 {
-    struct stat st;
-    return lstat(at(dir, name), &st) == 0;
+    return test_exists_in(dir, name);
 }
 
 static int same_files(const char *a, const char *b)
 {
     size_t na, nb;
-    char *x = read_file(dir, a, &na), *y = read_file(dir, b, &nb);
+    char *x = test_read_in(dir, a, &na), *y = test_read_in(dir, b, &nb);
     int same = x && y && na == nb && memcmp(x, y, na) == 0;
     free(x);
     free(y);
@@ -128,9 +81,9 @@ static int run_v(const char *stdin_name, const char *const *args)
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
-        int in = open(stdin_name ? at(dir, stdin_name) : "/dev/null", O_RDONLY);
-        int out = open(at(cap, "stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = open(at(cap, "stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int in = open(stdin_name ? test_at(dir, stdin_name) : "/dev/null", O_RDONLY);
+        int out = open(test_at(cap, "stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int err = open(test_at(cap, "stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (in < 0 || out < 0 || err < 0 || chdir(dir) != 0 || dup2(in, 0) < 0 ||
             dup2(out, 1) < 0 || dup2(err, 2) < 0)
             _exit(126);
@@ -142,8 +95,8 @@ static int run_v(const char *stdin_name, const char *const *args)
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     free(out_text);
     free(err_text);
-    out_text = read_file(cap, "stdout", &out_len);
-    err_text = read_file(cap, "stderr", &err_len);
+    out_text = test_read_in(cap, "stdout", &out_len);
+    err_text = test_read_in(cap, "stderr", &err_len);
     cr_assert(out_text && err_text);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -172,11 +125,11 @@ static sample make_text(const char *name, const char *cls, size_t len, uint64_t 
 /* Concatenation of files, for comparing with detokenized text. */
 static void concat(const char *out, const char *const *names, size_t n)
 {
-    FILE *f = fopen(at(dir, out), "wb");
+    FILE *f = fopen(test_at(dir, out), "wb");
     cr_assert_not_null(f);
     for (size_t i = 0; i < n; i++) {
         size_t len;
-        char *b = read_file(dir, names[i], &len);
+        char *b = test_read_in(dir, names[i], &len);
         cr_assert_not_null(b, "%s", names[i]);
         cr_assert_eq(fwrite(b, 1, len, f), len);
         free(b);
@@ -187,7 +140,7 @@ static void concat(const char *out, const char *const *names, size_t n)
 static void zstd_file(const char *src, const char *dst)
 {
     size_t n;
-    char *b = read_file(dir, src, &n);
+    char *b = test_read_in(dir, src, &n);
     cr_assert_not_null(b);
     size_t cap_z = ZSTD_compressBound(n);
     void *z = malloc(cap_z);
@@ -203,7 +156,7 @@ static uint64_t manifest_u64(const char *prefix, const char *key)
 {
     char name[128], pat[128];
     snprintf(name, sizeof name, "%s.json", prefix);
-    char *js = read_file(dir, name, NULL);
+    char *js = test_read_in(dir, name, NULL);
     cr_assert_not_null(js, "%s", name);
     snprintf(pat, sizeof pat, "\"%s\": ", key);
     char *p = strstr(js, pat);
@@ -244,10 +197,10 @@ Test(tokenize, text_files_roundtrip_exactly_for_every_input_class)
         cr_assert(same_files("back.txt", "all.txt"), "window %s token %s", wb[k][0], wb[k][1]);
         cr_assert_eq(run(NULL, "detokenize", "ds", NULL), 0, "%s", err_text);   /* to stdout */
         size_t n;
-        char *all = read_file(dir, "all.txt", &n);
+        char *all = test_read_in(dir, "all.txt", &n);
         cr_assert(out_len == n && memcmp(out_text, all, n) == 0);
         free(all);
-        unlink(at(dir, "back.txt"));
+        unlink(test_at(dir, "back.txt"));
     }
 }
 
@@ -261,8 +214,8 @@ Test(tokenize, output_is_identical_for_1_and_2_threads)
         sample s = make_text(names[i], "text", 4000 + 9000 * (size_t)i, 100 + (uint64_t)i);
         sample_free(&s);
     }
-    cr_assert_eq(mkdir(at(dir, "t1"), 0755), 0);
-    cr_assert_eq(mkdir(at(dir, "t2"), 0755), 0);
+    cr_assert_eq(mkdir(test_at(dir, "t1"), 0755), 0);
+    cr_assert_eq(mkdir(test_at(dir, "t2"), 0755), 0);
     const char *pfx[2] = { "t1/ds", "t2/ds" }, *thr[2] = { "1", "2" };
     for (int t = 0; t < 2; t++)
         cr_assert_eq(run(NULL, "tokenize", "--model", "order1", "--shard-size", "20K", "-T",
@@ -283,8 +236,8 @@ Test(tokenize, output_is_identical_for_1_and_2_threads)
 
 Test(tokenize, directories_are_walked_recursively_in_sorted_order)
 {
-    cr_assert_eq(mkdir(at(dir, "d"), 0755), 0);
-    cr_assert_eq(mkdir(at(dir, "d/b_sub"), 0755), 0);
+    cr_assert_eq(mkdir(test_at(dir, "d"), 0755), 0);
+    cr_assert_eq(mkdir(test_at(dir, "d/b_sub"), 0755), 0);
     write_file("d/c.txt", "third", 5);
     write_file("d/a.txt", "first", 5);
     write_file("d/b_sub/x.txt", "second", 6);
@@ -384,7 +337,7 @@ Test(tokenize, zstd_inputs_give_the_same_shards_as_plain_ones)
     }
     /* a damaged .zst is an error naming the file */
     size_t n;
-    char *z = read_file(dir, "a.txt.zst", &n);
+    char *z = test_read_in(dir, "a.txt.zst", &n);
     write_file("cut.txt.zst", z, n / 2);
     free(z);
     cr_assert_eq(run(NULL, "tokenize", "--model", "order1", "-o", "c", "cut.txt.zst", NULL), 1);
@@ -425,7 +378,7 @@ Test(tokenize, over_long_records_are_bad_records)
 {
     char line[400];
     memset(line, 'x', sizeof line);
-    FILE *f = fopen(at(dir, "a.jsonl"), "wb");
+    FILE *f = fopen(test_at(dir, "a.jsonl"), "wb");
     cr_assert_not_null(f);
     fprintf(f, "{\"text\": \"short\"}\n{\"text\": \"%.*s\"}\n{\"text\": \"after\"}\n", 300, line);
     fclose(f);
@@ -453,15 +406,15 @@ Test(tokenize, restart_keeps_complete_shards_and_gives_the_same_result)
                      names[0], names[1], names[2], names[3], names[4], NULL),
                  0, "%s", err_text);
     cr_assert_eq(manifest_u64("ds", "shard_count"), 5);
-    char *json = read_file(dir, "ds.json", NULL), *bin1 = read_file(dir, "ds-00001.bin", NULL);
+    char *json = test_read_in(dir, "ds.json", NULL), *bin1 = test_read_in(dir, "ds-00001.bin", NULL);
     /* an interrupted run: shard 1 has data but no sidecar, shard 3 a damaged .bin */
-    unlink(at(dir, "ds-00001.eiwd"));
+    unlink(test_at(dir, "ds-00001.eiwd"));
     size_t n;
-    char *b3 = read_file(dir, "ds-00003.bin", &n);
+    char *b3 = test_read_in(dir, "ds-00003.bin", &n);
     b3[n / 2] ^= 1;
     write_file("ds-00003.bin", b3, n);
     free(b3);
-    unlink(at(dir, "ds.json"));
+    unlink(test_at(dir, "ds.json"));
     cr_assert_eq(run(NULL, "tokenize", "-v", "--model", "order1", "--shard-size", "15000", "-o",
                      "ds", names[0], names[1], names[2], names[3], names[4], NULL),
                  0, "%s", err_text);
@@ -471,7 +424,7 @@ Test(tokenize, restart_keeps_complete_shards_and_gives_the_same_result)
         cr_assert_eq(strstr(err_text, kept) != NULL, s != 1 && s != 3, "shard %d: %s", s,
                      err_text);
     }
-    char *json2 = read_file(dir, "ds.json", NULL), *bin1b = read_file(dir, "ds-00001.bin", NULL);
+    char *json2 = test_read_in(dir, "ds.json", NULL), *bin1b = test_read_in(dir, "ds-00001.bin", NULL);
     cr_assert_str_eq(json, json2);
     cr_assert_str_eq(bin1, bin1b);
     free(json);
@@ -533,7 +486,7 @@ Test(tokenize, independent_python_reader_sees_the_encoder_tokens)
         const char *args[] = { "python3", script, "ds", "--tokens-out", "py_tokens.txt", NULL };
         cr_assert_eq(run_v(NULL, args), 0, "reader: %s", err_text);
         cr_assert(strstr(out_text, "consistent"), "%s", out_text);
-        FILE *f = fopen(at(dir, "c_tokens.txt"), "w");
+        FILE *f = fopen(test_at(dir, "c_tokens.txt"), "w");
         for (int i = 0; i < 4; i++)
             expected_tokens(m, 32, tbits[k], docs[i].data, docs[i].len, f);
         fclose(f);
@@ -541,7 +494,7 @@ Test(tokenize, independent_python_reader_sees_the_encoder_tokens)
     }
     /* and it notices a damaged index */
     size_t n;
-    char *idx = read_file(dir, "ds-00000.idx", &n);
+    char *idx = test_read_in(dir, "ds-00000.idx", &n);
     idx[17] = 4;   /* dtype int32 */
     write_file("ds-00000.idx", idx, n);
     free(idx);
@@ -557,7 +510,7 @@ Test(tokenize, m1_default_model_roundtrips_a_few_kilobytes)
     sample b = make_text("b.txt", "utf8", 300, 12);
     cr_assert_eq(run(NULL, "tokenize", "-T", "2", "-o", "ds", "a.txt", "b.txt", NULL), 0, "%s",
                  err_text);
-    char *js = read_file(dir, "ds.json", NULL);
+    char *js = test_read_in(dir, "ds.json", NULL);
     cr_assert(strstr(js, eiw_model_default()->name), "%s", js);
     free(js);
     cr_assert_eq(run(NULL, "detokenize", "ds", NULL), 0, "%s", err_text);
@@ -620,14 +573,14 @@ Test(tokenize, damaged_or_missing_shards_are_errors_and_leave_no_output)
     cr_assert_eq(run(NULL, "tokenize", "--model", "order1", "-o", "ds", "a.txt", NULL), 0, "%s",
                  err_text);
     size_t n;
-    char *bin = read_file(dir, "ds-00000.bin", &n);
+    char *bin = test_read_in(dir, "ds-00000.bin", &n);
     bin[n / 3] ^= 0x40;
     write_file("ds-00000.bin", bin, n);
     free(bin);
     cr_assert_eq(run(NULL, "detokenize", "-o", "out.txt", "ds", NULL), 1);
     cr_assert(strncmp(err_text, "eiw: ds-00000.bin: ", 19) == 0, "%s", err_text);
     cr_assert(!exists("out.txt"), "no partial output");
-    unlink(at(dir, "ds-00000.eiwd"));
+    unlink(test_at(dir, "ds-00000.eiwd"));
     cr_assert_eq(run(NULL, "detokenize", "ds", NULL), 1);
     cr_assert(strncmp(err_text, "eiw: ds-00000.eiwd: ", 20) == 0, "%s", err_text);
     cr_assert_eq(run(NULL, "detokenize", "nothere", NULL), 1);

@@ -1,0 +1,69 @@
+/* File helpers for the suites that run the eiw program in a temporary directory (see
+ * test_files.h). No Test() here; failures are Criterion assertions. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "test_files.h"
+#include "test_util.h"
+
+void test_remove_tree(const char *d)
+{
+    DIR *h = opendir(d);
+    if (!h)
+        return;
+    struct dirent *e;
+    char path[512];
+    while ((e = readdir(h)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", d, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            test_remove_tree(path);
+        else
+            unlink(path);
+    }
+    closedir(h);
+    rmdir(d);
+}
+
+const char *test_at(const char *d, const char *name)
+{
+    static char p[4][512];
+    static int next;
+    char *r = p[next++ % 4];
+    snprintf(r, sizeof p[0], "%s/%s", d, name);
+    return r;
+}
+
+void test_write_in(const char *d, const char *name, const void *data, size_t n)
+{
+    FILE *f = fopen(test_at(d, name), "wb");
+    cr_assert_not_null(f, "%s", name);
+    cr_assert_eq(fwrite(data, 1, n, f), n);
+    cr_assert_eq(fclose(f), 0);
+}
+
+char *test_read_in(const char *d, const char *name, size_t *len)
+{
+    size_t n = 0;
+    uint8_t *b = test_read_file(test_at(d, name), &n);
+    if (!b)
+        return NULL;
+    char *s = realloc(b, n + 1);
+    cr_assert_not_null(s);
+    s[n] = 0;
+    if (len)
+        *len = n;
+    return s;
+}
+
+int test_exists_in(const char *d, const char *name)
+{
+    struct stat st;
+    return lstat(test_at(d, name), &st) == 0;
+}

@@ -1,0 +1,12 @@
+/* Files in a test's temporary directory, for the suites that run the eiw program. */
+#ifndef EIW_TEST_FILES_H
+#define EIW_TEST_FILES_H
+#include <stddef.h>
+
+void test_remove_tree(const char *d);                 /* rm -r, quietly */
+const char *test_at(const char *d, const char *name); /* "d/name" (4 rotating buffers) */
+void test_write_in(const char *d, const char *name, const void *data, size_t n);
+/* The whole file, NUL-terminated (malloc'd), or NULL if missing; *len its size. */
+char *test_read_in(const char *d, const char *name, size_t *len);
+int test_exists_in(const char *d, const char *name);   /* also for dangling links */
+#endif
