@@ -11,7 +11,8 @@
 # The shipped model (model/weights/m1.eiwm, m1-202611) is this run: steps 1-4750 with eiw train
 # (this machine, and steps 3734-4379 on a 16-core machine), steps 4751-12000 on an H100 with
 # scripts/train_m1_gpu.py, which mirrors eiw train (same batches, schedule, AdamW; float32,
-# different summation order). Its final checkpoint is model/weights/m1_train.ckpt (step 12000).
+# different summation order). Its final weights are model/weights/m1_train.ckpt (step 12000,
+# weights only: the AdamW moments of a finished run are not kept, so the file is 10 MB, not 30).
 # Export: eiw export model/weights/m1_train.ckpt -o model/weights/m1.eiwm --name m1-202611
 # usage: nohup scripts/train_m1.sh >> runs/m1/train.log 2>&1 &
 set -eu
@@ -24,8 +25,10 @@ scripts/train_prep_data.sh runs/data
 cp ./eiw $run/eiw.bin
 threads=${EIW_THREADS:-2}
 echo "train_m1.sh: $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" >&2
-if [ ! -f $run/m1.ckpt ] && [ -f model/weights/m1_train.ckpt ]; then
-    cp model/weights/m1_train.ckpt $run/m1.ckpt   # continue the committed run
+# continue a committed unfinished run (a checkpoint with training state, flag bit 0)
+if [ ! -f $run/m1.ckpt ] && [ -f model/weights/m1_train.ckpt ] &&
+   [ "$(od -An -tu4 -j12 -N4 model/weights/m1_train.ckpt | tr -d ' ')" = 1 ]; then
+    cp model/weights/m1_train.ckpt $run/m1.ckpt
 fi
 if [ -f $run/m1.ckpt ]; then
     exec $run/eiw.bin train --resume $run/m1.ckpt --threads "$threads" --data runs/data/train \
