@@ -32,6 +32,7 @@
 #include "file_io.h"
 #include "model_file.h"
 #include "shard.h"
+#include "byte_order.h"
 #include "tokenize_util.h"
 
 #define THREADS_MAX 256
@@ -344,20 +345,20 @@ static uint64_t shard_key(const tok_args *a, const shard_buf *sb, uint64_t shard
         return 0;
     XXH3_64bits_reset(h);
     uint8_t head[32];
-    tok_put64(head, a->m->id);
-    tok_put64(head + 8, a->wp.window_bits);
-    tok_put64(head + 16, a->wp.token_bits);
-    tok_put64(head + 24, shard);
+    put64(head, a->m->id);
+    put64(head + 8, a->wp.window_bits);
+    put64(head + 16, a->wp.token_bits);
+    put64(head + 24, shard);
     XXH3_64bits_update(h, head, sizeof head);
     for (size_t i = 0; i < sb->ndocs; i++) {
         uint8_t rec[20];
-        tok_put64(rec, sb->docs[i].len);
-        tok_put64(rec + 8, sb->docs[i].xxh3);
-        tok_put32(rec + 16, sb->docs[i].flags);
+        put64(rec, sb->docs[i].len);
+        put64(rec + 8, sb->docs[i].xxh3);
+        put32(rec + 16, sb->docs[i].flags);
         XXH3_64bits_update(h, rec, sizeof rec);
     }
     uint8_t tail[8];
-    tok_put64(tail, sb->bad);
+    put64(tail, sb->bad);
     XXH3_64bits_update(h, tail, sizeof tail);
     uint64_t k = XXH3_64bits_digest(h);
     XXH3_freeState(h);

@@ -14,18 +14,6 @@
 #include "file_io.h"
 #include "tokenize_util.h"
 
-void tok_put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-void tok_put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 void tok_shard_path(char *path, const char *prefix, uint64_t shard, const char *ext)
 {
     snprintf(path, TOK_PATH_MAX, "%s-%05" PRIu64 "%s", prefix, shard, ext);

@@ -9,8 +9,6 @@
 
 #define TOK_PATH_MAX 4096
 
-void tok_put64(uint8_t *p, uint64_t v);
-void tok_put32(uint8_t *p, uint32_t v);
 /* PREFIX-NNNNN.ext */
 void tok_shard_path(char *path, const char *prefix, uint64_t shard, const char *ext);
 /* The whole file (malloc'd), or NULL with *err = errno (err may be NULL). */

@@ -4,35 +4,11 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "byte_order.h"
 #include "shard.h"
 
 static const uint8_t mmidx_magic[9] = { 'M', 'M', 'I', 'D', 'I', 'D', 'X', 0, 0 };
 static const uint8_t sidecar_magic[8] = { 'E', 'I', 'W', 'D', 'O', 'C', 'S', 0 };
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static unsigned dtype_size(int dtype)
 {
