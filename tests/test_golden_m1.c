@@ -47,24 +47,36 @@ static void check_golden(const eiw_model *m, const char *path, const uint8_t *or
     free(gold);
 }
 
-Test(golden_m1, frozen_files_decode_and_reencode_on_every_path)
+/* The stream and 16-bit-window golden files PREFIX_stream.eiw and PREFIX_windows_b16.eiw of
+ * tests/golden/original.txt, checked under every kernel. */
+static void check_golden_every_kernel(const eiw_model *m, const char *prefix)
 {
-    size_t mlen, n;
-    uint8_t *mb = test_read_file("tests/golden/tiny_m1.eiwm", &mlen);
+    size_t n;
     uint8_t *orig = test_read_file("tests/golden/original.txt", &n);
-    cr_assert(mb && orig, "run from the tree root (make test)");
-    eiw_model *m;
-    cr_assert_eq(eiw_model_from_bytes(mb, mlen, &m), EIW_OK);
+    cr_assert_not_null(orig, "run from the tree root (make test)");
+    char stream[256], windows[256];
+    snprintf(stream, sizeof stream, "%s_stream.eiw", prefix);
+    snprintf(windows, sizeof windows, "%s_windows_b16.eiw", prefix);
     eiw_kernel was = eiw_kernel_active();
     for (int k = 0; k <= 2; k++) {
         eiw_kernel_force((eiw_kernel)k);
-        check_golden(m, "tests/golden/m1_stream.eiw", orig, n, EIW_MODE_STREAM, 16);
-        check_golden(m, "tests/golden/m1_windows_b16.eiw", orig, n, EIW_MODE_WINDOWS, 16);
+        check_golden(m, stream, orig, n, EIW_MODE_STREAM, 16);
+        check_golden(m, windows, orig, n, EIW_MODE_WINDOWS, 16);
     }
     eiw_kernel_force(was);
+    free(orig);
+}
+
+Test(golden_m1, frozen_files_decode_and_reencode_on_every_path)
+{
+    size_t mlen;
+    uint8_t *mb = test_read_file("tests/golden/tiny_m1.eiwm", &mlen);
+    cr_assert(mb, "run from the tree root (make test)");
+    eiw_model *m;
+    cr_assert_eq(eiw_model_from_bytes(mb, mlen, &m), EIW_OK);
+    check_golden_every_kernel(m, "tests/golden/m1");
     eiw_model_free(m);
     free(mb);
-    free(orig);
 }
 
 /* The default model is the M1 embedded from model/weights/m1.eiwm: the same bytes (so
@@ -97,16 +109,5 @@ Test(golden_m1, default_model_is_the_committed_m1)
  * every kernel; CI runs this in the SIMD=none build as well. */
 Test(golden_m1, default_model_frozen_files_on_every_path)
 {
-    size_t n;
-    uint8_t *orig = test_read_file("tests/golden/original.txt", &n);
-    cr_assert_not_null(orig, "run from the tree root (make test)");
-    const eiw_model *m = eiw_model_default();
-    eiw_kernel was = eiw_kernel_active();
-    for (int k = 0; k <= 2; k++) {
-        eiw_kernel_force((eiw_kernel)k);
-        check_golden(m, "tests/golden/default_stream.eiw", orig, n, EIW_MODE_STREAM, 16);
-        check_golden(m, "tests/golden/default_windows_b16.eiw", orig, n, EIW_MODE_WINDOWS, 16);
-    }
-    eiw_kernel_force(was);
-    free(orig);
+    check_golden_every_kernel(eiw_model_default(), "tests/golden/default");
 }
