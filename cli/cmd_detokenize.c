@@ -19,16 +19,10 @@
 #include "file_io.h"
 #include "model_file.h"
 #include "shard.h"
+#include "token_dataset.h"
 #include "tokenize_util.h"
 
 #define THREADS_MAX 256
-
-typedef struct {
-    eiw_sidecar sc;
-    eiw_mmidx ix;
-    uint8_t *bin;
-    size_t bin_len;
-} shard_data;
 
 static void usage(const char *cmd, const char *fmt, ...)
 {
@@ -38,75 +32,6 @@ static void usage(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, " (see 'eiw %s --help')\n", cmd);
-}
-
-static void shard_free(shard_data *d)
-{
-    eiw_sidecar_free(&d->sc);
-    eiw_mmidx_free(&d->ix);
-    free(d->bin);
-    memset(d, 0, sizeof *d);
-}
-
-/* Loads and checks shard s of the dataset; prints the error and returns nonzero on failure. */
-static int shard_load(const char *prefix, const tok_manifest *mf, uint64_t s, int with_bin,
-                      shard_data *d)
-{
-    char path[TOK_PATH_MAX];
-    memset(d, 0, sizeof *d);
-    size_t len;
-    int err = 0;
-    tok_shard_path(path, prefix, s, ".eiwd");
-    uint8_t *b = tok_read_all(path, &len, &err);
-    eiw_status st = b ? eiw_sidecar_parse(b, len, &d->sc) : EIW_ERR_IO;
-    free(b);
-    if (st != EIW_OK) {
-        fprintf(stderr, "eiw: %s: %s\n", path, st == EIW_ERR_IO ? strerror(err) : eiw_strerror(st));
-        return -1;
-    }
-    if (d->sc.window_bits != mf->window_bits || d->sc.token_bits != mf->token_bits ||
-        d->sc.model_id != mf->model_id || d->sc.shard != s) {
-        fprintf(stderr, "eiw: %s: does not belong to %s.json\n", path, prefix);
-        shard_free(d);
-        return -1;
-    }
-    tok_shard_path(path, prefix, s, ".idx");
-    b = tok_read_all(path, &len, &err);
-    if (!b) {
-        fprintf(stderr, "eiw: %s: %s\n", path, strerror(err));
-        shard_free(d);
-        return -1;
-    }
-    int bad = XXH3_64bits(b, len) != d->sc.idx_xxh3;
-    st = bad ? EIW_ERR_CHECKSUM : eiw_mmidx_parse(b, len, d->sc.bin_bytes, &d->ix);
-    free(b);
-    unsigned tb = mf->token_bits / 8, wbytes = mf->window_bits / 8;
-    if (st == EIW_OK && (d->ix.sequences != d->sc.ndocs ||
-                         d->ix.dtype != (tb == 1 ? EIW_MMIDX_UINT8 : EIW_MMIDX_UINT16)))
-        st = EIW_ERR_CORRUPT;
-    for (uint64_t i = 0; st == EIW_OK && i < d->ix.sequences; i++)
-        if (((uint64_t)d->ix.sizes[i] * tb) % wbytes)
-            st = EIW_ERR_CORRUPT;
-    if (st != EIW_OK) {
-        fprintf(stderr, "eiw: %s: %s\n", path, eiw_strerror(st));
-        shard_free(d);
-        return -1;
-    }
-    if (!with_bin)
-        return 0;
-    tok_shard_path(path, prefix, s, ".bin");
-    d->bin = tok_read_all(path, &d->bin_len, &err);
-    if (!d->bin) {
-        fprintf(stderr, "eiw: %s: %s\n", path, strerror(err));
-        shard_free(d);
-        return -1;
-    }
-    if (d->bin_len != d->sc.bin_bytes || XXH3_64bits(d->bin, d->bin_len) != d->sc.bin_xxh3) {
-        fprintf(stderr, "eiw: %s: %s\n", path, eiw_strerror(EIW_ERR_CHECKSUM));
-        shard_free(d);
-        return -1;
-    }
-    return 0;
 }
 
 /* The window bytes of document i (malloc'd; tokens back to MSB-first). */

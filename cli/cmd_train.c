@@ -1,19 +1,18 @@
 /* `eiw train`: reads training/validation data (text files, directories, or raw uint8/uint16
  * token files), drives the library trainer, prints progress on stderr, writes periodic and final
  * checkpoints atomically, and on SIGINT/SIGTERM checkpoints and exits 130. */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "eiw_train.h"
+#include "train_inputs.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 
@@ -23,143 +22,14 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-typedef struct {
-    uint16_t *tok;
-    size_t n, cap;
-} tokbuf;
-
-static int tb_reserve(tokbuf *b, size_t extra)
-{
-    if (b->n + extra <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 1 << 20;
-    while (cap < b->n + extra)
-        cap *= 2;
-    uint16_t *t = realloc(b->tok, cap * sizeof *t);
-    if (!t)
-        return -1;
-    b->tok = t;
-    b->cap = cap;
-    return 0;
-}
-
-/* token_bytes: 0 = text (one token per byte), 1 = uint8 tokens, 2 = little-endian uint16 */
-static int read_file(tokbuf *b, const char *path, int token_bytes)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "eiw: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    unsigned char buf[1 << 16];
-    unsigned char carry = 0;
-    int have_carry = 0;
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (tb_reserve(b, got)) {
-            fprintf(stderr, "eiw: %s: out of memory\n", path);
-            fclose(f);
-            return -1;
-        }
-        for (size_t i = 0; i < got; i++) {
-            if (token_bytes == 2) {
-                if (have_carry) {
-                    b->tok[b->n++] = (uint16_t)(carry | (unsigned)buf[i] << 8);
-                    have_carry = 0;
-                } else {
-                    carry = buf[i];
-                    have_carry = 1;
-                }
-            } else {
-                b->tok[b->n++] = buf[i];
-            }
-        }
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        fprintf(stderr, "eiw: %s: read error\n", path);
-        return -1;
-    }
-    if (have_carry) {
-        fprintf(stderr, "eiw: %s: odd length for a uint16 token file\n", path);
-        return -1;
-    }
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Files and directories (recursively, sorted by name so the data order is reproducible). */
-static int read_path(tokbuf *b, const char *path, int token_bytes, int depth)
-{
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        fprintf(stderr, "eiw: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(sb.st_mode)) {
-        /* inside directories only regular files count (no FIFOs, sockets, devices) */
-        if (depth > 0 && !S_ISREG(sb.st_mode))
-            return 0;
-        return read_file(b, path, token_bytes);
-    }
-    if (depth > 32) {
-        fprintf(stderr, "eiw: %s: directories nested too deeply\n", path);
-        return -1;
-    }
-    DIR *d = opendir(path);
-    if (!d) {
-        fprintf(stderr, "eiw: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn) {
-                rc = -1;
-                break;
-            }
-            names = nn;
-        }
-        size_t len = strlen(path) + strlen(e->d_name) + 2;
-        names[n] = malloc(len);
-        if (!names[n]) {
-            rc = -1;
-            break;
-        }
-        snprintf(names[n], len, "%s/%s", path, e->d_name);
-        n++;
-    }
-    closedir(d);
-    if (rc)
-        fprintf(stderr, "eiw: %s: out of memory\n", path);
-    else
-        qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        if (!rc)
-            rc = read_path(b, names[i], token_bytes, depth + 1);
-        free(names[i]);
-    }
-    free(names);
-    return rc;
-}
-
 static void usage(FILE *f)
 {
     fputs("usage: eiw train --data PATH... --out CKPT [options]\n"
           "Trains an eiw transformer. Text files and directories (recursively) are byte data;\n"
-          "--token-bytes 1|2 reads raw uint8/uint16 (little-endian) token files instead.\n"
+          "--token-bytes 1|2 reads raw uint8/uint16 (little-endian) token files instead. A\n"
+          "PATH with a PATH.json manifest is an 'eiw tokenize' dataset (all its shards, checked):\n"
+          "its tokens are the data, vocab defaults to 2^token-bits with no BOS, and validation\n"
+          "reports bits per original byte from its recorded byte counts.\n"
           "  --config NAME        tiny | small | m1 (default m1)\n"
           "  --data PATH...       training data\n"
           "  --val PATH...        validation data (never the training data)\n"
@@ -299,7 +169,7 @@ int eiw_cli_train(int argc, char **argv)
         fprintf(stderr, "eiw: train: unknown --config '%s' (tiny, small, m1)\n", c.config);
         goto done;
     }
-    int seen_steps = 0, ctx_given = 0;
+    int seen_steps = 0, ctx_given = 0, vocab_given = 0, bos_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--data") || !strcmp(a, "--val")) {
@@ -329,6 +199,8 @@ int eiw_cli_train(int argc, char **argv)
 #define FL(flag, dst) else if (!strcmp(a, flag)) { bad = parse_f(flag, v, &dst); }
         if (!strcmp(a, "--context"))
             ctx_given = 1;
+        vocab_given |= !strcmp(a, "--vocab");
+        bos_given |= !strcmp(a, "--bos");
         if (!strcmp(a, "--config")) {
         } else if (!strcmp(a, "--eval")) {
             c.eval = v;
@@ -391,9 +263,11 @@ int eiw_cli_train(int argc, char **argv)
             goto done;
         }
         status = EIW_EXIT_ERROR;
-        for (int i = 0; i < c.n_val; i++)
-            if (read_path(&val, c.val[i], c.token_bytes, 0))
-                goto done;
+        input_kind vk = {0};
+        if (read_inputs(&val, c.val, c.n_val, &c.token_bytes, &vk))
+            goto done;
+        if (vk.datasets && !c.val_bytes)
+            c.val_bytes = (long long)vk.bytes;
         double bpt;
         int erc = eiw_checkpoint_eval(c.eval, val.tok, val.n, ctx_given ? opt.model.ctx : 0,
                                       (int32_t)threads, (size_t)c.val_tokens, &bpt);
@@ -418,18 +292,28 @@ int eiw_cli_train(int argc, char **argv)
         fprintf(stderr, "eiw: train: --data and --out are required (see eiw train --help)\n");
         goto done;
     }
+    status = EIW_EXIT_ERROR;
+    input_kind tk = {0}, vk = {0};
+    if (read_inputs(&train, c.data, c.n_data, &c.token_bytes, &tk) ||
+        read_inputs(&val, c.val, c.n_val, &c.token_bytes, &vk))
+        goto done;
+    if (tk.datasets && vk.datasets && tk.token_bits != vk.token_bits) {
+        fprintf(stderr, "eiw: %s: %u-bit tokens, but the training data has %u-bit ones\n",
+                c.val[0], vk.token_bits, tk.token_bits);
+        goto done;
+    }
+    if (vk.datasets && !c.val_bytes)
+        c.val_bytes = (long long)vk.bytes;
+    if (tk.datasets && !vocab_given)   /* M2 over tokens: every token value, nothing else */
+        opt.model.vocab = 1 << tk.token_bits;
+    if (tk.datasets && !bos_given)
+        opt.bos = -1;
     if (!c.resume && eiw_train_options_check(&opt) != EIW_TRAIN_OK) {
         fprintf(stderr, "eiw: train: invalid options (check sizes: heads must divide d-model, "
                         "patch-fraction in [0,1), ...)\n");
+        status = EIW_EXIT_USAGE;
         goto done;
     }
-    status = EIW_EXIT_ERROR;
-    for (int i = 0; i < c.n_data; i++)
-        if (read_path(&train, c.data[i], c.token_bytes, 0))
-            goto done;
-    for (int i = 0; i < c.n_val; i++)
-        if (read_path(&val, c.val[i], c.token_bytes, 0))
-            goto done;
 
     int rc;
     const char *rc_file = c.data[0];
