@@ -118,7 +118,7 @@ static int eval_and_print(eiw_trainer *tr, const cli_opts *c, size_t n_val)
                 (long long)info.step, bpt, bpt, counted);
     else if (c->val_bytes > 0 && counted == n_val - 1)
         fprintf(stderr, "val step %lld: %.4f bits/token, %.4f bits/byte (%zu tokens)\n",
-                (long long)info.step, bpt, bpt * (double)counted / (double)c->val_bytes, counted);
+                (long long)info.step, bpt, bpt * (double)n_val / (double)c->val_bytes, counted);
     else
         fprintf(stderr, "val step %lld: %.4f bits/token (%zu tokens)\n",
                 (long long)info.step, bpt, counted);
@@ -280,7 +280,7 @@ int eiw_cli_train(int argc, char **argv)
                                                                            : val.n - 1;
         double bpb = c.token_bytes == 0 ? bpt
                      : c.val_bytes > 0 && counted == val.n - 1
-                         ? bpt * (double)counted / (double)c.val_bytes : -1.0;
+                         ? bpt * (double)val.n / (double)c.val_bytes : -1.0;
         if (bpb >= 0.0)
             printf("%s: %.4f bits/token, %.4f bits/byte (%zu tokens)\n", c.eval, bpt, bpb, counted);
         else

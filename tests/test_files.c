@@ -2,10 +2,12 @@
  * test_files.h). No Test() here; failures are Criterion assertions. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "test_files.h"
 #include "test_util.h"
@@ -66,4 +68,38 @@ int test_exists_in(const char *d, const char *name)
 {
     struct stat st;
     return lstat(test_at(d, name), &st) == 0;
+}
+
+int test_run_in(const char *d, const char *const *args, char **out, char **err)
+{
+    const char *eiw = getenv("EIW_BIN");
+    if (!eiw)
+        cr_skip_test("EIW_BIN is not set: run the suite through `make test`");
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int o = open(test_at(d, ".stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(test_at(d, ".stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || o < 0 || e < 0 || chdir(d) != 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
+            dup2(e, 2) < 0)
+            _exit(126);
+        execvp(strcmp(args[0], "eiw") == 0 ? eiw : args[0], (char *const *)args);
+        _exit(127);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    char *o = test_read_in(d, ".stdout", NULL), *e = test_read_in(d, ".stderr", NULL);
+    cr_assert(o && e);
+    unlink(test_at(d, ".stdout"));
+    unlink(test_at(d, ".stderr"));
+    if (out)
+        *out = o;
+    else
+        free(o);
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -9,4 +9,8 @@ void test_write_in(const char *d, const char *name, const void *data, size_t n);
 /* The whole file, NUL-terminated (malloc'd), or NULL if missing; *len its size. */
 char *test_read_in(const char *d, const char *name, size_t *len);
 int test_exists_in(const char *d, const char *name);   /* also for dangling links */
+/* Runs args (NULL-terminated; "eiw" means $EIW_BIN, else skips the test) in d with stdin
+ * from /dev/null; *out / *err (may be NULL) receive stdout / stderr (malloc'd). Returns the
+ * exit status (128 + signal if killed). */
+int test_run_in(const char *d, const char *const *args, char **out, char **err);
 #endif
