@@ -34,6 +34,8 @@ static void usage(FILE *f)
           "  --data PATH...       training data\n"
           "  --val PATH...        validation data (never the training data)\n"
           "  --steps N            step budget (token-level equivalent: N*batch*context tokens)\n"
+          "  --flops X            instead of --steps: a step budget whose training FLOPs (forward\n"
+          "                       + backward, patch stage included) come to about X, e.g. 1.5e13\n"
           "  --out CKPT           checkpoint written periodically, on SIGINT/SIGTERM and at the end\n"
           "  --resume CKPT        continue that run exactly (options come from the checkpoint;\n"
           "                       --steps and --threads may be given)\n"
@@ -148,6 +150,7 @@ int eiw_cli_train(int argc, char **argv)
     eiw_trainer *tr = NULL;
     int status = EIW_EXIT_USAGE;
     long long steps = 0, threads = 0;
+    double flops = 0.0;
     c.data = calloc((size_t)argc, sizeof *c.data);
     c.val = calloc((size_t)argc, sizeof *c.val);
     if (!c.data || !c.val) {
@@ -213,6 +216,13 @@ int eiw_cli_train(int argc, char **argv)
             seen_steps = 1;
             if (!bad)
                 opt.steps = steps;
+        } else if (!strcmp(a, "--flops")) {
+            char *end;
+            errno = 0;
+            flops = strtod(v, &end);
+            bad = errno || end == v || *end || !(flops >= 1.0 && flops <= 1e30);
+            if (bad)
+                fprintf(stderr, "eiw: train: --flops: bad value '%s' (want a number >= 1)\n", v);
         } else if (!strcmp(a, "--seed")) {
             char *end;
             errno = 0;
@@ -308,6 +318,25 @@ int eiw_cli_train(int argc, char **argv)
         opt.model.vocab = 1 << tk.token_bits;
     if (tk.datasets && !bos_given)
         opt.bos = -1;
+    if (flops > 0.0 && !c.resume) {
+        if (seen_steps) {
+            fprintf(stderr, "eiw: train: give --steps or --flops, not both\n");
+            status = EIW_EXIT_USAGE;
+            goto done;
+        }
+        /* cost of N token-level-equivalent steps: N * (L/K + 1 - L) steps of equal FLOPs */
+        double fstep = eiw_model_train_flops_per_token(&opt.model, opt.model.ctx) *
+                       (double)opt.batch * (double)opt.model.ctx;
+        double frac = opt.patch_size > 1 ? (double)opt.patch_fraction / opt.patch_size +
+                                               1.0 - (double)opt.patch_fraction : 1.0;
+        opt.steps = (int64_t)(flops / (fstep * frac));
+        if (opt.steps < 1) {
+            fprintf(stderr, "eiw: train: --flops %g is less than one step (%.3g FLOPs)\n", flops,
+                    fstep * frac);
+            status = EIW_EXIT_USAGE;
+            goto done;
+        }
+    }
     if (!c.resume && eiw_train_options_check(&opt) != EIW_TRAIN_OK) {
         fprintf(stderr, "eiw: train: invalid options (check sizes: heads must divide d-model, "
                         "patch-fraction in [0,1), ...)\n");
