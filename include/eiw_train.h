@@ -101,8 +101,32 @@ int eiw_trainer_resume(eiw_trainer **out, const char *ckpt_path, int32_t threads
 void eiw_trainer_free(eiw_trainer *tr);   /* NULL is a no-op */
 
 /* One optimizer step; *loss receives the step's mean training loss in nats (patch-level loss in
- * the patch stage, not comparable to token-level). Returns EIW_TRAIN_OK even when done (no-op). */
+ * the patch stage, not comparable to token-level). Returns EIW_TRAIN_OK even when done (no-op).
+ * It is eiw_trainer_compute_grads + eiw_trainer_apply of one process (EIW_TRAIN_ERR_CONFIG after
+ * eiw_trainer_set_partition with nranks > 1). */
 int eiw_trainer_step(eiw_trainer *tr, float *loss);
+
+/* Data-parallel training (e.g. over MPI; the library does no communication itself). nranks
+ * processes create the same trainer (same options or checkpoint, seed and data) and each calls
+ * eiw_trainer_set_partition with its rank. Then every step is, on every process:
+ *     eiw_trainer_compute_grads(tr, &g, &n, &loss);
+ *     sum g[0..n) and loss over the processes, in place (an all-reduce);
+ *     eiw_trainer_apply(tr);
+ * Every process draws the whole batch of B samples (so the data positions stay the same) and
+ * runs forward and backward on samples [rank*B/nranks, (rank+1)*B/nranks) only; a batch that
+ * nranks does not divide gives slices differing by one sample, exactly accounted for. The
+ * slice's gradient and loss are scaled by 1/(B*T) of the whole batch, so their sums are the
+ * one-process step's mean gradient and mean loss (nats): the run follows the one-process run up to
+ * the order of float summation (as long as the all-reduce gives every process the same sums).
+ * Clipping uses the norm of the summed gradient. The partition is not stored in checkpoints: a
+ * run may be resumed with another number of processes.
+ * set_partition: EIW_TRAIN_ERR_CONFIG unless 0 <= rank < nranks <= batch.
+ * compute_grads: *grads is the trainer's gradient buffer (n_params floats, valid until the next
+ * call); when the run is done it is zero and apply does nothing. EIW_TRAIN_ERR_CONFIG if called
+ * twice without apply in between; apply returns it without a preceding compute_grads. */
+int eiw_trainer_set_partition(eiw_trainer *tr, int rank, int nranks);
+int eiw_trainer_compute_grads(eiw_trainer *tr, float **grads, size_t *n_grads, double *loss);
+int eiw_trainer_apply(eiw_trainer *tr);
 
 /* Validation at token level, on up to max_tokens predicted tokens of val (0: all), in
  * consecutive windows of T+1 tokens with stride T, each starting at position 0.

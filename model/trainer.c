@@ -26,6 +26,8 @@ struct eiw_trainer {
     uint64_t data_hash;
     uint64_t rng;            /* stored for format completeness; all randomness is seed-derived */
     int64_t step, s1, total;
+    int rank, nranks;        /* data parallelism: this process's slice of each batch */
+    int grads_ready;         /* eiw_trainer_compute_grads done, eiw_trainer_apply not yet */
 };
 
 const char *eiw_train_strerror(int s)
@@ -156,6 +158,7 @@ static int trainer_alloc(eiw_trainer **out, const eiw_train_options *opt,
     if (!tr)
         return EIW_TRAIN_ERR_NOMEM;
     tr->opt = *opt;
+    tr->nranks = 1;
     eiw_ops_set_threads(opt->threads);
     plan_stages(tr);
     int T = opt->model.ctx, B = opt->batch, K = max_k(tr);
@@ -256,24 +259,58 @@ void eiw_trainer_free(eiw_trainer *tr)
     free(tr);
 }
 
-int eiw_trainer_step(eiw_trainer *tr, float *loss)
+int eiw_trainer_set_partition(eiw_trainer *tr, int rank, int nranks)
 {
-    if (tr->step >= tr->total) {
-        if (loss)
-            *loss = 0.0f;
+    if (nranks < 1 || nranks > tr->opt.batch || rank < 0 || rank >= nranks || tr->grads_ready)
+        return EIW_TRAIN_ERR_CONFIG;
+    tr->rank = rank;
+    tr->nranks = nranks;
+    return EIW_TRAIN_OK;
+}
+
+int eiw_trainer_compute_grads(eiw_trainer *tr, float **grads, size_t *n_grads, double *loss)
+{
+    size_t n = tr->model.n_params;
+    *grads = tr->model.grads_mem;
+    *n_grads = n;
+    *loss = 0.0;
+    if (tr->grads_ready)
+        return EIW_TRAIN_ERR_CONFIG;
+    if (tr->step >= tr->total) {   /* done: a zero gradient, and apply will do nothing */
+        memset(tr->model.grads_mem, 0, n * sizeof(float));
         return EIW_TRAIN_OK;
     }
     const eiw_train_options *o = &tr->opt;
     int B = o->batch, T = o->model.ctx, K = cur_k(tr);
-    size_t n = tr->model.n_params;
-    if (tr->step == tr->s1 && tr->s1 > 0)   /* token stage: fresh optimizer state */
-        memset(tr->opt_mem, 0, 2 * n * sizeof(float));
+    /* every process draws the whole batch, so that the data positions stay the same */
     for (int b = 0; b < B; b++)
         eiw_train_data_next(&tr->data, tr->inputs + (size_t)b * T * K,
                             tr->targets + (size_t)b * T * K, T, K, K == 1 ? o->bos : -1);
-    eiw_transformer_forward(&tr->model, tr->inputs, tr->targets, B, T, K, 0);
-    eiw_transformer_backward(&tr->model, tr->inputs, tr->targets, B, T, K, 0);
+    int lo = (int)((int64_t)B * tr->rank / tr->nranks);
+    int hi = (int)((int64_t)B * (tr->rank + 1) / tr->nranks);
+    const int *in = tr->inputs + (size_t)lo * T * K, *tg = tr->targets + (size_t)lo * T * K;
+    eiw_transformer_forward(&tr->model, in, tg, hi - lo, T, K, 0);
+    /* scaled by the whole batch's positions: the slices' sums are the batch's means */
+    eiw_transformer_backward_scaled(&tr->model, in, tg, hi - lo, T, K, 0, 1.0f / (float)(B * T));
+    double sum = 0.0;
+    for (int i = 0; i < (hi - lo) * T; i++)
+        sum += (double)tr->model.acts.losses[i];
+    *loss = sum / (B * T);
+    tr->grads_ready = 1;
+    return EIW_TRAIN_OK;
+}
 
+int eiw_trainer_apply(eiw_trainer *tr)
+{
+    if (tr->step >= tr->total)
+        return EIW_TRAIN_OK;
+    if (!tr->grads_ready)
+        return EIW_TRAIN_ERR_CONFIG;
+    tr->grads_ready = 0;
+    const eiw_train_options *o = &tr->opt;
+    size_t n = tr->model.n_params;
+    if (tr->step == tr->s1 && tr->s1 > 0)   /* token stage: fresh optimizer state */
+        memset(tr->opt_mem, 0, 2 * n * sizeof(float));
     float gscale = 1.0f;
     if (o->grad_clip > 0.0f) {
         double norm = eiw_grad_norm(tr->model.grads_mem, n);
@@ -292,9 +329,20 @@ int eiw_trainer_step(eiw_trainer *tr, float *loss)
         off += s;
     }
     tr->step++;
-    if (loss)
-        *loss = (float)tr->model.mean_loss;
     return EIW_TRAIN_OK;
+}
+
+int eiw_trainer_step(eiw_trainer *tr, float *loss)
+{
+    float *g;
+    size_t n;
+    double part = 0.0;
+    int rc = tr->nranks == 1 ? eiw_trainer_compute_grads(tr, &g, &n, &part) : EIW_TRAIN_ERR_CONFIG;
+    if (rc == EIW_TRAIN_OK)
+        rc = eiw_trainer_apply(tr);
+    if (loss)
+        *loss = (float)part;
+    return rc;
 }
 
 /* Token-level loss over windows [s, s+T] for s = 0, T, 2T, ...: full windows B at a time, then a

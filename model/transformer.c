@@ -722,6 +722,13 @@ void eiw_transformer_forward(eiw_transformer *m, const int *inputs, const int *t
 void eiw_transformer_backward(eiw_transformer *m, const int *inputs, const int *targets,
                               int B, int T, int K, int force_patch)
 {
+    eiw_transformer_backward_scaled(m, inputs, targets, B, T, K, force_patch,
+                                    1.0f / (float)(B * T));
+}
+
+void eiw_transformer_backward_scaled(eiw_transformer *m, const int *inputs, const int *targets,
+                                     int B, int T, int K, int force_patch, float scale)
+{
     const eiw_model_config *c = &m->cfg;
     int C = c->d_model, L = c->n_layers, NH = c->n_heads, F = c->d_ff, V = c->vocab, BT = B * T;
     eiw_param_tensors *p = &m->params, *g = &m->grads;
@@ -730,7 +737,6 @@ void eiw_transformer_backward(eiw_transformer *m, const int *inputs, const int *
     size_t nbtc = (size_t)BT * C;
 
     memset(m->grads_mem, 0, m->n_params * sizeof(float));
-    float scale = 1.0f / (float)BT;
     if (patch)
         eiw_patch_xent_backward(a->probs, targets, BT, V, K, scale);
     else

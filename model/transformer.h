@@ -119,6 +119,10 @@ void eiw_transformer_forward(eiw_transformer *m, const int *inputs, const int *t
 /* Zeroes grads, then backprops mean_loss of the preceding forward (same arguments). */
 void eiw_transformer_backward(eiw_transformer *m, const int *inputs, const int *targets,
                               int B, int T, int K, int force_patch);
+/* The same for scale * (sum of the B*T losses): scale 1/(B*T) is the above; a slice of a larger
+ * batch takes 1/(the whole batch's B*T), so that the slices' gradients add up to the batch's. */
+void eiw_transformer_backward_scaled(eiw_transformer *m, const int *inputs, const int *targets,
+                                     int B, int T, int K, int force_patch, float scale);
 
 /* Splitmix64-based RNG shared by init and data order. */
 uint64_t eiw_rng_next(uint64_t *state);

@@ -109,6 +109,103 @@ Test(model_trainer, same_seed_gives_same_run)
     free(t);
 }
 
+/* nranks trainers, each on its slice of the batch, with their gradients and losses summed by hand
+ * (what an MPI all-reduce does) follow the one-process run: same losses and weights up to float
+ * summation order, across the patch->token stage switch and with batches nranks does not divide. */
+static void check_partitioned_run(int nranks)
+{
+    size_t n = 5000;
+    uint16_t *t = random_tokens(n, 5);
+    eiw_train_options o;
+    patch_opts(&o);
+    o.batch = 5;
+    eiw_trainer *ref, *p[3];
+    cr_assert_eq(eiw_trainer_create(&ref, &o, t, n, NULL, 0), EIW_TRAIN_OK);
+    for (int r = 0; r < nranks; r++) {
+        cr_assert_eq(eiw_trainer_create(&p[r], &o, t, n, NULL, 0), EIW_TRAIN_OK);
+        cr_assert_eq(eiw_trainer_set_partition(p[r], r, nranks), EIW_TRAIN_OK);
+    }
+    size_t np;
+    eiw_trainer_params(ref, &np);
+    float *sum = malloc(np * sizeof *sum);
+    cr_assert(sum);
+    eiw_train_info info;
+    eiw_trainer_info(ref, &info);
+    for (int64_t s = 0; s < info.total_steps; s++) {
+        float want;
+        cr_assert_eq(eiw_trainer_step(ref, &want), EIW_TRAIN_OK);
+        float *g[3];
+        double part, loss = 0.0;
+        memset(sum, 0, np * sizeof *sum);
+        for (int r = 0; r < nranks; r++) {
+            size_t ng;
+            cr_assert_eq(eiw_trainer_compute_grads(p[r], &g[r], &ng, &part), EIW_TRAIN_OK);
+            cr_assert_eq(ng, np);
+            loss += part;
+            for (size_t i = 0; i < np; i++)
+                sum[i] += g[r][i];
+        }
+        for (int r = 0; r < nranks; r++) {
+            memcpy(g[r], sum, np * sizeof *sum);
+            cr_assert_eq(eiw_trainer_apply(p[r]), EIW_TRAIN_OK);
+        }
+        cr_expect(fabs(loss - (double)want) <= 1e-5 * (double)want,
+                  "%d ranks, step %lld: loss %.7f, one process %.7f", nranks, (long long)s, loss,
+                  (double)want);
+    }
+    const float *w = eiw_trainer_params(ref, NULL);
+    double maxd = 0.0;
+    for (int r = 0; r < nranks; r++) {
+        const float *q = eiw_trainer_params(p[r], NULL);
+        if (r > 0)   /* the same sums give every rank the same bits */
+            cr_expect_eq(memcmp(q, eiw_trainer_params(p[0], NULL), np * sizeof *q), 0);
+        for (size_t i = 0; i < np; i++)
+            maxd = fmax(maxd, fabs((double)q[i] - (double)w[i]));
+    }
+    for (int r = 0; r < nranks; r++)
+        eiw_trainer_free(p[r]);
+    cr_expect_lt(maxd, 1e-4, "%d ranks: weights differ by up to %g", nranks, maxd);
+    cr_expect_gt(maxd, 0.0);   /* really a different summation (else the slices were not used) */
+    eiw_trainer_free(ref);
+    free(sum);
+    free(t);
+}
+
+Test(model_trainer, partitioned_steps_follow_one_process)
+{
+    check_partitioned_run(2);
+    check_partitioned_run(3);
+}
+
+Test(model_trainer, partition_misuse_is_rejected)
+{
+    size_t n = 5000;
+    uint16_t *t = random_tokens(n, 7);
+    eiw_train_options o;
+    tiny_opts(&o, 10);   /* batch 4 */
+    eiw_trainer *tr;
+    cr_assert_eq(eiw_trainer_create(&tr, &o, t, n, NULL, 0), EIW_TRAIN_OK);
+    cr_expect_eq(eiw_trainer_set_partition(tr, 0, 5), EIW_TRAIN_ERR_CONFIG);   /* > batch */
+    cr_expect_eq(eiw_trainer_set_partition(tr, 2, 2), EIW_TRAIN_ERR_CONFIG);
+    cr_expect_eq(eiw_trainer_set_partition(tr, -1, 2), EIW_TRAIN_ERR_CONFIG);
+    cr_expect_eq(eiw_trainer_apply(tr), EIW_TRAIN_ERR_CONFIG);   /* no gradient yet */
+    cr_assert_eq(eiw_trainer_set_partition(tr, 1, 4), EIW_TRAIN_OK);
+    cr_expect_eq(eiw_trainer_step(tr, NULL), EIW_TRAIN_ERR_CONFIG);   /* needs a reduction */
+    float *g;
+    size_t ng;
+    double loss;
+    cr_assert_eq(eiw_trainer_compute_grads(tr, &g, &ng, &loss), EIW_TRAIN_OK);
+    cr_expect_eq(eiw_trainer_compute_grads(tr, &g, &ng, &loss), EIW_TRAIN_ERR_CONFIG);
+    cr_expect_eq(eiw_trainer_set_partition(tr, 0, 1), EIW_TRAIN_ERR_CONFIG);   /* mid-step */
+    cr_expect_eq(eiw_trainer_apply(tr), EIW_TRAIN_OK);
+    cr_expect_eq(eiw_trainer_apply(tr), EIW_TRAIN_ERR_CONFIG);
+    eiw_train_info info;
+    eiw_trainer_info(tr, &info);
+    cr_expect_eq(info.step, 1);
+    eiw_trainer_free(tr);
+    free(t);
+}
+
 Test(model_trainer, patch_stage_plan_matches_fraction)
 {
     size_t n = 5000;
