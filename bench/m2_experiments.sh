@@ -1,0 +1,128 @@
+#!/bin/sh
+# The M2 experiments of issue 6, at a scale this 2-core machine runs in about an hour:
+#   learn     learnability: one M2 configuration and one training-FLOPs budget for every kind of
+#             data (raw bytes, M1 arithmetic coding without windows, Equal-Info b=16 with 8- and
+#             16-bit tokens, b=64 with 8-bit tokens, zstd -19), trained on the Gutenberg books of
+#             the train split, evaluated on the whole dev split in bits per original byte
+#   patch     patch-level training (K=4 and K=2, L=1/2 and 2/3) against token level (L=0) on the
+#             same data, on Equal-Info b=16 8-bit tokens and on raw bytes
+#   generate  samples from the M2 of Equal-Info b=16 8-bit tokens through M1 (eiw generate)
+#   report    writes bench/results/m2.md and m2.png from the finished runs
+# Resumable: a finished run (its .result) is kept, an interrupted one resumes from its checkpoint.
+# usage: bench/m2_experiments.sh [all|learn|patch|generate|report]...
+#   env: M2_FLOPS (training FLOPs per learnability run, default 1.2e13), THREADS (2),
+#        M2_RUNS (runs/m2/runs), M2_DATA (runs/m2/data)
+set -eu
+cd "$(dirname "$0")/.."
+flops=${M2_FLOPS:-1.2e13}
+threads=${THREADS:-2}
+data=${M2_DATA:-runs/m2/data}
+runs=${M2_RUNS:-runs/m2/runs}
+res=bench/results
+# M2: d=192, 4 heads, 3 layers, MLP 768, ReLU, ALiBi, 128 tokens of context, batch 16;
+# 1.38M parameters with 256 token values (1.33M without embedding and head)
+m2="--config small --context 128 --d-model 192 --heads 4 --layers 3 --d-ff 768 --batch 16
+    --lr 2e-3 --warmup 100 --seed 7"
+mkdir -p "$runs" "$res"
+
+# the data of a row: training inputs | evaluation inputs (eiw eval's DATA and options)
+dev_bytes() { cat "$data"/dev/* | wc -c; }
+train_args() {
+    case $1 in
+    bytes) echo "--data $data/train" ;;
+    ac | zstd) echo "--token-bytes 1 --data $data/$1/train" ;;
+    *) echo "--data $data/eiw_$1/train" ;;
+    esac
+}
+eval_args() {
+    case $1 in
+    bytes) echo "$data/dev" ;;
+    ac | zstd) echo "--token-bytes 1 --bytes $(dev_bytes) $data/$1/dev" ;;
+    *) echo "$data/eiw_$1/dev" ;;
+    esac
+}
+
+# run NAME DATAKIND TRAIN-OPTIONS...: trains (or resumes) and evaluates; NAME.result holds
+# "name kind params pflop wall_s cpu_s steps tokens_per_byte model_bpt model_bpb uniform_bpb
+#  unigram_bpb" (bits/byte are per original byte on the dev split)
+run() {
+    name=$1 kind=$2
+    shift 2
+    r=$runs/$name
+    [ -s "$r.result" ] && return 0
+    echo "m2: $name ($kind) $*" >&2
+    if [ -s "$r.ckpt" ]; then
+        set -- --resume "$r.ckpt" --threads "$threads"
+    else
+        set -- $m2 --threads "$threads" "$@"
+    fi
+    /usr/bin/time -f "%e %U %S" -o "$r.time" ./eiw train $(train_args "$kind") --out "$r.ckpt" \
+        --eval-every 0 --ckpt-every 250 --log-every 50 "$@" >> "$r.log" 2>&1 ||
+        { echo "m2: $name: training failed, see $r.log" >&2; exit 1; }
+    ./eiw eval --m2 "$r.ckpt" --threads "$threads" $(eval_args "$kind") > "$r.eval" ||
+        { echo "m2: $name: eval failed" >&2; exit 1; }
+    # compute: FLOPs of both stages from the plan line, wall = training only (no evaluation)
+    plan=$(grep -m1 'stage 1 (patch' "$r.log")
+    pflop=$(echo "$plan" | awk '{ for (i = 1; i <= NF; i++) if ($i == "PFLOP;" || $i ~ /^PFLOP/) s += $(i-1); print s }')
+    steps=$(echo "$plan" | sed 's/.*stage 1 (patch K=[0-9]*): \([0-9]*\) steps.*stage 2 (token): \([0-9]*\) steps.*/\1 \2/' | awk '{ print $1 + $2 }')
+    wall=$(grep 'eiw train: done' "$r.log" | sed 's/.*(\([0-9.]*\) s training.*/\1/' | awk '{ s += $1 } END { print s }')
+    cpu=$(awk '{ print $2 + $3 }' "$r.time")
+    params=$(grep -m1 'params (' "$r.log" | sed 's/.*| \([0-9]*\) params.*/\1/')
+    tpb=$(grep '^data:' "$r.eval" | sed 's/.*, \([0-9.]*\) tokens\/byte/\1/')
+    set -- $(awk '$1 == "model" { m1 = $2; m2 = $3 } $1 == "uniform" { u = $3 }
+                  $1 == "unigram" { g = $3 } END { print m1, m2, u, g }' "$r.eval")
+    echo "$name $kind $params $pflop $wall $cpu $steps $tpb $1 $2 $3 $4" > "$r.result"
+    echo "m2: $name: $2 bits/byte (coding rate $3), $pflop PFLOP, $wall s" >&2
+}
+
+learn() {
+    for kind in bytes ac b16_t8 b16_t16 b64_t8 zstd; do
+        run "learn_$kind" "$kind" --flops "$flops"
+    done
+}
+
+# token-level steps of a finished learnability run
+steps_of() { awk '{ print $7 }' "$runs/learn_$1.result"; }
+
+patch() {
+    for kind in b16_t8 bytes; do
+        run "learn_$kind" "$kind" --flops "$flops"
+        n=$(steps_of "$kind")
+        run "patch_${kind}_k4_l23" "$kind" --steps "$n" --patch-size 4 --patch-fraction 0.6666667
+        run "patch_${kind}_k4_l12" "$kind" --steps "$n" --patch-size 4 --patch-fraction 0.5
+        run "patch_${kind}_k2_l23" "$kind" --steps "$n" --patch-size 2 --patch-fraction 0.6666667
+        # token level with the compute of K=4, L=2/3 (half the steps)
+        run "patch_${kind}_half" "$kind" --steps $((n / 2))
+    done
+}
+
+generate() {
+    ck=$runs/learn_b16_t8.ckpt
+    [ -s "$runs/learn_b16_t8.result" ] || run learn_b16_t8 b16_t8 --flops "$flops"
+    out=$runs/generate.txt
+    [ -s "$out" ] && return 0
+    : > "$out.tmp"
+    for seed in 1 2 3; do
+        for prompt in "" "It was the best of times, it was the worst of times, "; do
+            echo "### seed $seed, prompt '$prompt'" >> "$out.tmp"
+            ./eiw generate --m2 "$ck" --window-bits 16 --bytes 400 --temperature 0.8 \
+                --seed "$seed" --prompt "$prompt" >> "$out.tmp" 2>> "$out.tmp.stats"
+            printf '\n' >> "$out.tmp"
+            tail -n 3 "$out.tmp.stats" | sed 's/^/    /' >> "$out.tmp"
+        done
+    done
+    mv "$out.tmp" "$out"
+}
+
+report() { bench/m2_report.sh "$runs" "$res"; }
+
+[ $# -gt 0 ] || set -- all
+make -s eiw
+bench/m2_data.sh "$data" "$threads"
+for what in "$@"; do
+    case $what in
+    all) learn; patch; generate; report ;;
+    learn | patch | generate | report) $what ;;
+    *) echo "usage: $0 [all|learn|patch|generate|report]..." >&2; exit 2 ;;
+    esac
+done
