@@ -1,6 +1,7 @@
 /* `eiw train`: reads training/validation data (text files, directories, or raw uint8/uint16
  * token files), drives the library trainer, prints progress on stderr, writes periodic and final
- * checkpoints atomically, and on SIGINT/SIGTERM checkpoints and exits 130. */
+ * checkpoints atomically, and on SIGINT/SIGTERM checkpoints and exits 130. Under MPI
+ * (train_parallel.h) the ranks share every batch, and rank 0 prints, evaluates and checkpoints. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "eiw_train.h"
 #include "train_inputs.h"
+#include "train_parallel.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 
@@ -41,7 +43,7 @@ static void usage(FILE *f)
           "                       --steps and --threads may be given)\n"
           "  --patch-size K       patch-level stage: K tokens per position (default 1: off)\n"
           "  --patch-fraction L   fraction of the data budget trained at patch level, [0,1)\n"
-          "  --threads N          worker threads (default: OpenMP default)\n"
+          "  --threads N          worker threads (default: OpenMP default; per rank under MPI)\n"
           "  --eval CKPT          only evaluate CKPT's weights on --val (token level, windows of\n"
           "                       --context bytes each starting at position 0; prints to stdout)\n"
           "  --seed S             initialisation and data order\n"
@@ -51,7 +53,11 @@ static void usage(FILE *f)
           "         --beta2 X --eps X --grad-clip X\n"
           "run:     --token-bytes 0|1|2 (0: text) --log-every N (10) --eval-every N (500)\n"
           "         --ckpt-every N (500) --val-tokens N (262144, 0: all)\n"
-          "         --val-bytes N   original byte count of the --val data, for bits/byte of tokens\n",
+          "         --val-bytes N   original byte count of the --val data, for bits/byte of tokens\n"
+          "MPI (make MPI=1): mpirun -np N build-mpi/eiw train ... trains data-parallel: each rank\n"
+          "takes a slice of every batch (batch >= N; threads default to the CPUs / ranks per node),\n"
+          "gradients are summed, the losses follow one process up to float rounding; rank 0\n"
+          "prints and writes the checkpoints. --resume works with any number of ranks.\n",
           f);
 }
 
@@ -127,6 +133,20 @@ static int eval_and_print(eiw_trainer *tr, const cli_opts *c, size_t n_val)
     return EIW_TRAIN_OK;
 }
 
+/* Rank 0 writes the checkpoint, after checking that every rank holds the same weights. */
+static int save_checkpoint(const eiw_trainer *tr, const char *path)
+{
+    if (!par_same_weights(tr)) {
+        if (par_rank() == 0)
+            fprintf(stderr, "eiw: %s: not written: the MPI ranks' weights differ\n", path);
+        return EIW_TRAIN_ERR_MISMATCH;
+    }
+    int rc = par_from_root(par_rank() == 0 ? eiw_trainer_save(tr, path) : EIW_TRAIN_OK);
+    if (rc != EIW_TRAIN_OK && par_rank() == 0)
+        fprintf(stderr, "eiw: %s: %s: %s\n", path, eiw_train_strerror(rc), strerror(errno));
+    return rc;
+}
+
 /* OpenBLAS's pthread pool and libgomp both spin between calls and steal the two cores from each
  * other (measured: 1.21 -> 1.04 s per M1 step). Both read their settings only when the process
  * starts, so set them and re-execute once. argv is main's argv + 1, so argv[-1] is argv[0]. */
@@ -143,6 +163,7 @@ static void tune_thread_env(char **argv)
 int eiw_cli_train(int argc, char **argv)
 {
     tune_thread_env(argv);
+    par_init(&argc, &argv);
     cli_opts c = {.config = "m1", .log_every = 10, .eval_every = 500, .ckpt_every = 500,
                   .val_tokens = 262144};
     eiw_train_options opt;
@@ -266,7 +287,13 @@ int eiw_cli_train(int argc, char **argv)
         if (bad)
             goto done;
     }
+    threads = par_threads((int)threads);
     opt.threads = (int32_t)threads;
+    if (c.eval && par_size() > 1) {
+        if (par_rank() == 0)
+            fprintf(stderr, "eiw: train: --eval runs in one process, not under mpirun -np N\n");
+        goto done;
+    }
     if (c.eval) {
         if (!c.n_val) {
             fprintf(stderr, "eiw: train: --eval needs --val PATH...\n");
@@ -358,6 +385,14 @@ int eiw_cli_train(int argc, char **argv)
         fprintf(stderr, "eiw: %s: %s\n", rc_file, eiw_train_strerror(rc));
         goto done;
     }
+    if (par_partition(tr) != EIW_TRAIN_OK) {
+        if (par_rank() == 0)
+            fprintf(stderr, "eiw: train: batch %d is smaller than the %d MPI ranks\n", opt.batch,
+                    par_size());
+        status = EIW_EXIT_USAGE;
+        goto done;
+    }
+    int quiet = par_rank() != 0;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -371,7 +406,8 @@ int eiw_cli_train(int argc, char **argv)
     const eiw_model_config *mc = &opt.model;
     double fstep = info.flops_per_step;
     int64_t s2 = info.total_steps - info.stage1_steps;
-    fprintf(stderr,
+    if (!quiet)
+        fprintf(stderr,
             "eiw train: %s V=%d T=%d C=%d H=%d L=%d F=%d | %lld params (%lld non-embedding)\n"
             "  data %zu tokens, val %zu tokens | batch %d | %.3g GFLOP/step\n"
             "  stage 1 (patch K=%d): %lld steps, %.4g PFLOP; stage 2 (token): %lld steps, "
@@ -382,25 +418,31 @@ int eiw_cli_train(int argc, char **argv)
             opt.patch_size, (long long)info.stage1_steps, (double)info.stage1_steps * fstep * 1e-15,
             (long long)s2, (double)s2 * fstep * 1e-15,
             (double)info.total_steps / (double)opt.steps, (long long)opt.steps);
+    if (!quiet && par_size() > 1)
+        fprintf(stderr, "  data parallel: %d MPI ranks x %lld threads, %d-%d samples of each batch "
+                "per rank\n", par_size(), threads, opt.batch / par_size(),
+                (opt.batch + par_size() - 1) / par_size());
 
     double t0 = now_s(), tlog = t0, t_eval = 0.0;
     int64_t step0 = info.step, steplog = info.step, toklog = info.tokens_seen;
     while (!info.done) {
-        if (stop_requested) {
-            rc = eiw_trainer_save(tr, c.out);
-            if (rc != EIW_TRAIN_OK) {
-                fprintf(stderr, "eiw: %s: %s: %s\n", c.out, eiw_train_strerror(rc), strerror(errno));
+        if (par_any(stop_requested)) {   /* every rank stops at the same step */
+            if (save_checkpoint(tr, c.out) != EIW_TRAIN_OK)
                 goto done;
-            }
-            fprintf(stderr, "eiw: interrupted at step %lld; checkpoint written to %s\n",
-                    (long long)info.step, c.out);
+            if (!quiet)
+                fprintf(stderr, "eiw: interrupted at step %lld; checkpoint written to %s\n",
+                        (long long)info.step, c.out);
             status = EIW_EXIT_INTERRUPTED;
             goto done;
         }
         float loss;
-        eiw_trainer_step(tr, &loss);
+        rc = par_step(tr, &loss);
+        if (rc != EIW_TRAIN_OK) {
+            fprintf(stderr, "eiw: train: %s\n", eiw_train_strerror(rc));
+            goto done;
+        }
         eiw_trainer_info(tr, &info);
-        if (info.step % c.log_every == 0 || info.done) {
+        if (!quiet && (info.step % c.log_every == 0 || info.done)) {
             double t = now_s(), dt = t - tlog;
             /* ETA from the latest interval: pauses (SIGSTOP, a busy machine) age out quickly */
             double per_step = dt / (double)(info.step - steplog);
@@ -417,40 +459,37 @@ int eiw_cli_train(int argc, char **argv)
         }
         if (c.eval_every && val.n > 1 && info.step % c.eval_every == 0 && !info.done) {
             double te = now_s();
-            rc = eval_and_print(tr, &c, val.n);
+            rc = par_from_root(quiet ? EIW_TRAIN_OK : eval_and_print(tr, &c, val.n));
             if (rc != EIW_TRAIN_OK)
                 goto train_err;
             tlog = now_s();   /* keep eval time out of the throughput figures */
             t_eval += tlog - te;
         }
-        if (c.ckpt_every && info.step % c.ckpt_every == 0 && !info.done) {
-            rc = eiw_trainer_save(tr, c.out);
-            if (rc != EIW_TRAIN_OK) {
-                fprintf(stderr, "eiw: %s: %s: %s\n", c.out, eiw_train_strerror(rc), strerror(errno));
-                goto done;
-            }
-        }
+        if (c.ckpt_every && info.step % c.ckpt_every == 0 && !info.done &&
+            save_checkpoint(tr, c.out) != EIW_TRAIN_OK)
+            goto done;
     }
     double t_train = now_s() - t0 - t_eval;
-    if (val.n > 1 && (rc = eval_and_print(tr, &c, val.n)) != EIW_TRAIN_OK)
+    if (val.n > 1 &&
+        (rc = par_from_root(quiet ? EIW_TRAIN_OK : eval_and_print(tr, &c, val.n))) != EIW_TRAIN_OK)
         goto train_err;
-    rc = eiw_trainer_save(tr, c.out);
-    if (rc != EIW_TRAIN_OK) {
-        fprintf(stderr, "eiw: %s: %s: %s\n", c.out, eiw_train_strerror(rc), strerror(errno));
+    if (save_checkpoint(tr, c.out) != EIW_TRAIN_OK)
         goto done;
-    }
-    fprintf(stderr, "eiw train: done, %lld steps in %.1f s (%.1f s training, excluding "
+    if (!quiet)
+        fprintf(stderr, "eiw train: done, %lld steps in %.1f s (%.1f s training, excluding "
             "evaluation); checkpoint %s\n", (long long)(info.step - step0), now_s() - t0, t_train,
             c.out);
     status = EIW_EXIT_OK;
     goto done;
 train_err:
-    fprintf(stderr, "eiw: %s: %s\n", c.val[0] ? c.val[0] : c.data[0], eiw_train_strerror(rc));
+    if (par_rank() == 0)
+        fprintf(stderr, "eiw: %s: %s\n", c.val[0] ? c.val[0] : c.data[0], eiw_train_strerror(rc));
 done:
     eiw_trainer_free(tr);
     free(train.tok);
     free(val.tok);
     free(c.data);
     free(c.val);
+    par_finalize();
     return status;
 }
