@@ -10,11 +10,11 @@
 #   report    writes bench/results/m2.md and m2.png from the finished runs
 # Resumable: a finished run (its .result) is kept, an interrupted one resumes from its checkpoint.
 # usage: bench/m2_experiments.sh [all|learn|patch|generate|report]...
-#   env: M2_FLOPS (training FLOPs per learnability run, default 1.2e13), THREADS (2),
+#   env: M2_FLOPS (training FLOPs per learnability run, default 1e13), THREADS (2),
 #        M2_RUNS (runs/m2/runs), M2_DATA (runs/m2/data)
 set -eu
 cd "$(dirname "$0")/.."
-flops=${M2_FLOPS:-1.2e13}
+flops=${M2_FLOPS:-1e13}
 threads=${THREADS:-2}
 data=${M2_DATA:-runs/m2/data}
 runs=${M2_RUNS:-runs/m2/runs}
