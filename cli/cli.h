@@ -21,9 +21,10 @@ int eiw_cli_export(int argc, char **argv);                        /* cli/cmd_exp
 int eiw_cli_bench(int argc, char **argv);                         /* cli/cmd_bench.c */
 int eiw_cli_tokenize(int argc, char **argv);                      /* cli/cmd_tokenize.c */
 int eiw_cli_detokenize(int argc, char **argv);                    /* cli/cmd_detokenize.c */
-int eiw_cli_inspect(int argc, char **argv);
+int eiw_cli_inspect(int argc, char **argv);                       /* cli/cmd_detokenize.c */
 /* `eiw eval --m2 CKPT DATA...`: bits/token and bits/byte with baselines (cmd_eval.c). */
-int eiw_cli_eval(int argc, char **argv);                       /* cli/cmd_detokenize.c */
+int eiw_cli_eval(int argc, char **argv);                          /* cli/cmd_eval.c */
+int eiw_cli_generate(int argc, char **argv);                      /* cli/cmd_generate.c */
 
 /* Default block size for neural models: their context is a few hundred bytes, so smaller
  * blocks cost little in ratio (about 0.4% with M1) and let many blocks be coded in lockstep. */

@@ -13,6 +13,7 @@ static void print_usage(FILE *f)
             "usage: eiw [compress|decompress|test|list] [OPTIONS] [FILE...]\n"
             "       eiw train [OPTIONS] ...\n"
             "       eiw tokenize|detokenize|inspect|eval ...\n"
+            "       eiw generate --m2 CKPT [OPTIONS]\n"
             "Neural text compression with Equal-Info Windows.\n\n"
             "  eiw FILE               compress FILE to FILE.eiw (the input is kept)\n"
             "  eiw -d FILE.eiw        decompress to FILE\n"
@@ -28,6 +29,7 @@ static void print_usage(FILE *f)
             "  eiw detokenize PREFIX  token shards -> documents, checked against their hashes\n"
             "  eiw inspect PREFIX     token shard statistics; --doc I / --window J decode one\n"
             "  eiw eval --m2 CKPT PREFIX  bits/token and bits/byte of a model on token data\n"
+            "  eiw generate --m2 CKPT [--prompt TEXT]  sample text from an M2 (a model of tokens)\n"
             "  eiw --version          print the version\n\n"
             "Every command takes --help. Exit status: 0 ok, 1 error, 2 usage, 130 interrupted.\n"
             "See eiw(1).\n");
@@ -56,6 +58,8 @@ int main(int argc, char **argv)
         return eiw_cli_inspect(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "eval") == 0)
         return eiw_cli_eval(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "generate") == 0)
+        return eiw_cli_generate(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
                       strcmp(argv[1], "-h") == 0)) {
         print_usage(stdout);

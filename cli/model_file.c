@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "model_file.h"
 
@@ -42,4 +43,23 @@ int cli_model_file(const char *path, const eiw_model **m)
     }
     *m = model;
     return EIW_EXIT_OK;
+}
+
+int cli_model_arg(const char *arg, const char *cmd, const eiw_model **m)
+{
+    *m = NULL;
+    if (!arg) {
+        if (!(*m = eiw_model_default())) {
+            fprintf(stderr, "eiw: %s: %s\n", EIW_MODEL_DEFAULT_NAME, eiw_strerror(EIW_ERR_NOMEM));
+            return EIW_EXIT_ERROR;
+        }
+        return EIW_EXIT_OK;
+    }
+    if ((*m = eiw_model_builtin(arg)) != NULL)
+        return EIW_EXIT_OK;
+    if (strchr(arg, '/') || access(arg, F_OK) == 0)
+        return cli_model_file(arg, m);
+    fprintf(stderr, "eiw: --model: unknown model '%s' (built-in: %s) (see 'eiw %s --help')\n", arg,
+            eiw_model_builtin_names(), cmd);
+    return EIW_EXIT_USAGE;
 }

@@ -70,25 +70,38 @@ int test_exists_in(const char *d, const char *name)
     return lstat(test_at(d, name), &st) == 0;
 }
 
+int test_spawn(const char *d, const char *const *args, const char *stdin_path,
+               const char *out_path, const char *err_path)
+{
+    const char *prog = args[0];
+    if (strcmp(prog, "eiw") == 0) {
+        prog = getenv("EIW_BIN");
+        if (!prog || !*prog)
+            cr_skip_test("EIW_BIN is not set: run the suite through `make test`");
+    }
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int in = open(stdin_path ? stdin_path : "/dev/null", O_RDONLY);
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || o < 0 || e < 0 || chdir(d) != 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
+            dup2(e, 2) < 0)
+            _exit(126);
+        execvp(prog, (char *const *)args);
+        _exit(127);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int test_run_in(const char *d, const char *const *args, char **out, char **err)
 {
     const char *eiw = getenv("EIW_BIN");
     if (!eiw)
         cr_skip_test("EIW_BIN is not set: run the suite through `make test`");
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int o = open(test_at(d, ".stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open(test_at(d, ".stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (in < 0 || o < 0 || e < 0 || chdir(d) != 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
-            dup2(e, 2) < 0)
-            _exit(126);
-        execvp(strcmp(args[0], "eiw") == 0 ? eiw : args[0], (char *const *)args);
-        _exit(127);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    int status = test_spawn(d, args, NULL, test_at(d, ".stdout"), test_at(d, ".stderr"));
     char *o = test_read_in(d, ".stdout", NULL), *e = test_read_in(d, ".stderr", NULL);
     cr_assert(o && e);
     unlink(test_at(d, ".stdout"));
@@ -101,5 +114,5 @@ int test_run_in(const char *d, const char *const *args, char **out, char **err)
         *err = e;
     else
         free(e);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return status;
 }

@@ -13,4 +13,9 @@ int test_exists_in(const char *d, const char *name);   /* also for dangling link
  * from /dev/null; *out / *err (may be NULL) receive stdout / stderr (malloc'd). Returns the
  * exit status (128 + signal if killed). */
 int test_run_in(const char *d, const char *const *args, char **out, char **err);
+/* The process under both: runs args (NULL-terminated; "eiw" means $EIW_BIN, else skips the test;
+ * otherwise a program on PATH) in d, stdin from stdin_path (NULL: /dev/null), stdout and stderr
+ * into the files out_path and err_path. Returns the exit status (128 + signal if killed). */
+int test_spawn(const char *d, const char *const *args, const char *stdin_path,
+               const char *out_path, const char *err_path);
 #endif

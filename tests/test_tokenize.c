@@ -78,27 +78,17 @@ static int same_files(const char *a, const char *b)
  * /dev/null; stdout/stderr land in out_text/err_text. Returns the exit status. */
 static int run_v(const char *stdin_name, const char *const *args)
 {
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int in = open(stdin_name ? test_at(dir, stdin_name) : "/dev/null", O_RDONLY);
-        int out = open(test_at(cap, "stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = open(test_at(cap, "stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (in < 0 || out < 0 || err < 0 || chdir(dir) != 0 || dup2(in, 0) < 0 ||
-            dup2(out, 1) < 0 || dup2(err, 2) < 0)
-            _exit(126);
-        const char *prog = strcmp(args[0], "eiw") == 0 ? eiw_bin : args[0];
-        execvp(prog, (char *const *)args);
-        _exit(127);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    char in_path[512];
+    if (stdin_name)
+        snprintf(in_path, sizeof in_path, "%s", test_at(dir, stdin_name));
+    int status = test_spawn(dir, args, stdin_name ? in_path : NULL, test_at(cap, "stdout"),
+                            test_at(cap, "stderr"));
     free(out_text);
     free(err_text);
     out_text = test_read_in(cap, "stdout", &out_len);
     err_text = test_read_in(cap, "stderr", &err_len);
     cr_assert(out_text && err_text);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return status;
 }
 
 static int run(const char *stdin_name, ...)
