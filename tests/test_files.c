@@ -116,3 +116,26 @@ int test_run_in(const char *d, const char *const *args, char **out, char **err)
         free(e);
     return status;
 }
+
+void test_cli_setup(const char *tag, char *root, size_t root_cap, char *dir, char *cap)
+{
+    const char *bin = getenv("EIW_BIN");
+    if (!bin || !*bin)
+        cr_skip_test("EIW_BIN is not set: run the suite through `make test`");
+    cr_assert_not_null(getcwd(root, root_cap));
+    snprintf(dir, 64, "/tmp/eiw-%s-XXXXXX", tag);
+    snprintf(cap, 64, "/tmp/eiw-%scap-XXXXXX", tag);
+    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_not_null(mkdtemp(cap));
+}
+
+void test_cli_teardown(char *dir, char *cap, char **out, char **err)
+{
+    free(*out);
+    free(*err);
+    *out = *err = NULL;
+    if (dir[0])
+        test_remove_tree(dir);
+    if (cap[0])
+        test_remove_tree(cap);
+}

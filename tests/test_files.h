@@ -18,4 +18,10 @@ int test_run_in(const char *d, const char *const *args, char **out, char **err);
  * into the files out_path and err_path. Returns the exit status (128 + signal if killed). */
 int test_spawn(const char *d, const char *const *args, const char *stdin_path,
                const char *out_path, const char *err_path);
+/* Start of a test that runs the program: skips the test when EIW_BIN is unset,
+ * fills root (root_cap bytes) with the current directory (the tree root) and creates the fresh
+ * directories /tmp/eiw-TAG-XXXXXX (dir) and /tmp/eiw-TAGcap-XXXXXX (cap), 64 bytes each. */
+void test_cli_setup(const char *tag, char *root, size_t root_cap, char *dir, char *cap);
+/* End of such a test: frees *out and *err (set to NULL), removes both directories. */
+void test_cli_teardown(char *dir, char *cap, char **out, char **err);
 #endif

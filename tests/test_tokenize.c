@@ -25,31 +25,17 @@
 
 static char dir[64], cap[64];
 static char root[1024];          /* the tree root, where the suite starts */
-static const char *eiw_bin;
 static char *out_text, *err_text;
 static size_t out_len, err_len;
 
 static void setup(void)
 {
-    eiw_bin = getenv("EIW_BIN");
-    if (!eiw_bin || !*eiw_bin)
-        cr_skip_test("EIW_BIN is not set: run the suite through `make test`");
-    cr_assert_not_null(getcwd(root, sizeof root));
-    snprintf(dir, sizeof dir, "/tmp/eiw-tok-XXXXXX");
-    snprintf(cap, sizeof cap, "/tmp/eiw-tokcap-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    cr_assert_not_null(mkdtemp(cap));
+    test_cli_setup("tok", root, sizeof root, dir, cap);
 }
 
 static void teardown(void)
 {
-    free(out_text);
-    free(err_text);
-    out_text = err_text = NULL;
-    if (dir[0])
-        test_remove_tree(dir);
-    if (cap[0])
-        test_remove_tree(cap);
+    test_cli_teardown(dir, cap, &out_text, &err_text);
 }
 
 TestSuite(tokenize, .init = setup, .fini = teardown, .timeout = 120);
