@@ -65,8 +65,8 @@ static void usage(const char *fmt, ...)
 static void print_help(void)
 {
     printf("usage: eiw generate --m2 CKPT [OPTIONS]\n"
-           "Samples text from an M2, a transformer trained (eiw train --token-bytes 1|2) on Equal-Info\n"
-           "Windows tokens: the prompt is coded into windows with M1 and becomes M2's context, M2\n"
+           "Samples text from an M2, a transformer trained with eiw train on Equal-Info Windows\n"
+           "tokens: the prompt is coded into windows with M1 and becomes M2's context, M2\n"
            "samples the tokens of one window at a time, and each window is decoded with M1 and\n"
            "printed at once. A window no encoder would write is sampled again (counted). Details:\n"
            "docs/generate.md.\n\n"
@@ -79,8 +79,8 @@ static void print_help(void)
            "  --top-k K              sample among the K likeliest tokens (default 0: all)\n"
            "  --seed S               random seed; same seed and options, same text (default 1)\n"
            "  --window-bits N        window size the M2's tokens were made with (default 16)\n"
-           "  --model NAME|FILE      M1 the tokens were made with: built-in (%s)\n"
-           "                         or a model file (default %s)\n"
+           "  --model NAME|FILE      M1 the tokens were made with, a model file or built-in:\n"
+           "                         %s\n"
            "  --max-retries N        resamples of one window before giving up (default 100)\n"
            "  --windows-out FILE     also write the generated windows (b/8 bytes each, tokens MSB\n"
            "                         first; the prompt's not included)\n"
@@ -90,7 +90,7 @@ static void print_help(void)
            "Statistics (stderr): windows, invalid windows (resampled), bytes, M2 steps (tokens\n"
            "sampled, rejected ones included), bytes per M2 step, time. Exit status 1 when a window\n"
            "stays invalid after --max-retries resamples (the text so far is printed).\n",
-           eiw_model_builtin_names(), EIW_MODEL_DEFAULT_NAME);
+           eiw_model_builtin_names());
 }
 
 enum { OPT_M2 = 256, OPT_PROMPT, OPT_BYTES, OPT_TEMPERATURE, OPT_TOP_K, OPT_SEED, OPT_WINDOW_BITS,
