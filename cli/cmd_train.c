@@ -418,10 +418,13 @@ int eiw_cli_train(int argc, char **argv)
             opt.patch_size, (long long)info.stage1_steps, (double)info.stage1_steps * fstep * 1e-15,
             (long long)s2, (double)s2 * fstep * 1e-15,
             (double)info.total_steps / (double)opt.steps, (long long)opt.steps);
-    if (!quiet && par_size() > 1)
-        fprintf(stderr, "  data parallel: %d MPI ranks x %lld threads, %d-%d samples of each batch "
-                "per rank\n", par_size(), threads, opt.batch / par_size(),
-                (opt.batch + par_size() - 1) / par_size());
+    if (!quiet && par_size() > 1) {
+        int lo = opt.batch / par_size(), hi = (opt.batch + par_size() - 1) / par_size();
+        char slice[32];
+        snprintf(slice, sizeof slice, hi > lo ? "%d-%d" : "%d", lo, hi);
+        fprintf(stderr, "  data parallel: %d MPI ranks x %lld thread%s, %s samples of each batch "
+                "per rank\n", par_size(), threads, threads > 1 ? "s" : "", slice);
+    }
 
     double t0 = now_s(), tlog = t0, t_eval = 0.0;
     int64_t step0 = info.step, steplog = info.step, toklog = info.tokens_seen;
