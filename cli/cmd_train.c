@@ -54,10 +54,10 @@ static void usage(FILE *f)
           "run:     --token-bytes 0|1|2 (0: text) --log-every N (10) --eval-every N (500)\n"
           "         --ckpt-every N (500) --val-tokens N (262144, 0: all)\n"
           "         --val-bytes N   original byte count of the --val data, for bits/byte of tokens\n"
-          "MPI (make MPI=1): mpirun -np N build-mpi/eiw train ... trains data-parallel: each rank\n"
-          "takes a slice of every batch (batch >= N; threads default to the CPUs / ranks per node),\n"
-          "gradients are summed, the losses follow one process up to float rounding; rank 0\n"
-          "prints and writes the checkpoints. --resume works with any number of ranks.\n",
+          "MPI (make MPI=1): mpirun -np N build-mpi/eiw train ... trains data-parallel: each\n"
+          "rank takes a slice of every batch (batch >= N; threads default to the CPUs / ranks\n"
+          "per node), gradients are summed, the losses follow one process up to float rounding;\n"
+          "rank 0 prints and writes the checkpoints. --resume works with any number of ranks.\n",
           f);
 }
 
@@ -141,9 +141,14 @@ static int save_checkpoint(const eiw_trainer *tr, const char *path)
             fprintf(stderr, "eiw: %s: not written: the MPI ranks' weights differ\n", path);
         return EIW_TRAIN_ERR_MISMATCH;
     }
-    int rc = par_from_root(par_rank() == 0 ? eiw_trainer_save(tr, path) : EIW_TRAIN_OK);
+    int rc = EIW_TRAIN_OK, err = 0;
+    if (par_rank() == 0) {
+        rc = eiw_trainer_save(tr, path);
+        err = errno;   /* before MPI calls can change it */
+    }
+    rc = par_from_root(rc);
     if (rc != EIW_TRAIN_OK && par_rank() == 0)
-        fprintf(stderr, "eiw: %s: %s: %s\n", path, eiw_train_strerror(rc), strerror(errno));
+        fprintf(stderr, "eiw: %s: %s: %s\n", path, eiw_train_strerror(rc), strerror(err));
     return rc;
 }
 
@@ -408,16 +413,17 @@ int eiw_cli_train(int argc, char **argv)
     int64_t s2 = info.total_steps - info.stage1_steps;
     if (!quiet)
         fprintf(stderr,
-            "eiw train: %s V=%d T=%d C=%d H=%d L=%d F=%d | %lld params (%lld non-embedding)\n"
-            "  data %zu tokens, val %zu tokens | batch %d | %.3g GFLOP/step\n"
-            "  stage 1 (patch K=%d): %lld steps, %.4g PFLOP; stage 2 (token): %lld steps, "
-            "%.4g PFLOP; cost %.3f x token-only (%lld steps)\n",
-            c.resume ? "resume" : c.config, mc->vocab, mc->ctx, mc->d_model, mc->n_heads,
-            mc->n_layers, mc->d_ff, (long long)eiw_model_num_params(mc),
-            (long long)eiw_model_num_nonembed_params(mc), train.n, val.n, opt.batch, fstep * 1e-9,
-            opt.patch_size, (long long)info.stage1_steps, (double)info.stage1_steps * fstep * 1e-15,
-            (long long)s2, (double)s2 * fstep * 1e-15,
-            (double)info.total_steps / (double)opt.steps, (long long)opt.steps);
+                "eiw train: %s V=%d T=%d C=%d H=%d L=%d F=%d | %lld params (%lld non-embedding)\n"
+                "  data %zu tokens, val %zu tokens | batch %d | %.3g GFLOP/step\n"
+                "  stage 1 (patch K=%d): %lld steps, %.4g PFLOP; stage 2 (token): %lld steps, "
+                "%.4g PFLOP; cost %.3f x token-only (%lld steps)\n",
+                c.resume ? "resume" : c.config, mc->vocab, mc->ctx, mc->d_model, mc->n_heads,
+                mc->n_layers, mc->d_ff, (long long)eiw_model_num_params(mc),
+                (long long)eiw_model_num_nonembed_params(mc), train.n, val.n, opt.batch,
+                fstep * 1e-9, opt.patch_size, (long long)info.stage1_steps,
+                (double)info.stage1_steps * fstep * 1e-15,
+                (long long)s2, (double)s2 * fstep * 1e-15,
+                (double)info.total_steps / (double)opt.steps, (long long)opt.steps);
     if (!quiet && par_size() > 1) {
         int lo = opt.batch / par_size(), hi = (opt.batch + par_size() - 1) / par_size();
         char slice[32];
@@ -480,8 +486,8 @@ int eiw_cli_train(int argc, char **argv)
         goto done;
     if (!quiet)
         fprintf(stderr, "eiw train: done, %lld steps in %.1f s (%.1f s training, excluding "
-            "evaluation); checkpoint %s\n", (long long)(info.step - step0), now_s() - t0, t_train,
-            c.out);
+                "evaluation); checkpoint %s\n", (long long)(info.step - step0), now_s() - t0,
+                t_train, c.out);
     status = EIW_EXIT_OK;
     goto done;
 train_err:

@@ -1,8 +1,9 @@
 /* Data-parallel training over MPI for `eiw train` (see train_parallel.h). The library does the
- * arithmetic (eiw_trainer_compute_grads on this rank's slice, scaled so that the slices add up to
- * the batch; eiw_trainer_apply); this file only sums over the ranks. An MPI_SUM all-reduce gives
- * every rank the same sums (Open MPI reduces each element once and shares it, or in commutative
- * pairs), so the ranks' weights stay identical; par_same_weights checks that at every checkpoint. */
+ * arithmetic (eiw_trainer_compute_grads on this rank's slice, scaled so that the slices add up
+ * to the batch; eiw_trainer_apply); this file only sums over the ranks. An MPI_SUM all-reduce
+ * gives every rank the same sums (Open MPI reduces each element once and shares it, or in
+ * commutative pairs), so the ranks' weights stay identical; par_same_weights checks that at
+ * every checkpoint. */
 #include "train_parallel.h"
 
 #include <limits.h>
