@@ -11,7 +11,7 @@
 # Resumable: a finished run (its .result) is kept, an interrupted one resumes from its checkpoint.
 # usage: bench/m2_experiments.sh [all|learn|patch|generate|report]...
 #   env: M2_FLOPS (training FLOPs per learnability run, default 1e13), THREADS (2),
-#        M2_RUNS (runs/m2/runs), M2_DATA (runs/m2/data)
+#        M2_RUNS (runs/m2/runs), M2_DATA (runs/m2/data), M2_SKIP_DATA=1 (data made already)
 set -eu
 cd "$(dirname "$0")/.."
 flops=${M2_FLOPS:-1e13}
@@ -20,7 +20,7 @@ data=${M2_DATA:-runs/m2/data}
 runs=${M2_RUNS:-runs/m2/runs}
 res=bench/results
 # M2: d=192, 4 heads, 3 layers, MLP 768, ReLU, ALiBi, 128 tokens of context, batch 16;
-# 1.38M parameters with 256 token values (1.33M without embedding and head)
+# 1.43M parameters with 256 token values (1.33M without embedding and head)
 m2="--config small --context 128 --d-model 192 --heads 4 --layers 3 --d-ff 768 --batch 16
     --lr 2e-3 --warmup 100 --seed 7"
 mkdir -p "$runs" "$res"
@@ -76,7 +76,7 @@ run() {
 }
 
 learn() {
-    for kind in bytes ac b16_t8 b16_t16 b64_t8 zstd; do
+    for kind in bytes b16_t8 b16_t16 b64_t8 zstd ac; do
         run "learn_$kind" "$kind" --flops "$flops"
     done
 }
@@ -106,11 +106,12 @@ generate() {
         for prompt in "" "It was the best of times, it was the worst of times, "; do
             echo "### seed $seed, prompt '$prompt'" >> "$out.tmp"
             ./eiw generate --m2 "$ck" --window-bits 16 --bytes 400 --temperature 0.8 \
-                --seed "$seed" --prompt "$prompt" >> "$out.tmp" 2>> "$out.tmp.stats"
+                --seed "$seed" --prompt "$prompt" >> "$out.tmp" 2> "$out.stats"
             printf '\n' >> "$out.tmp"
-            tail -n 3 "$out.tmp.stats" | sed 's/^/    /' >> "$out.tmp"
+            sed 's/^/    /' "$out.stats" >> "$out.tmp"
         done
     done
+    rm -f "$out.stats"
     mv "$out.tmp" "$out"
 }
 
@@ -118,7 +119,7 @@ report() { bench/m2_report.sh "$runs" "$res"; }
 
 [ $# -gt 0 ] || set -- all
 make -s eiw
-bench/m2_data.sh "$data" "$threads"
+[ -n "${M2_SKIP_DATA:-}" ] || bench/m2_data.sh "$data" "$threads"
 for what in "$@"; do
     case $what in
     all) learn; patch; generate; report ;;
