@@ -4,6 +4,7 @@
 # make demo       build, then compress and decompress a sample and print the ratio
 # make SAN=1 test same, under AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
 # make SIMD=none  force the portable scalar kernels
+# make fuzz       libFuzzer targets (fuzz/, clang) run FUZZ_SECONDS each; see fuzz/run.sh
 # make install    PREFIX=/usr/local DESTDIR= : eiw, libeiw.a, headers, eiw.pc, eiw.1
 #
 # The public targets first run scripts/deps.sh (apt-get, only for missing packages) and then
@@ -13,9 +14,9 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1.0
-PUBLIC_TARGETS := all test demo install
+PUBLIC_TARGETS := all test demo install fuzz
 
-.PHONY: $(PUBLIC_TARGETS) deps build uninstall clean
+.PHONY: $(PUBLIC_TARGETS) deps build uninstall clean fuzz-build
 
 ifneq ($(EIW_DEPS_DONE),1)
 
@@ -43,7 +44,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CRITERION_LIBS := $(shell pkg-config --libs criterion)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DEIW_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
-             -fopenmp -Iinclude -Icodec -Imodel -Idata $(PKG_CFLAGS)
+             -fopenmp -Iinclude -Icodec -Imodel -Idata -Ifuzz $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -fopenmp -lm
 
 ifeq ($(SAN),1)
@@ -64,15 +65,28 @@ ifeq ($(MPI),1)
   ALL_CFLAGS += -DEIW_MPI=1
   BUILD := $(BUILD)-mpi
 endif
+# make FUZZ=1 fuzz-build: the libFuzzer binaries build-fuzz/fuzz_<target> (clang, ASan + UBSan)
+ifeq ($(FUZZ),1)
+  CC := clang
+  BUILD := build-fuzz
+  FUZZ_COV := -fsanitize=fuzzer-no-link
+  ALL_CFLAGS += $(FUZZ_COV) -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer -Wno-pass-failed -Wno-double-promotion
+  LDLIBS += -fsanitize=fuzzer,address,undefined
+endif
 
 LIB_SRC  := $(sort $(wildcard codec/*.c model/*.c data/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
+# the fuzz targets' entry functions are plain C: the test suite replays their corpora
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_TARGETS := container window model checkpoint shard jsonl
 # the default M1 (model/weights/m1.eiwm) is embedded in the library by an .incbin
 LIB_ASM  := model/m1_default_data.S
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
-TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o)
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
 
 ifeq ($(BUILD),build)
   EIW := eiw
@@ -93,7 +107,13 @@ $(BUILD)/%.o: %.c
 
 # the portable scalar kernels are plain C loops over integers; letting the compiler vectorize
 # them (baseline SSE2 on x86-64) is exact and makes the SIMD=none build 4-5x faster
+ifneq ($(FUZZ),1)
 $(BUILD)/model/qkernels.o: ALL_CFLAGS += -fvect-cost-model=dynamic
+else
+# fixed-size arithmetic loops (256 weights per byte, matrix kernels): coverage feedback there
+# only slows the fuzzer down 3x; they still run under ASan + UBSan
+$(BUILD)/model/qkernels.o $(BUILD)/codec/quantize.o: FUZZ_COV :=
+endif
 
 $(BUILD)/model/m1_default_data.o: model/m1_default_data.S model/weights/m1.eiwm
 	@mkdir -p $(dir $@)
@@ -117,6 +137,20 @@ test: build $(TESTBIN)
 demo: build
 	@scripts/demo.sh ./$(EIW)
 
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="container jsonl"]: builds with clang and runs each
+# target under nice; new inputs go to a scratch directory, never into the repository
+fuzz:
+	@fuzz/run.sh
+
+fuzz-build: $(FUZZ_BIN)
+
+$(BUILD)/fuzz/libfuzzer_%.o: fuzz/libfuzzer_main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DEIW_FUZZ_ENTRY=eiw_fuzz_$* -c $< -o $@
+
+$(BUILD)/fuzz_%: $(BUILD)/fuzz/libfuzzer_%.o $(FUZZ_SRC:%.c=$(BUILD)/%.o) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	           $(DESTDIR)$(PREFIX)/include/eiw $(DESTDIR)$(PREFIX)/share/man/man1
@@ -137,4 +171,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/eiw
 
 clean:
-	rm -rf build build-san build-scalar build-san-scalar build-mpi eiw libeiw.a
+	rm -rf build build-san build-scalar build-san-scalar build-mpi build-fuzz eiw libeiw.a

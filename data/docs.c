@@ -396,7 +396,7 @@ static int next_piece(eiw_docs *r, const uint8_t *delim, size_t dlen, piece *pc)
     }
     size_t scan = 0;
     for (;;) {
-        if (delim) {
+        if (delim && r->len > scan) {   /* r->buf is NULL before the first read */
             const uint8_t *p = find_bytes(r->buf + scan, r->len - scan, delim, dlen);
             if (p) {
                 size_t at = (size_t)(p - r->buf);

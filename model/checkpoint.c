@@ -195,11 +195,35 @@ static int decode_header(const unsigned char *h, eiw_ckpt_view *v)
     return EIW_TRAIN_OK;
 }
 
+int eiw_ckpt_parse(const uint8_t *buf, size_t len, eiw_ckpt_view *v)
+{
+    if (!host_is_little_endian())
+        return EIW_TRAIN_ERR_FORMAT;
+    if (len < EIW_CKPT_HEADER_SIZE)   /* "ours but cut short" if the magic is there */
+        return len >= 8 && memcmp(buf, magic, 8) == 0 ? EIW_TRAIN_ERR_TRUNCATED
+                                                       : EIW_TRAIN_ERR_FORMAT;
+    int rc = decode_header(buf, v);
+    if (rc != EIW_TRAIN_OK)
+        return rc;
+    /* n_params <= ~2^37 by the config limits, so this cannot overflow 64 bits */
+    uint64_t copies = (v->flags & EIW_CKPT_FLAG_TRAIN_STATE) ? 3 : 1;
+    uint64_t want = EIW_CKPT_HEADER_SIZE + copies * (uint64_t)v->n_params * 4 + 8;
+    if ((uint64_t)len != want)
+        return EIW_TRAIN_ERR_TRUNCATED;
+    if (XXH3_64bits(buf, len - 8) != get64(buf + len - 8))
+        return EIW_TRAIN_ERR_CHECKSUM;
+    size_t nb = v->n_params * sizeof(float);
+    v->params = (const float *)(const void *)(buf + EIW_CKPT_HEADER_SIZE);
+    if (copies == 3) {
+        v->m = (const float *)(const void *)(buf + EIW_CKPT_HEADER_SIZE + nb);
+        v->v = (const float *)(const void *)(buf + EIW_CKPT_HEADER_SIZE + 2 * nb);
+    }
+    return EIW_TRAIN_OK;
+}
+
 int eiw_ckpt_read(const char *path, eiw_ckpt_view *v, void **bufp)
 {
     *bufp = NULL;
-    if (!host_is_little_endian())
-        return EIW_TRAIN_ERR_FORMAT;
     int rc = EIW_TRAIN_ERR_IO;
     unsigned char *buf = NULL;
     FILE *f = fopen(path, "rb");
@@ -212,19 +236,17 @@ int eiw_ckpt_read(const char *path, eiw_ckpt_view *v, void **bufp)
         rc = EIW_TRAIN_ERR_FORMAT;
         goto done;
     }
+    /* the header first: a file is only read whole once its size is the one the header
+     * implies, so a bad header never costs more than 192 bytes of reading */
     unsigned char h[EIW_CKPT_HEADER_SIZE];
-    if (sb.st_size < (off_t)EIW_CKPT_HEADER_SIZE) {
-        /* distinguish "not ours" from "ours but cut short" by the magic if present */
-        size_t got = fread(h, 1, sizeof h, f);
-        rc = got >= 8 && memcmp(h, magic, 8) == 0 ? EIW_TRAIN_ERR_TRUNCATED : EIW_TRAIN_ERR_FORMAT;
+    size_t got = fread(h, 1, sizeof h, f);
+    if (got < sizeof h) {
+        rc = ferror(f) ? EIW_TRAIN_ERR_IO : eiw_ckpt_parse(h, got, v);
         goto done;
     }
-    if (fread(h, 1, sizeof h, f) != sizeof h)
-        goto done;
     rc = decode_header(h, v);
     if (rc != EIW_TRAIN_OK)
         goto done;
-    /* n_params <= ~2^37 by the config limits, so this cannot overflow 64 bits */
     uint64_t copies = (v->flags & EIW_CKPT_FLAG_TRAIN_STATE) ? 3 : 1;
     uint64_t want = EIW_CKPT_HEADER_SIZE + copies * (uint64_t)v->n_params * 4 + 8;
     if ((uint64_t)sb.st_size != want) {
@@ -241,19 +263,11 @@ int eiw_ckpt_read(const char *path, eiw_ckpt_view *v, void **bufp)
         rc = EIW_TRAIN_ERR_TRUNCATED;
         goto done;
     }
-    if (XXH3_64bits(buf, (size_t)want - 8) != get64(buf + want - 8)) {
-        rc = EIW_TRAIN_ERR_CHECKSUM;
-        goto done;
+    rc = eiw_ckpt_parse(buf, (size_t)want, v);
+    if (rc == EIW_TRAIN_OK) {
+        *bufp = buf;
+        buf = NULL;
     }
-    size_t nb = v->n_params * sizeof(float);
-    v->params = (const float *)(void *)(buf + EIW_CKPT_HEADER_SIZE);
-    if (copies == 3) {
-        v->m = (const float *)(void *)(buf + EIW_CKPT_HEADER_SIZE + nb);
-        v->v = (const float *)(void *)(buf + EIW_CKPT_HEADER_SIZE + 2 * nb);
-    }
-    *bufp = buf;
-    buf = NULL;
-    rc = EIW_TRAIN_OK;
 done:
     free(buf);
     fclose(f);

@@ -32,5 +32,8 @@ int eiw_ckpt_write(const char *path, const eiw_ckpt_view *v);
  * pointers in *v point into it (aligned copies are not needed: payload starts 4-byte aligned at
  * offset 192 of a malloc'd buffer). */
 int eiw_ckpt_read(const char *path, eiw_ckpt_view *v, void **buf);
+/* Validates a whole checkpoint held in memory (untrusted bytes; buf 4-byte aligned, e.g.
+ * malloc'd); on success the pointers in *v point into buf. */
+int eiw_ckpt_parse(const uint8_t *buf, size_t len, eiw_ckpt_view *v);
 
 #endif
