@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -108,6 +109,7 @@ static pid_t spawn_v(const char *stdin_name, int stdin_fd, const char *const *ar
         if (in < 0 || out < 0 || err < 0 || chdir(dir) != 0 || dup2(in, 0) < 0 ||
             dup2(out, 1) < 0 || dup2(err, 2) < 0)
             _exit(126);
+        test_child_apply_limits();
         execv(eiw_bin, (char *const *)argv);
         _exit(127);
     }
@@ -638,4 +640,184 @@ Test(cli, bench_prints_one_verified_row_per_mode)
     }
     cr_assert_eq(rows, 3, "%s", out_text);
     cr_assert_eq(run(NULL, "bench", "--modes", "17", "a.txt", NULL), 2);
+}
+
+/* ---- fault injection: full disks, unreadable inputs, unwritable outputs, signals in the
+ * middle of the work, sizes declared beyond the data. Whatever happens: a one-line error or the
+ * signal's exit status, no output file, no temporary, the input untouched. */
+
+static void input_intact(const char *name, size_t len, uint64_t seed)
+{
+    sample s = sample_make("text", len, seed);
+    size_t n;
+    char *now = test_read_in(dir, name, &n);
+    cr_assert(now && n == s.len && memcmp(now, s.data, n) == 0, "%s was changed", name);
+    free(now);
+    sample_free(&s);
+}
+
+Test(cli, full_disk_is_a_one_line_error_and_leaves_no_output)
+{
+    make_input("a.txt", 100000, 30);
+    cr_assert_eq(run(NULL, "a.txt", NULL), 0, "%s", err_text);
+    int files = count_files();
+    /* standard output on a full device */
+    stdout_fd = open("/dev/full", O_WRONLY);
+    cr_assert_geq(stdout_fd, 0);
+    cr_assert_eq(run(NULL, "-c", "a.txt", NULL), 1);
+    one_error_line("stdout");
+    cr_assert_eq(run(NULL, "-d", "-c", "a.txt.eiw", NULL), 1);
+    one_error_line("stdout");
+    close(stdout_fd);
+    stdout_fd = -1;
+    /* a file system that fills up under a file output (RLIMIT_FSIZE: writes fail with EFBIG) */
+    test_child_fsize = 20000;
+    cr_assert_eq(run(NULL, "-o", "big.eiw", "a.txt", NULL), 1);
+    one_error_line("big.eiw");
+    cr_assert_eq(run(NULL, "-d", "-o", "back.txt", "a.txt.eiw", NULL), 1);
+    one_error_line("back.txt");
+    test_child_fsize = 0;
+    cr_assert(!exists("big.eiw") && !exists("back.txt"));
+    cr_assert_eq(count_files(), files, "a temporary was left");
+    input_intact("a.txt", 100000, 30);
+}
+
+Test(cli, unreadable_input_is_a_one_line_error)
+{
+    cr_assert_eq(mkdir(test_at(dir, "sub"), 0755), 0);
+    cr_assert_eq(mkdir(test_at(dir, "sub.eiw"), 0755), 0);
+    cr_assert_eq(run(NULL, "sub", NULL), 1);
+    one_error_line("sub");
+    cr_assert_eq(run(NULL, "-d", "sub.eiw", NULL), 1);
+    one_error_line("sub.eiw");
+    make_input("a.txt", 1000, 31);
+    if (geteuid() != 0) {   /* root reads files whatever their permissions */
+        cr_assert_eq(chmod(test_at(dir, "a.txt"), 0), 0);
+        cr_assert_eq(run(NULL, "a.txt", NULL), 1);
+        one_error_line("a.txt");
+    }
+    cr_assert_eq(count_files(), 3);
+}
+
+Test(cli, missing_or_read_only_output_directory_is_a_one_line_error)
+{
+    make_input("a.txt", 1000, 32);
+    cr_assert_eq(run(NULL, "-o", "nodir/a.eiw", "a.txt", NULL), 1);
+    one_error_line("nodir/a.eiw");
+    /* procfs takes no new files, not even from root (for whom permission bits do not count) */
+    cr_assert_eq(run(NULL, "-o", "/proc/eiw-test.eiw", "a.txt", NULL), 1);
+    one_error_line("/proc/eiw-test.eiw");
+    if (geteuid() != 0) {
+        cr_assert_eq(mkdir(test_at(dir, "ro"), 0555), 0);
+        cr_assert_eq(run(NULL, "-o", "ro/a.eiw", "a.txt", NULL), 1);
+        one_error_line("ro/a.eiw");
+        cr_assert_eq(count_files(), 2);
+        return;
+    }
+    cr_assert_eq(count_files(), 1);
+    input_intact("a.txt", 1000, 32);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+Test(cli, signals_in_the_middle_of_compressing_a_file_leave_no_output)
+{
+    /* the default M1 codes ~25 KB/s per core: 200 KB keep it busy for seconds */
+    make_input("big.txt", 200000, 33);
+    unsetenv("EIW_MODEL");
+    const int sigs[] = { SIGINT, SIGTERM };
+    for (int k = 0; k < 2; k++) {
+        const char *const args[] = { "-T", "1", "-o", "big.eiw", "big.txt", NULL };
+        pid_t pid = spawn_v(NULL, -1, args);
+        cr_assert(wait_for_files(2), "no temporary output appeared");
+        sleep_ms(300);
+        cr_assert_eq(kill(pid, sigs[k]), 0);
+        cr_assert_eq(wait_status(pid), 128 + sigs[k], "%s", err_text);
+        cr_assert(!exists("big.eiw"));
+        cr_assert_eq(count_files(), 1, "the temporary must be removed");
+        input_intact("big.txt", 200000, 33);
+    }
+}
+
+Test(cli, signals_in_the_middle_of_decompressing_leave_no_output)
+{
+    make_input("a.txt", 100000, 34);
+    cr_assert_eq(run(NULL, "-B", "4K", "a.txt", NULL), 0, "%s", err_text);
+    size_t n;
+    char *c = test_read_in(dir, "a.txt.eiw", &n);
+    const int sigs[] = { SIGINT, SIGTERM };
+    for (int k = 0; k < 2; k++) {
+        int p[2];
+        cr_assert_eq(pipe(p), 0);
+        const char *const args[] = { "-d", "-o", "back.txt", "-", NULL };
+        pid_t pid = spawn_v(NULL, p[0], args);
+        close(p[0]);
+        /* half the blocks arrive and are decoded, then the input stalls mid-block */
+        cr_assert_eq(write(p[1], c, n / 2), (ssize_t)(n / 2));
+        cr_assert(wait_for_files(3), "no temporary output appeared");
+        sleep_ms(200);
+        cr_assert_eq(kill(pid, sigs[k]), 0);
+        cr_assert_eq(wait_status(pid), 128 + sigs[k], "%s", err_text);
+        close(p[1]);
+        cr_assert(!exists("back.txt"));
+        cr_assert_eq(count_files(), 2, "the temporary must be removed");
+    }
+    free(c);
+}
+
+/* Rewrites the header checksum after an edit of the header's fields. */
+static void fix_header_sum(char *c)
+{
+    size_t name_len = (uint8_t)c[10];
+    uint32_t sum = (uint32_t)XXH3_64bits(c, 32 + name_len);
+    for (int k = 0; k < 4; k++)
+        c[32 + name_len + (size_t)k] = (char)(sum >> (8 * k));
+}
+
+static void put_le(char *p, uint64_t v, int bytes)
+{
+    for (int k = 0; k < bytes; k++)
+        p[k] = (char)(v >> (8 * k));
+}
+
+Test(cli, sizes_declared_beyond_the_data_are_errors_in_bounded_memory)
+{
+    /* zeros: one zstd block of 5000 bytes in a container of 64 MiB blocks */
+    sample s = sample_make("zeros", 5000, 35);
+    write_file("z", s.data, s.len);
+    sample_free(&s);
+    cr_assert_eq(run(NULL, "-B", "64M", "z", NULL), 0, "%s", err_text);
+    size_t n;
+    char *good = test_read_in(dir, "z.eiw", &n), *c = malloc(n);
+    const size_t blk = 36 + (uint8_t)good[10];   /* first block record */
+    cr_assert_eq(good[blk], EIW_METHOD_ZSTD);
+    struct { const char *name; size_t at; uint64_t value; int bytes, header; } cases[] = {
+        { "raw64m.eiw", blk + 1, 1u << 26, 4, 0 },        /* block of 64 MiB from 5000 */
+        { "raw4g.eiw", blk + 1, 0xFFFFFFFFu, 4, 0 },      /* beyond the block size */
+        { "payload.eiw", blk + 5, 0xFFFFFFF0u, 4, 0 },    /* payload beyond the file */
+        { "payload2.eiw", blk + 5, 4999, 4, 0 },          /* payload beyond the file */
+        { "total.eiw", 16, (uint64_t)1 << 62, 8, 1 },     /* original size 2^62 */
+        { "endsize.eiw", n - 16, (uint64_t)1 << 62, 8, 0 }, /* end record's total */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(c, good, n);
+        put_le(c + cases[i].at, cases[i].value, cases[i].bytes);
+        if (cases[i].header)
+            fix_header_sum(c);
+        write_file(cases[i].name, c, n);
+        cr_assert_eq(run(NULL, "-d", "-o", "out", cases[i].name, NULL), 1, "%s", cases[i].name);
+        one_error_line(cases[i].name);
+        cr_assert(!exists("out"), "%s", cases[i].name);
+    }
+    /* the children's peak memory: the 64 MiB block buffers are reserved, never filled */
+    struct rusage ru;
+    cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+    cr_log_info("peak RSS of the decoders: %ld KiB", ru.ru_maxrss);
+    cr_assert_lt(ru.ru_maxrss, 256 * 1024, "peak RSS %ld KiB", ru.ru_maxrss);
+    free(c);
+    free(good);
 }

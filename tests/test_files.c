@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,8 +72,19 @@ int test_exists_in(const char *d, const char *name)
     return lstat(test_at(d, name), &st) == 0;
 }
 
-int test_spawn(const char *d, const char *const *args, const char *stdin_path,
-               const char *out_path, const char *err_path)
+long test_child_fsize;
+
+void test_child_apply_limits(void)
+{
+    if (test_child_fsize > 0) {
+        struct rlimit rl = { (rlim_t)test_child_fsize, (rlim_t)test_child_fsize };
+        signal(SIGXFSZ, SIG_IGN);
+        setrlimit(RLIMIT_FSIZE, &rl);
+    }
+}
+
+pid_t test_spawn_start(const char *d, const char *const *args, const char *stdin_path,
+                       const char *out_path, const char *err_path)
 {
     const char *prog = args[0];
     if (strcmp(prog, "eiw") == 0) {
@@ -88,12 +101,24 @@ int test_spawn(const char *d, const char *const *args, const char *stdin_path,
         if (in < 0 || o < 0 || e < 0 || chdir(d) != 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
             dup2(e, 2) < 0)
             _exit(126);
+        test_child_apply_limits();
         execvp(prog, (char *const *)args);
         _exit(127);
     }
+    return pid;
+}
+
+int test_spawn_wait(pid_t pid)
+{
     int status;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int test_spawn(const char *d, const char *const *args, const char *stdin_path,
+               const char *out_path, const char *err_path)
+{
+    return test_spawn_wait(test_spawn_start(d, args, stdin_path, out_path, err_path));
 }
 
 int test_run_in(const char *d, const char *const *args, char **out, char **err)

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include <zstd.h>
@@ -62,19 +64,30 @@ static int same_files(const char *a, const char *b)
 
 /* Runs argv[0..] (NULL-terminated; "eiw" means EIW_BIN) in dir, stdin from a file or
  * /dev/null; stdout/stderr land in out_text/err_text. Returns the exit status. */
-static int run_v(const char *stdin_name, const char *const *args)
+static pid_t spawn_v(const char *stdin_name, const char *const *args)
 {
     char in_path[512];
     if (stdin_name)
         snprintf(in_path, sizeof in_path, "%s", test_at(dir, stdin_name));
-    int status = test_spawn(dir, args, stdin_name ? in_path : NULL, test_at(cap, "stdout"),
+    return test_spawn_start(dir, args, stdin_name ? in_path : NULL, test_at(cap, "stdout"),
                             test_at(cap, "stderr"));
+}
+
+/* Waits for a program spawn_v started; its output lands in out_text/err_text. */
+static int wait_v(pid_t pid)
+{
+    int status = test_spawn_wait(pid);
     free(out_text);
     free(err_text);
     out_text = test_read_in(cap, "stdout", &out_len);
     err_text = test_read_in(cap, "stderr", &err_len);
     cr_assert(out_text && err_text);
     return status;
+}
+
+static int run_v(const char *stdin_name, const char *const *args)
+{
+    return wait_v(spawn_v(stdin_name, args));
 }
 
 static int run(const char *stdin_name, ...)
@@ -749,4 +762,82 @@ Test(tokenize, utf8_checker_matches_the_standard)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         cr_assert_eq(eiw_utf8_check((const uint8_t *)cases[i].s, strlen(cases[i].s)), cases[i].bad,
                      "case %zu", i);
+}
+
+/* ---- fault injection: a signal in the middle of a run, a full disk, a missing output
+ * directory. No temporary is left; complete shards stay and a rerun resumes from them. */
+
+/* Every file in dir is an input (f*.txt) or a finished shard file or manifest of ds. */
+static void only_inputs_and_finished_files(void)
+{
+    DIR *h = opendir(dir);
+    cr_assert_not_null(h);
+    struct dirent *e;
+    while ((e = readdir(h)) != NULL) {
+        const char *n = e->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+            continue;
+        unsigned s;
+        char ext[8];
+        int shard = sscanf(n, "ds-%5u.%7s", &s, ext) == 2 &&
+                    (strcmp(ext, "bin") == 0 || strcmp(ext, "idx") == 0 || strcmp(ext, "eiwd") == 0);
+        cr_assert(n[0] == 'f' || shard || strcmp(n, "ds.json") == 0, "left behind: %s", n);
+    }
+    closedir(h);
+}
+
+Test(tokenize, signals_in_the_middle_leave_complete_shards_and_a_rerun_resumes)
+{
+    /* the default M1 on one thread codes ~25 KB/s: four shards of 2 KB take a while */
+    const char *names[4];
+    char nb[4][16];
+    for (int i = 0; i < 4; i++) {
+        snprintf(nb[i], sizeof nb[i], "f%d.txt", i);
+        names[i] = nb[i];
+        sample s = make_text(names[i], "text", 2000, 60 + (uint64_t)i);
+        sample_free(&s);
+    }
+    const char *const args[] = { "eiw", "tokenize", "-v", "-T", "1", "--shard-size", "2000",
+                                 "-o", "ds", names[0], names[1], names[2], names[3], NULL };
+    /* SIGINT once shard 0 is written, then SIGTERM in a rerun once shard 1 is */
+    const int sigs[] = { SIGINT, SIGTERM };
+    for (int k = 0; k < 2; k++) {
+        pid_t pid = spawn_v(NULL, args);
+        char done[32];
+        snprintf(done, sizeof done, "ds-%05d.eiwd", k);
+        int i = 0;
+        for (; i < 4000 && !exists(done); i++) {
+            struct timespec ts = { 0, 5 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+        cr_assert_lt(i, 4000, "%s never appeared", done);
+        cr_assert_eq(kill(pid, sigs[k]), 0);
+        cr_assert_eq(wait_v(pid), 128 + sigs[k], "%s", err_text);
+        cr_assert(!exists("ds.json"), "no manifest for an unfinished run");
+        cr_assert(!exists("ds-00003.eiwd"), "the run was not interrupted");
+        only_inputs_and_finished_files();
+    }
+    cr_assert_eq(run_v(NULL, args), 0, "%s", err_text);
+    cr_assert(strstr(err_text, "ds-00000: complete already, kept"), "%s", err_text);
+    cr_assert(strstr(err_text, "ds-00001: complete already, kept"), "%s", err_text);
+    cr_assert_eq(run(NULL, "detokenize", "-o", "back.txt", "ds", NULL), 0, "%s", err_text);
+    concat("all.txt", names, 4);
+    cr_assert(same_files("back.txt", "all.txt"));
+}
+
+Test(tokenize, full_disk_and_missing_directory_are_one_line_errors)
+{
+    sample a = make_text("f.txt", "text", 40000, 70);
+    sample_free(&a);
+    test_child_fsize = 5000;   /* writes beyond 5000 bytes fail with EFBIG, as on a full disk */
+    int rc = run(NULL, "tokenize", "-q", "--model", "order1", "-o", "ds", "f.txt", NULL);
+    test_child_fsize = 0;
+    cr_assert_eq(rc, 1, "%s", err_text);
+    cr_assert(strncmp(err_text, "eiw: ds-00000.", 14) == 0 && strchr(err_text, '\n') ==
+              err_text + err_len - 1, "one error line naming the file: %s", err_text);
+    cr_assert(!exists("ds.json"));
+    only_inputs_and_finished_files();
+    cr_assert_eq(run(NULL, "tokenize", "-q", "--model", "order1", "-o", "nodir/ds", "f.txt", NULL),
+                 1);
+    cr_assert(strncmp(err_text, "eiw: nodir/ds", 13) == 0, "%s", err_text);
 }
