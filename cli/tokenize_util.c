@@ -294,7 +294,14 @@ int tok_manifest_load(const char *prefix, tok_manifest *mf)
             mf->delimiter[i] = (uint8_t)v;
         }
     }
+    uint64_t version = 0;
+    int newer = !bad && (mf_uint(js, "format_version", &version) || version != 1);
     free(js);
+    if (newer) {   /* docs/compatibility.md: a newer format is refused, never guessed at */
+        fprintf(stderr, "eiw: %s: token manifest format version %" PRIu64 " (this eiw reads 1)\n",
+                path, version);
+        return -1;
+    }
     if (bad) {
         fprintf(stderr, "eiw: %s: not an eiw token manifest (or a damaged one)\n", path);
         return -1;

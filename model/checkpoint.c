@@ -181,9 +181,10 @@ static int decode_header(const unsigned char *h, eiw_ckpt_view *v)
     v->rng = get64(h + 136);
     v->data_len = get64(h + 144);
     v->data_hash = get64(h + 152);
-    o->bos = (int32_t)get32(h + 160) - 1;
-    if (o->bos < -1 || o->bos >= o->model.vocab)
+    int64_t bos = (int64_t)get32(h + 160) - 1;   /* stored + 1; any 32-bit value is read */
+    if (bos < -1 || bos >= o->model.vocab)
         return EIW_TRAIN_ERR_FORMAT;
+    o->bos = (int32_t)bos;
     for (int i = 164; i < (int)EIW_CKPT_HEADER_SIZE; i++)
         if (h[i] != 0)
             return EIW_TRAIN_ERR_FORMAT;

@@ -132,13 +132,20 @@ Test(golden_formats, token_shards_of_version_1_still_parse)
     free(bin);
 }
 
-Test(golden_formats, detokenize_gives_back_the_jsonl_and_tokenize_the_same_shards)
+/* EIW_BIN (or the test is skipped), and a fresh temporary directory made from tmp's template. */
+static const char *program_and_tmpdir(char *tmp)
 {
     const char *bin = getenv("EIW_BIN");
     if (!bin || !*bin)
         cr_skip_test("EIW_BIN is not set: run the suite through `make test`");
-    char tmp[] = "/tmp/eiw-golden-XXXXXX", cmd[1024];
     cr_assert_not_null(mkdtemp(tmp));
+    return bin;
+}
+
+Test(golden_formats, detokenize_gives_back_the_jsonl_and_tokenize_the_same_shards)
+{
+    char tmp[] = "/tmp/eiw-golden-XXXXXX", cmd[1024];
+    const char *bin = program_and_tmpdir(tmp);
     snprintf(cmd, sizeof cmd, "\"%s\" detokenize -o %s/back.jsonl " DIR "ds 2>&1 && "
              "cmp -s %s/back.jsonl " DIR "docs.jsonl && "
              "\"%s\" tokenize -q -T 1 --model order1 --window-bits 16 --token-bits 16 -o %s/ds "
@@ -302,11 +309,38 @@ Test(golden_formats, shard_files_damaged_in_every_section_are_rejected)
     /* the index has no checksum of its own (the sidecar holds its xxh3), but it is checked
      * against the .bin size and its own structure: a flip anywhere must show */
     b = golden("ds-00000.idx", &n);
-    size_t t[6] = { 0, 9, 17, 18, 34, 34 + 4 * 5 }, k2 = 6;
-    size_t u[8];
-    memcpy(u, t, sizeof t);
-    u[k2++] = 34 + 12 * 5;   /* doc_idx */
-    damage_sections("ds-00000.idx", b, n, u, k2, parse_idx, 1, NULL);
+    /* magic, version, dtype, counts, sizes, pointers, document index */
+    const size_t u[7] = { 0, 9, 17, 18, 34, 34 + 4 * 5, 34 + 12 * 5 };
+    damage_sections("ds-00000.idx", b, n, u, 7, parse_idx, 1, NULL);
     cr_log_info("sidecar: %d, index: %d damaged inputs", side_tried, tried);
     free(b);
+}
+
+Test(golden_formats, a_newer_manifest_version_is_refused)
+{
+    char tmp[] = "/tmp/eiw-golden-XXXXXX", cmd[1024];
+    const char *bin = program_and_tmpdir(tmp);
+    snprintf(cmd, sizeof cmd, "cp " DIR "ds-00000.* %s/ && sed 's/\"format_version\": 1,/"
+             "\"format_version\": 2,/' " DIR "ds.json > %s/ds.json && "
+             "\"%s\" detokenize -o %s/out %s/ds 2> %s/err; echo $? > %s/rc",
+             tmp, tmp, bin, tmp, tmp, tmp, tmp);
+    cr_assert_eq(system(cmd), 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/rc", tmp);
+    size_t n;
+    char *rc = (char *)test_read_file(path, &n);
+    snprintf(path, sizeof path, "%s/err", tmp);
+    char *err = (char *)test_read_file(path, &n);
+    cr_assert(rc && err);
+    err = realloc(err, n + 1);
+    err[n] = 0;
+    cr_assert_eq(atoi(rc), 1);
+    cr_assert(strstr(err, "ds.json: token manifest format version 2 (this eiw reads 1)\n"), "%s",
+              err);
+    snprintf(path, sizeof path, "%s/out", tmp);
+    cr_assert_null(fopen(path, "rb"), "no output");
+    free(rc);
+    free(err);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    cr_assert_eq(system(cmd), 0);
 }

@@ -111,6 +111,17 @@ static sample make_text(const char *name, const char *cls, size_t len, uint64_t 
     return s;
 }
 
+/* Text files f0.txt, f1.txt, ... of len bytes each (seeds seed, seed + 1, ...). */
+static void make_texts(const char **names, char (*nb)[16], int n, size_t len, uint64_t seed)
+{
+    for (int i = 0; i < n; i++) {
+        snprintf(nb[i], sizeof nb[i], "f%d.txt", i);
+        names[i] = nb[i];
+        sample s = make_text(names[i], "text", len, seed + (uint64_t)i);
+        sample_free(&s);
+    }
+}
+
 /* Concatenation of files, for comparing with detokenized text. */
 static void concat(const char *out, const char *const *names, size_t n)
 {
@@ -385,12 +396,7 @@ Test(tokenize, restart_keeps_complete_shards_and_gives_the_same_result)
 {
     const char *names[5];
     char nb[5][16];
-    for (int i = 0; i < 5; i++) {
-        snprintf(nb[i], sizeof nb[i], "f%d.txt", i);
-        names[i] = nb[i];
-        sample s = make_text(names[i], "text", 15000, 40 + (uint64_t)i);
-        sample_free(&s);
-    }
+    make_texts(names, nb, 5, 15000, 40);
     cr_assert_eq(run(NULL, "tokenize", "--model", "order1", "--shard-size", "15000", "-o", "ds",
                      names[0], names[1], names[2], names[3], names[4], NULL),
                  0, "%s", err_text);
@@ -791,12 +797,7 @@ Test(tokenize, signals_in_the_middle_leave_complete_shards_and_a_rerun_resumes)
     /* the default M1 on one thread codes ~25 KB/s: four shards of 2 KB take a while */
     const char *names[4];
     char nb[4][16];
-    for (int i = 0; i < 4; i++) {
-        snprintf(nb[i], sizeof nb[i], "f%d.txt", i);
-        names[i] = nb[i];
-        sample s = make_text(names[i], "text", 2000, 60 + (uint64_t)i);
-        sample_free(&s);
-    }
+    make_texts(names, nb, 4, 2000, 60);
     const char *const args[] = { "eiw", "tokenize", "-v", "-T", "1", "--shard-size", "2000",
                                  "-o", "ds", names[0], names[1], names[2], names[3], NULL };
     /* SIGINT once shard 0 is written, then SIGTERM in a rerun once shard 1 is */
