@@ -143,6 +143,7 @@ fuzz:
 	@fuzz/run.sh
 
 fuzz-build: $(FUZZ_BIN)
+.PRECIOUS: $(BUILD)/fuzz/libfuzzer_%.o
 
 $(BUILD)/fuzz/libfuzzer_%.o: fuzz/libfuzzer_main.c
 	@mkdir -p $(dir $@)
