@@ -132,7 +132,8 @@ $(TESTBIN): $(TEST_OBJ) $(LIB) $(EIW)
 # Tests find the program through EIW_BIN and run from the tree root (golden files under
 # tests/golden); corpus-level tests run only when ../shared/corpora exists.
 test: build $(TESTBIN)
-	EIW_BIN=$(abspath $(EIW)) $(TESTBIN) --jobs 2 $(TESTFLAGS)
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) EIW_BIN=$(abspath $(EIW)) \
+	    $(TESTBIN) --jobs 2 $(TESTFLAGS)
 
 demo: build
 	@scripts/demo.sh ./$(EIW)

@@ -1,7 +1,7 @@
 /* Replays the committed fuzz corpora (tests/fuzz_corpus/<target>/: seeds and every input that
  * once crashed) through the fuzz targets' entry functions, in every test build, so CI runs
- * them under ASan + UBSan without clang. A crash, a sanitizer report or a broken invariant
- * fails the test; each target must have a corpus. */
+ * them under ASan + UBSan without clang. A crash, a sanitizer report, a leak (checked in the
+ * ASan build) or a broken invariant fails the test; each target must have a corpus. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -45,6 +45,7 @@ static void replay(const char *target)
         free(buf);
         free(names[i]);
     }
+    cr_assert_eq(test_leak_check(), 0, "%s: memory leaked (report above)", target);
 }
 
 TestSuite(fuzz_replay, .timeout = 120);

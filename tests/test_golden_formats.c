@@ -199,6 +199,7 @@ static void damage_sections(const char *what, const uint8_t *good, size_t n,
         }
     }
     free(b);
+    cr_assert_eq(test_leak_check(), 0, "%s: memory leaked (report above)", what);
 }
 
 static void fix_tail(uint8_t *b, size_t n)

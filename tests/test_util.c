@@ -94,3 +94,16 @@ const char *test_corpus(const char *rel)
     }
     return NULL;
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+int test_leak_check(void)
+{
+    return __lsan_do_recoverable_leak_check();
+}
+#else
+int test_leak_check(void)
+{
+    return 0;
+}
+#endif

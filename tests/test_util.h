@@ -17,6 +17,10 @@ void sample_free(sample *s);
 uint64_t test_rng(uint64_t *s);
 /* Reads a whole file; NULL if missing. */
 uint8_t *test_read_file(const char *path, size_t *len);
+/* In the ASan build: runs LeakSanitizer now, in this test's own process (Criterion's test
+ * processes end without the at-exit leak check), prints any leak and returns nonzero; 0 in
+ * other builds. Call it at the end of a test, once its objects are freed. */
+int test_leak_check(void);
 /* Path of a corpus file under ../shared/corpora, or NULL when the corpora are absent. */
 const char *test_corpus(const char *rel);
 #endif
