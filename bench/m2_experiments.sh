@@ -4,8 +4,8 @@
 #             data (raw bytes, M1 arithmetic coding without windows, Equal-Info b=16 with 8- and
 #             16-bit tokens, b=64 with 8-bit tokens, zstd -19), trained on the Gutenberg books of
 #             the train split, evaluated on the whole dev split in bits per original byte
-#   patch     patch-level training (K=4 and K=2, L=1/2 and 2/3) against token level (L=0) on the
-#             same data, on Equal-Info b=16 8-bit tokens and on raw bytes
+#   patch     patch-level training against token level (L=0) on the same data: K=4 L=2/3, K=4
+#             L=1/2, K=2 L=2/3 on Equal-Info b=16 8-bit tokens, K=4 L=2/3 on raw bytes
 #   generate  samples from the M2 of Equal-Info b=16 8-bit tokens through M1 (eiw generate)
 #   report    writes bench/results/m2.md and m2.png from the finished runs
 # Resumable: a finished run (its .result) is kept, an interrupted one resumes from its checkpoint.
@@ -89,6 +89,7 @@ patch() {
         run "learn_$kind" "$kind" --flops "$flops"
         n=$(steps_of "$kind")
         run "patch_${kind}_k4_l23" "$kind" --steps "$n" --patch-size 4 --patch-fraction 0.6666667
+        [ "$kind" = b16_t8 ] || { run "patch_${kind}_half" "$kind" --steps $((n / 2)); continue; }
         run "patch_${kind}_k4_l12" "$kind" --steps "$n" --patch-size 4 --patch-fraction 0.5
         run "patch_${kind}_k2_l23" "$kind" --steps "$n" --patch-size 2 --patch-fraction 0.6666667
         # token level with the compute of K=4, L=2/3 (half the steps)
