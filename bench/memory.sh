@@ -5,7 +5,8 @@
 # SIZES_FAST (default "1M 1G"; "" for none) run with --model order1, SIZES_M1 (default "1M 4M") with the
 # default neural M1 (~25 KB/s per core, so its sizes stay small). Inputs are English text from
 # ../shared/corpora/gutenberg repeated to size (repeats are farther apart than a block, so every
-# block is coded afresh); tokenize cuts them into paragraphs (--delimiter '\n\n'). Fixed
+# block is coded afresh); tokenize cuts them into paragraphs (--delimiter '\r\n\r\n': the
+# Gutenberg texts have CRLF line ends). Fixed
 # settings: -T 2, default block and shard sizes. Prints a Markdown
 # table (bench/results/memory.md keeps one).
 set -euo pipefail
@@ -46,11 +47,11 @@ run_size() {   # model size
     cmp -s "$in" "$in.back" || { echo "memory.sh: $size round trip differs" >&2; exit 1; }
     rm -f "$in.back" "$in.eiw"
     # documents: paragraphs (one text file would be one document, held whole in memory)
-    measure "tokenize $size, $model" "$eiw" tokenize -q -T 2 --model "$model" --delimiter '\n\n' \
+    measure "tokenize $size, $model" "$eiw" tokenize -q -T 2 --model "$model" --delimiter '\r\n\r\n' \
         -o "$tmp/ds" "$in"
     rm -f "$tmp"/ds*
 }
 for s in $fast; do run_size order1 "$s"; done
 for s in $m1; do run_size m1 "$s"; done
 echo
-echo "eiw $("$eiw" --version 2>&1 | head -1), $(nproc) CPUs, $(date -u +%Y-%m-%d)"
+echo "$("$eiw" --version 2>&1 | head -1), $(nproc) CPUs, $(date -u +%Y-%m-%d)"
