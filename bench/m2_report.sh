@@ -77,12 +77,13 @@ awk '$1 ~ /^learn_/ { print NR, $10, $11, $2 }' "$tsv" > "$runs/plot_learn.dat"
 awk '$2 == "b16_t8" && ($1 ~ /^patch_/ || $1 ~ /^learn_/) { print $4, $10, $1 }' "$tsv" > "$runs/plot_patch_eiw.dat"
 awk '$2 == "bytes" && ($1 ~ /^patch_/ || $1 ~ /^learn_/) { print $4, $10, $1 }' "$tsv" > "$runs/plot_patch_bytes.dat"
 gnuplot <<EOF
-set terminal pngcairo size 1200,500 font ",10"
+set terminal pngcairo size 1200,500 font ",10" noenhanced
 set output "$res/m2.png"
 set multiplot layout 1,2
 set title "Learnability: M2 on dev vs the coding rate (same training FLOPs)"
 set ylabel "bits per original byte (dev)"
 set style data histograms
+set key top left
 set style histogram clustered gap 1
 set style fill solid 0.7 border -1
 set xtics rotate by -20
