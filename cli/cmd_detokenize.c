@@ -72,17 +72,9 @@ static int dataset_model(const char *cmd, const char *arg, const tok_manifest *m
 {
     *m = NULL;
     if (arg) {
-        *m = eiw_model_builtin(arg);
-        if (!*m) {
-            if (!strchr(arg, '/') && access(arg, F_OK) != 0) {
-                usage(cmd, "--model: unknown model '%s' (built-in: %s)", arg,
-                      eiw_model_builtin_names());
-                return EIW_EXIT_USAGE;
-            }
-            int rc = cli_model_file(arg, m);
-            if (rc != EIW_EXIT_OK)
-                return rc;
-        }
+        int rc = cli_model_arg(arg, cmd, m);
+        if (rc != EIW_EXIT_OK)
+            return rc;
     } else {
         *m = eiw_model_builtin_by_id(mf->model_id);
     }

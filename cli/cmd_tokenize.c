@@ -686,27 +686,9 @@ static int write_manifest(const tok_args *a, uint64_t nshards, int input_format)
 
 /* ------------------------------------------------------------------------------------------ */
 
-static int resolve_model(tok_args *a)
-{
-    if (!a->model_arg) {
-        a->m = eiw_model_default();
-        if (!a->m) {
-            fprintf(stderr, "eiw: %s: %s\n", EIW_MODEL_DEFAULT_NAME, eiw_strerror(EIW_ERR_NOMEM));
-            return EIW_EXIT_ERROR;
-        }
-        return EIW_EXIT_OK;
-    }
-    if ((a->m = eiw_model_builtin(a->model_arg)) != NULL)
-        return EIW_EXIT_OK;
-    if (strchr(a->model_arg, '/') || access(a->model_arg, F_OK) == 0)
-        return cli_model_file(a->model_arg, &a->m);
-    usage("--model: unknown model '%s' (built-in: %s)", a->model_arg, eiw_model_builtin_names());
-    return EIW_EXIT_USAGE;
-}
-
 static int tokenize(tok_args *a)
 {
-    int rc = resolve_model(a);
+    int rc = cli_model_arg(a->model_arg, "tokenize", &a->m);
     if (rc != EIW_EXIT_OK)
         return rc;
     eiw_docs *r = NULL;
