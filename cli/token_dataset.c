@@ -87,8 +87,23 @@ int token_dataset_exists(const char *prefix)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-int token_dataset_read(const char *prefix, uint16_t **tok, size_t *n, size_t *cap,
-                       uint64_t *bytes, uint64_t *docs, unsigned *token_bits)
+int tokbuf_reserve(tokbuf *b, size_t extra)
+{
+    if (b->n + extra <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 1 << 20;
+    while (cap < b->n + extra)
+        cap *= 2;
+    uint16_t *t = realloc(b->tok, cap * sizeof *t);
+    if (!t)
+        return -1;
+    b->tok = t;
+    b->cap = cap;
+    return 0;
+}
+
+int token_dataset_read(const char *prefix, tokbuf *b, uint64_t *bytes, uint64_t *docs,
+                       unsigned *token_bits)
 {
     tok_manifest mf;
     if (tok_manifest_load(prefix, &mf) != 0)
@@ -99,24 +114,16 @@ int token_dataset_read(const char *prefix, uint16_t **tok, size_t *n, size_t *ca
         if (shard_load(prefix, &mf, s, 1, &d) != 0)
             return -1;
         size_t count = d.bin_len / (mf.token_bits / 8);
-        if (*n + count > *cap) {
-            size_t c = *cap ? *cap : 1 << 20;
-            while (c < *n + count)
-                c *= 2;
-            uint16_t *t = realloc(*tok, c * sizeof *t);
-            if (!t) {
-                fprintf(stderr, "eiw: %s: %s\n", prefix, strerror(ENOMEM));
-                shard_free(&d);
-                return -1;
-            }
-            *tok = t;
-            *cap = c;
+        if (tokbuf_reserve(b, count) != 0) {
+            fprintf(stderr, "eiw: %s: %s\n", prefix, strerror(ENOMEM));
+            shard_free(&d);
+            return -1;
         }
-        uint16_t *dst = *tok + *n;
+        uint16_t *dst = b->tok + b->n;
         for (size_t i = 0; i < count; i++)   /* .bin: uint8, or little-endian uint16 */
             dst[i] = mf.token_bits == 8 ? d.bin[i]
                                         : (uint16_t)(d.bin[2 * i] | (unsigned)d.bin[2 * i + 1] << 8);
-        *n += count;
+        b->n += count;
         *bytes += d.sc.input_bytes;
         *docs += d.sc.ndocs;
         shard_free(&d);

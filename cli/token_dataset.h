@@ -26,10 +26,18 @@ void shard_free(shard_data *d);
 /* Does PREFIX name a token dataset (PREFIX.json exists and PREFIX itself does not)? */
 int token_dataset_exists(const char *prefix);
 
-/* All tokens of a dataset, in shard and document order, appended to *tok (realloc'd; *n tokens,
- * *cap allocated). *bytes += the documents' original bytes, *docs += their count; *token_bits
- * receives the dataset's token size. */
-int token_dataset_read(const char *prefix, uint16_t **tok, size_t *n, size_t *cap,
-                       uint64_t *bytes, uint64_t *docs, unsigned *token_bits);
+/* A growing array of tokens (for training and evaluation data). */
+typedef struct {
+    uint16_t *tok;
+    size_t n, cap;
+} tokbuf;
+/* Room for `extra` more tokens; 0, or -1 when out of memory. */
+int tokbuf_reserve(tokbuf *b, size_t extra);
+
+/* All tokens of a dataset, in shard and document order, appended to b. *bytes += the
+ * documents' original bytes, *docs += their count; *token_bits receives the dataset's token
+ * size. */
+int token_dataset_read(const char *prefix, tokbuf *b, uint64_t *bytes, uint64_t *docs,
+                       unsigned *token_bits);
 
 #endif

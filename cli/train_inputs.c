@@ -9,21 +9,6 @@
 #include "token_dataset.h"
 #include "train_inputs.h"
 
-static int tb_reserve(tokbuf *b, size_t extra)
-{
-    if (b->n + extra <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 1 << 20;
-    while (cap < b->n + extra)
-        cap *= 2;
-    uint16_t *t = realloc(b->tok, cap * sizeof *t);
-    if (!t)
-        return -1;
-    b->tok = t;
-    b->cap = cap;
-    return 0;
-}
-
 /* token_bytes: 0 = text (one token per byte), 1 = uint8 tokens, 2 = little-endian uint16 */
 static int read_file(tokbuf *b, const char *path, int token_bytes)
 {
@@ -37,7 +22,7 @@ static int read_file(tokbuf *b, const char *path, int token_bytes)
     int have_carry = 0;
     size_t got;
     while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (tb_reserve(b, got)) {
+        if (tokbuf_reserve(b, got)) {
             fprintf(stderr, "eiw: %s: out of memory\n", path);
             fclose(f);
             return -1;
@@ -144,7 +129,7 @@ static int read_input(tokbuf *b, const char *path, int token_bytes, input_kind *
     }
     unsigned tb;
     uint64_t docs = 0;
-    if (token_dataset_read(path, &b->tok, &b->n, &b->cap, &k->bytes, &docs, &tb))
+    if (token_dataset_read(path, b, &k->bytes, &docs, &tb))
         return -1;
     if (k->datasets && tb != k->token_bits) {
         fprintf(stderr, "eiw: %s: %u-bit tokens, but an earlier dataset has %u-bit ones\n", path,

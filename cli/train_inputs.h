@@ -8,10 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct {
-    uint16_t *tok;
-    size_t n, cap;
-} tokbuf;
+#include "token_dataset.h"
 
 /* What one list of inputs turned out to be. */
 typedef struct {
