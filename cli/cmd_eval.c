@@ -5,6 +5,7 @@
  * context-free model of this data beats). */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,18 +34,17 @@ static void usage(FILE *f)
           f);
 }
 
-static int parse_count(const char *flag, const char *s, long long lo, long long hi,
-                       long long *out)
+/* A count option through the shared parser (K/M/G suffixes allowed), in [lo, hi]. */
+static int parse_count(const char *flag, const char *s, uint64_t lo, uint64_t hi, long long *out)
 {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr, "eiw: eval: %s: bad value '%s' (want an integer in [%lld, %lld]) "
-                        "(see 'eiw eval --help')\n", flag, s, lo, hi);
+    uint64_t v;
+    if (!cli_parse_size(s, hi, &v) || v < lo) {
+        fprintf(stderr, "eiw: eval: %s: bad value '%s' (want a number from %llu to %llu) "
+                        "(see 'eiw eval --help')\n", flag, s, (unsigned long long)lo,
+                (unsigned long long)hi);
         return -1;
     }
-    *out = v;
+    *out = (long long)v;
     return 0;
 }
 
