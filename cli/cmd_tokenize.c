@@ -21,9 +21,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#ifdef EIW_MPI
-#include <mpi.h>
-#endif
 
 #include "cli.h"
 #include "doc_encode.h"
@@ -31,6 +28,7 @@
 #include "eiw.h"
 #include "file_io.h"
 #include "model_file.h"
+#include "mpi_ranks.h"
 #include "shard.h"
 #include "byte_order.h"
 #include "tokenize_util.h"
@@ -38,8 +36,6 @@
 #define THREADS_MAX 256
 #define SHARD_SIZE_DEFAULT (64ull << 20)
 #define MAX_RECORD_DEFAULT (64ull << 20)
-
-static int rank, nranks = 1;
 
 typedef struct {
     const char *prefix;
@@ -81,7 +77,7 @@ typedef struct {
 
 static void usage(const char *fmt, ...)
 {
-    if (rank != 0)
+    if (par_rank() != 0)
         return;
     va_list ap;
     fputs("eiw: ", stderr);
@@ -200,7 +196,7 @@ static int parse_args(int argc, char **argv, tok_args *a)
         case 'q': a->verbosity = -1; break;
         case 'v': a->verbosity = 1; break;
         case 'h':
-            if (rank == 0)
+            if (par_rank() == 0)
                 print_help();
             return EIW_EXIT_OK;
         case 'T':
@@ -299,7 +295,7 @@ static int parse_args(int argc, char **argv, tok_args *a)
     a->inputs = argv + optind;
     a->ninputs = argc - optind;
     for (int i = 0; i < a->ninputs; i++)
-        if (strcmp(a->inputs[i], "-") == 0 && nranks > 1) {
+        if (strcmp(a->inputs[i], "-") == 0 && par_size() > 1) {
             usage("stdin cannot be split across MPI ranks");
             return EIW_EXIT_USAGE;
         }
@@ -696,7 +692,7 @@ static int tokenize(tok_args *a)
     eiw_status st = eiw_docs_open((const char *const *)a->inputs, (size_t)a->ninputs, &a->dopt,
                                   &r, &bad_path);
     if (st != EIW_OK) {
-        if (rank == 0)
+        if (par_rank() == 0)
             fprintf(stderr, "eiw: %s: %s\n", bad_path ? bad_path : a->prefix,
                     st == EIW_ERR_IO ? strerror(errno) : eiw_strerror(st));
         eiw_model_free(a->m);
@@ -706,14 +702,14 @@ static int tokenize(tok_args *a)
     memset(&rs, 0, sizeof rs);
     tok_progress_init(&rs.pr, "tokenize", eiw_docs_total_is_exact(r) ? eiw_docs_total_bytes(r)
                                                                     : UINT64_MAX,
-                      a->verbosity < 0 || rank != 0);
+                      a->verbosity < 0 || par_rank() != 0);
     shard_buf sb;
     memset(&sb, 0, sizeof sb);
     uint64_t shard = 0;
     int full = 0;
     /* Shard k goes to the rank with the fewest bytes so far (lowest on ties): every rank sees
      * every shard's size, so all make the same choice, and uneven shards still balance. */
-    uint64_t *load = calloc((size_t)nranks, sizeof *load);
+    uint64_t *load = calloc((size_t)par_size(), sizeof *load);
     int owner = 0;
     if (!load) {
         fprintf(stderr, "eiw: %s: %s\n", a->prefix, strerror(ENOMEM));
@@ -733,7 +729,7 @@ static int tokenize(tok_args *a)
             sb.bad++;
             rs.bad++;
             rs.pr.bad = rs.bad;
-            if (rank == owner && (a->verbosity >= 0 || a->strict)) {
+            if (par_rank() == owner && (a->verbosity >= 0 || a->strict)) {
                 tok_progress_clear(&rs.pr);
                 fprintf(stderr, "eiw: %s:%" PRIu64 ": %s%s\n", d.source, d.line, d.bad,
                         a->strict ? "" : " (skipped)");
@@ -748,7 +744,7 @@ static int tokenize(tok_args *a)
          * after its last document still count in it. */
         if (full && (got == 0 || got == 1)) {
             load[owner] += sb.bytes;
-            if (rank == owner)
+            if (par_rank() == owner)
                 rc = finish_shard(a, &sb, shard, &rs);
             else {
                 tok_progress_add(&rs.pr, sb.bytes, 1);
@@ -756,14 +752,14 @@ static int tokenize(tok_args *a)
             }
             shard++;
             full = 0;
-            for (int i = 0; i < nranks; i++)
+            for (int i = 0; i < par_size(); i++)
                 owner = load[i] < load[owner] ? i : owner;
             if (rc != EIW_EXIT_OK)
                 break;
         }
         if (got == 0) {
             if (sb.ndocs > 0 || sb.bad > 0 || shard == 0) {
-                if (rank == owner)
+                if (par_rank() == owner)
                     rc = finish_shard(a, &sb, shard, &rs);
                 else
                     shard_reset(&sb);
@@ -771,7 +767,7 @@ static int tokenize(tok_args *a)
             }
             break;
         }
-        if (shard_add(&sb, &d, rank == owner) != 0) {
+        if (shard_add(&sb, &d, par_rank() == owner) != 0) {
             fprintf(stderr, "eiw: %s: %s\n", d.source, strerror(ENOMEM));
             rc = EIW_EXIT_ERROR;
             break;
@@ -784,18 +780,12 @@ static int tokenize(tok_args *a)
     tok_progress_clear(&rs.pr);
     int input_format = eiw_docs_format(r);
     eiw_docs_free(r);
-#ifdef EIW_MPI
-    if (nranks > 1) {
-        int mine = rc, all = rc;
-        MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        rc = all;
-    }
-#endif
-    if (rc == EIW_EXIT_OK && rank == 0)
+    rc = par_max(rc);   /* any rank's failure fails all: no manifest over missing shards */
+    if (rc == EIW_EXIT_OK && par_rank() == 0)
         rc = write_manifest(a, shard, input_format);
-    if (rc == EIW_EXIT_OK && rank == 0)
+    if (rc == EIW_EXIT_OK && par_rank() == 0)
         tok_remove_stale_shards(a->prefix, shard);
-    if (rc == EIW_EXIT_OK && rank == 0 && a->verbosity > 0) {
+    if (rc == EIW_EXIT_OK && par_rank() == 0 && a->verbosity > 0) {
         double secs = tok_progress_elapsed(&rs.pr);
         fprintf(stderr,
                 "eiw: %s: %" PRIu64 " shards, %" PRIu64 " bad records; this process coded %" PRIu64
@@ -813,12 +803,7 @@ static int tokenize(tok_args *a)
 
 int eiw_cli_tokenize(int argc, char **argv)
 {
-#ifdef EIW_MPI
-    int provided;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
-#endif
+    par_init(&argc, &argv);
     tok_args a;
     memset(&a, 0, sizeof a);
     a.wp.window_bits = 16;
@@ -832,8 +817,6 @@ int eiw_cli_tokenize(int argc, char **argv)
         cli_signals_install();
         rc = tokenize(&a);
     }
-#ifdef EIW_MPI
-    MPI_Finalize();
-#endif
+    par_finalize();
     return rc;
 }
