@@ -28,6 +28,7 @@ typedef struct {
     const char *output;        /* -o */
     const char *model_name;    /* --model */
     int stream_flag;
+    int level_given;
     unsigned window_bits, token_bits;   /* 0 = not given */
     int block_size_given;
     eiw_options opt;
@@ -93,17 +94,27 @@ static void print_help(const cli_args *a)
            "  --model NAME|FILE  built-in model (%s) or a model file (.eiwm);\n"
            "                     compressing without it: $EIW_MODEL if set, else the default\n"
            "compression only:\n"
-           "  --stream           one coder stream per block (default, best ratio)\n"
+           "  -1 .. -9, --level N  compression level (default %d):\n"
+           "                     1 adaptive context models only, fastest (about 1-2 MB/s);\n"
+           "                     2-5 more adaptive models, still without M1;\n"
+           "                     6-9 the model (M1) mixed with the adaptive models, best ratio\n"
+           "  -0, --level 0      the model alone, no adaptive models (format 1, as eiw 0.1)\n"
+           "  --fast, --best     level 1, level 9\n"
+           "  --lanes N          levels 6-9: at most N lanes per block, decoded in lockstep\n"
+           "                     (1..64, default %d; more lanes, more parallel decoding)\n"
+           "  --lane-min SIZE    levels 6-9: at least SIZE bytes per lane (default 16K)\n"
+           "  --stream           one coder stream per block (the default)\n"
            "  --window-bits N    Equal-Info Windows of N bits (16..4096, multiple of token bits)\n"
            "  --token-bits 8|16  token size in windows mode (default 16)\n"
            "  -B, --block-size SIZE  independent block size, K/M suffixes\n"
            "                     (default 16K with a neural model such as M1, else 1M)\n"
            "  -h, --help         this help\n"
            "  -V, --version      print the version\n",
-           eiw_model_builtin_names());
+           eiw_model_builtin_names(), EIW_LEVEL_DEFAULT, EIW_LANES_DEFAULT);
 }
 
-enum { OPT_STREAM = 256, OPT_WINDOW_BITS, OPT_TOKEN_BITS, OPT_MODEL };
+enum { OPT_STREAM = 256, OPT_WINDOW_BITS, OPT_TOKEN_BITS, OPT_MODEL, OPT_LEVEL, OPT_FAST,
+       OPT_BEST, OPT_LANES, OPT_LANE_MIN };
 
 /* Returns -1 to go on, or the exit status (help, version, usage error). */
 static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
@@ -121,6 +132,11 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         { "window-bits", required_argument, NULL, OPT_WINDOW_BITS },
         { "token-bits", required_argument, NULL, OPT_TOKEN_BITS },
         { "model", required_argument, NULL, OPT_MODEL },
+        { "level", required_argument, NULL, OPT_LEVEL },
+        { "fast", no_argument, NULL, OPT_FAST },
+        { "best", no_argument, NULL, OPT_BEST },
+        { "lanes", required_argument, NULL, OPT_LANES },
+        { "lane-min", required_argument, NULL, OPT_LANE_MIN },
         { NULL, 0, NULL, 0 },
     };
     const int codec = a->op == EIW_OP_COMPRESS || a->op == EIW_OP_DECOMPRESS;
@@ -128,9 +144,27 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":co:fkdzqvT:B:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":co:fkdzqvT:B:hV0123456789", longopts, NULL)) != -1) {
         int codec_only = 0;
         switch (c) {
+        case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9':
+            a->opt.level = c - '0';
+            a->level_given = 1;
+            codec_only = 1;
+            break;
+        case OPT_FAST: a->opt.level = EIW_LEVEL_MIN; a->level_given = 1; codec_only = 1; break;
+        case OPT_BEST: a->opt.level = EIW_LEVEL_MAX; a->level_given = 1; codec_only = 1; break;
+        case OPT_LEVEL:
+            if (!cli_parse_size(optarg, EIW_LEVEL_MAX, &v) || strchr(optarg, 'K') ||
+                strchr(optarg, 'M') || strchr(optarg, 'G') || strchr(optarg, 'T')) {
+                usage_msg("--level: '%s' is not a level from 0 to %d", optarg, EIW_LEVEL_MAX);
+                return EIW_EXIT_USAGE;
+            }
+            a->opt.level = (int)v;
+            a->level_given = 1;
+            codec_only = 1;
+            break;
         case 'c': a->to_stdout = 1; codec_only = 1; break;
         case 'o': a->output = optarg; codec_only = 1; break;
         case 'f': a->force = 1; codec_only = 1; break;
@@ -156,6 +190,24 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             }
             a->opt.block_size = (uint32_t)v;
             a->block_size_given = 1;
+            codec_only = 1;
+            break;
+        case OPT_LANES:
+            if (!cli_parse_size(optarg, EIW_LANES_MAX, &v) || v < 1) {
+                usage_msg("--lanes: '%s' is not a number from 1 to %d", optarg, EIW_LANES_MAX);
+                return EIW_EXIT_USAGE;
+            }
+            a->opt.lanes = (unsigned)v;
+            codec_only = 1;
+            break;
+        case OPT_LANE_MIN:
+            if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN ||
+                (v & (v - 1))) {
+                usage_msg("--lane-min: '%s' is not a power of two from 1K to %uM", optarg,
+                          EIW_BLOCK_SIZE_MAX >> 20);
+                return EIW_EXIT_USAGE;
+            }
+            a->opt.lane_min = (uint32_t)v;
             codec_only = 1;
             break;
         case OPT_STREAM: a->stream_flag = 1; codec_only = 1; break;
@@ -206,7 +258,12 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             usage_msg("--token-bits applies to windows mode: give --window-bits too");
             return EIW_EXIT_USAGE;
         }
+        if (a->window_bits && a->level_given && a->opt.level > 0) {
+            usage_msg("--window-bits codes with the model alone: no level other than 0 applies");
+            return EIW_EXIT_USAGE;
+        }
         if (a->window_bits) {
+            a->opt.level = 0;
             a->opt.mode = EIW_MODE_WINDOWS;
             a->opt.win.window_bits = a->window_bits;
             a->opt.win.token_bits = a->token_bits ? a->token_bits : 16;
@@ -217,8 +274,8 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             }
         }
     } else if (a->op == EIW_OP_DECOMPRESS &&
-               (a->window_bits || a->token_bits || a->stream_flag)) {
-        usage_msg("--stream, --window-bits and --token-bits apply to compression only");
+               (a->window_bits || a->token_bits || a->stream_flag || a->level_given)) {
+        usage_msg("levels, --stream, --window-bits and --token-bits apply to compression only");
         return EIW_EXIT_USAGE;
     }
     if (a->output && argc - optind > 1) {
@@ -239,6 +296,13 @@ static int resolve_model_option(const cli_args *a, const eiw_model **m)
 {
     *m = NULL;
     const char *name = a->model_name, *from = "--model";
+    if (a->op == EIW_OP_COMPRESS && a->opt.level > 0 && !eiw_level_uses_model(a->opt.level)) {
+        if (name) {
+            usage_msg("--model: level %d uses no model (levels 0 and 6-9 do)", a->opt.level);
+            return EIW_EXIT_USAGE;
+        }
+        return EIW_EXIT_OK;
+    }
     if (!name && a->op == EIW_OP_COMPRESS) {
         name = getenv("EIW_MODEL");
         from = "EIW_MODEL";
@@ -265,6 +329,9 @@ static int resolve_model_option(const cli_args *a, const eiw_model **m)
 static int decompress_model(const cli_args *a, const eiw_model *given, const char *name,
                             const eiw_header *h, const eiw_model **m)
 {
+    *m = NULL;
+    if (h->level > 0 && !eiw_level_uses_model(h->level))
+        return EIW_EXIT_OK;   /* the adaptive models alone: nothing to resolve */
     if (given) {
         if (given->id != h->model_id) {
             err_msg(name, "compressed with model '%s' (id %016" PRIx64 "), but --model gives '%s'",
@@ -645,7 +712,8 @@ static int list_one(const cli_args *a, const char *path)
         input_close(&in);
         return EIW_EXIT_ERROR;
     }
-    const eiw_model *m = eiw_model_builtin_by_id(h.model_id);
+    const int uses_model = h.level == 0 || eiw_level_uses_model(h.level);
+    const eiw_model *m = uses_model ? eiw_model_builtin_by_id(h.model_id) : NULL;
     printf("%s:\n", in.name);
     printf("  format version   %u\n", h.version);
     if (h.mode == EIW_MODE_WINDOWS)
@@ -653,8 +721,17 @@ static int list_one(const cli_args *a, const char *path)
                h.win.window_bits, h.win.token_bits);
     else
         printf("  mode             stream\n");
-    printf("  model            %s (id %016" PRIx64 ")%s\n", h.model_name, h.model_id,
-           m ? "" : ", not available");
+    if (h.level > 0)
+        printf("  level            %d (%s; up to %u lanes of at least %" PRIu32 " bytes)\n",
+               h.level, uses_model ? "model + adaptive context mixing" : "adaptive context mixing",
+               h.lanes, h.lane_min);
+    else
+        printf("  level            0 (the model alone)\n");
+    if (uses_model)
+        printf("  model            %s (id %016" PRIx64 ")%s\n", h.model_name, h.model_id,
+               m ? "" : ", not available");
+    else
+        printf("  model            none\n");
     printf("  block size       %" PRIu32 " bytes\n", h.block_size);
     printf("  original size    %" PRIu64 " bytes\n", original);
     printf("  compressed size  %" PRIu64 " bytes\n", compressed);
@@ -682,14 +759,16 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
     a.prog = argv[0];
     eiw_options_default(&a.opt);
     a.opt.threads = cli_default_threads();
+    a.opt.level = EIW_LEVEL_DEFAULT;
     int first, rc = parse_args(argc, argv, &a, &first);
     if (rc >= 0)
         return rc;
     const eiw_model *m = NULL;
     if ((rc = resolve_model_option(&a, &m)) != EIW_EXIT_OK)
         return rc;
-    if (m && !a.block_size_given)
-        a.opt.block_size = DEFAULT_BLOCK_SIZE_FOR(m, a.opt.block_size);
+    if (!a.block_size_given)
+        a.opt.block_size = a.opt.level > 0 ? EIW_MIX_BLOCK_SIZE_DEFAULT
+                           : m ? DEFAULT_BLOCK_SIZE_FOR(m, a.opt.block_size) : a.opt.block_size;
 
     cli_signals_install();
     static char *stdin_only[] = { "-" };

@@ -7,6 +7,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 #include "byte_order.h"
+#include "code_mixed.h"
 #include "eiw.h"
 
 static const uint8_t magic[4] = { 0x89, 'E', 'I', 'W' };
@@ -21,6 +22,28 @@ void eiw_options_default(eiw_options *o)
     o->block_size = EIW_BLOCK_SIZE_DEFAULT;
     o->threads = 1;
     o->zstd_level = 9;
+    o->level = 0;
+    o->lanes = EIW_LANES_DEFAULT;
+    o->lane_min = EIW_LANE_MIN_DEFAULT;
+}
+
+/* The name and id a header records: the model's, or "none" for a level without one. */
+static const char *model_name_of(const eiw_model *m, int level)
+{
+    return level > 0 && !eiw_level_uses_model(level) ? "none" : m->name;
+}
+
+static uint64_t model_id_of(const eiw_model *m, int level)
+{
+    return level > 0 && !eiw_level_uses_model(level) ? 0 : m->id;
+}
+
+static int log2_exact(uint32_t v)
+{
+    for (int i = 0; i < 32; i++)
+        if (v == 1u << i)
+            return i;
+    return -1;
 }
 
 /* Reads exactly n bytes unless EOF comes first; returns the count (short only at EOF/error). */
@@ -169,9 +192,10 @@ static void compress_group(const eiw_model *m, const eiw_options *o, slot *s, in
 
 static size_t header_encode(uint8_t *h, const eiw_model *m, const eiw_options *o, uint64_t size)
 {
-    size_t name_len = strlen(m->name);
+    const char *name = model_name_of(m, o->level);
+    size_t name_len = strlen(name);
     memcpy(h, magic, 4);
-    h[4] = EIW_FORMAT_VERSION;
+    h[4] = o->level > 0 ? 2 : 1;   /* files without levels stay readable by format-1 readers */
     h[5] = (uint8_t)o->mode;
     put16(h + 6, o->mode == EIW_MODE_WINDOWS ? o->win.window_bits : 0);
     h[8] = (uint8_t)(o->mode == EIW_MODE_WINDOWS ? o->win.token_bits : 0);
@@ -180,22 +204,94 @@ static size_t header_encode(uint8_t *h, const eiw_model *m, const eiw_options *o
     h[11] = 0;
     put32(h + 12, o->block_size);
     put64(h + 16, size != UINT64_MAX ? size : 0);
-    put64(h + 24, m->id);
-    memcpy(h + 32, m->name, name_len);
-    put32(h + 32 + name_len, (uint32_t)XXH3_64bits(h, 32 + name_len));
-    return 36 + name_len;
+    put64(h + 24, model_id_of(m, o->level));
+    memcpy(h + 32, name, name_len);
+    size_t at = 32 + name_len;
+    if (o->level > 0) {
+        h[at] = (uint8_t)o->level;
+        h[at + 1] = (uint8_t)o->lanes;
+        h[at + 2] = (uint8_t)log2_exact(o->lane_min);
+        h[at + 3] = 0;
+        at += 4;
+    }
+    put32(h + at, (uint32_t)XXH3_64bits(h, at));
+    return at + 4;
 }
 
 static eiw_status options_check(const eiw_model *m, const eiw_options *o)
 {
-    size_t name_len = strnlen(m->name, EIW_MODEL_NAME_MAX);
-    if (name_len == 0 || name_len >= EIW_MODEL_NAME_MAX || o->threads < 1 ||
+    if (o->level < 0 || o->level > EIW_LEVEL_MAX || o->threads < 1 ||
         o->block_size < EIW_BLOCK_SIZE_MIN || o->block_size > EIW_BLOCK_SIZE_MAX ||
         (o->mode != EIW_MODE_STREAM && o->mode != EIW_MODE_WINDOWS))
+        return EIW_ERR_PARAM;
+    if (o->level > 0) {
+        int lm = log2_exact(o->lane_min);
+        if (o->mode != EIW_MODE_STREAM || o->lanes < 1 || o->lanes > EIW_LANES_MAX ||
+            lm < 10 || lm > 26)
+            return EIW_ERR_PARAM;
+        if (!eiw_level_uses_model(o->level))
+            return EIW_OK;
+    }
+    if (!m)
+        return EIW_ERR_PARAM;
+    size_t name_len = strnlen(m->name, EIW_MODEL_NAME_MAX);
+    if (name_len == 0 || name_len >= EIW_MODEL_NAME_MAX)
         return EIW_ERR_PARAM;
     if (o->mode == EIW_MODE_WINDOWS)
         return eiw_window_params_check(&o->win);
     return EIW_OK;
+}
+
+/* What the levels need beside the slot: the context-mixing model and one byte-model state per
+ * lane. Blocks are coded one after another, each with all the threads. */
+typedef struct {
+    eiw_mix *mix;
+    const eiw_model *m;          /* NULL when the level uses no model */
+    void **states;               /* (lanes) */
+    unsigned lanes_max;
+    uint32_t lane_min;
+    int threads;
+} mixed_ctx;
+
+static void mixed_free(mixed_ctx *c)
+{
+    if (c->states)
+        for (unsigned k = 0; k < c->lanes_max; k++)
+            free(c->states[k]);
+    free(c->states);
+    eiw_mix_free(c->mix);
+    memset(c, 0, sizeof *c);
+}
+
+static eiw_status mixed_new(mixed_ctx *c, const eiw_model *m, int level, unsigned lanes,
+                            uint32_t lane_min, int threads)
+{
+    memset(c, 0, sizeof *c);
+    c->m = eiw_level_uses_model(level) ? m : NULL;
+    c->lanes_max = c->m ? lanes : 1;
+    c->lane_min = lane_min;
+    c->threads = threads;
+    eiw_status st = eiw_mix_new(level, &c->mix);
+    if (st != EIW_OK)
+        return st;
+    if (c->m) {
+        c->states = calloc(c->lanes_max, sizeof *c->states);
+        if (!c->states) {
+            mixed_free(c);
+            return EIW_ERR_NOMEM;
+        }
+        for (unsigned k = 0; k < c->lanes_max; k++)
+            if (!(c->states[k] = calloc(1, c->m->state_size))) {
+                mixed_free(c);
+                return EIW_ERR_NOMEM;
+            }
+    }
+    return EIW_OK;
+}
+
+static unsigned mixed_lanes_of(const mixed_ctx *c, size_t n)
+{
+    return c->m ? eiw_mixed_lanes(n, c->lanes_max, c->lane_min) : 1;
 }
 
 eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const eiw_options *o,
@@ -212,6 +308,10 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
     if ((st = write_all(out, hdr, hlen)) != EIW_OK)
         return st;
     sx->out_bytes = hlen;
+    mixed_ctx mc;
+    int mixed = o->level > 0;
+    if (mixed && (st = mixed_new(&mc, m, o->level, o->lanes, o->lane_min, o->threads)) != EIW_OK)
+        return st;
 
     /* windows with a neural model: each thread codes a group of blocks in lockstep */
     int group = 1;
@@ -220,13 +320,13 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
         group = (int)(GROUP_MEMORY / ((size_t)o->threads * per_block));
         group = group < 1 ? 1 : group > ENC_GROUP_MAX ? ENC_GROUP_MAX : group;
     }
-    const int threads = o->threads, nslot = threads * group;
-    slot *s = slots_new(nslot, o->block_size, m->state_size);
-    if (!s)
-        return EIW_ERR_NOMEM;
-    XXH3_state_t *whole = XXH3_createState();
+    const int threads = mixed ? 1 : o->threads, nslot = threads * group;
+    slot *s = slots_new(nslot, o->block_size, mixed ? 1 : m->state_size);
+    XXH3_state_t *whole = s ? XXH3_createState() : NULL;
     if (!whole) {
         slots_free(s, nslot);
+        if (mixed)
+            mixed_free(&mc);
         return EIW_ERR_NOMEM;
     }
     XXH3_64bits_reset(whole);
@@ -249,10 +349,22 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
         /* one contiguous share per thread; blocks are independent, so neither the shares
          * nor the scheduling can change the output */
         int per = (filled + threads - 1) / threads;
-        #pragma omp parallel for num_threads(threads) schedule(static, 1) if (filled > 1)
-        for (int t = 0; t < threads; t++)
-            if (t * per < filled)
-                compress_group(m, o, s + t * per, filled - t * per < per ? filled - t * per : per);
+        if (mixed) {
+            for (int i = 0; i < filled; i++) {
+                unsigned lanes = mixed_lanes_of(&mc, s[i].raw_len);
+                compress_block_finish(o, &s[i],
+                                      eiw_mixed_encode(mc.m, mc.states, mc.mix, mc.threads,
+                                                       s[i].raw, s[i].raw_len, lanes,
+                                                       s[i].coded + EIW_BLOCK_HEADER_SIZE,
+                                                       s[i].raw_len - 1));
+            }
+        } else {
+            #pragma omp parallel for num_threads(threads) schedule(static, 1) if (filled > 1)
+            for (int t = 0; t < threads; t++)
+                if (t * per < filled)
+                    compress_group(m, o, s + t * per,
+                                   filled - t * per < per ? filled - t * per : per);
+        }
         for (int i = 0; i < filled && st == EIW_OK; i++) {
             if ((st = s[i].status) != EIW_OK)
                 break;
@@ -278,6 +390,8 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
     }
     XXH3_freeState(whole);
     slots_free(s, nslot);
+    if (mixed)
+        mixed_free(&mc);
     return st;
 }
 
@@ -298,9 +412,11 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
     size_t name_len = b[10];
     if (name_len == 0 || name_len >= EIW_MODEL_NAME_MAX)
         return EIW_ERR_CORRUPT;
-    if (read_full(in, b + 32, name_len + 4) != name_len + 4)
+    size_t extra = b[4] >= 2 ? 4 : 0;   /* format 2: level, lanes, log2 lane_min, reserved */
+    size_t at = 32 + name_len + extra;
+    if (read_full(in, b + 32, name_len + extra + 4) != name_len + extra + 4)
         return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-    if (get32(b + 32 + name_len) != (uint32_t)XXH3_64bits(b, 32 + name_len))
+    if (get32(b + at) != (uint32_t)XXH3_64bits(b, at))
         return EIW_ERR_CHECKSUM;
     h->version = b[4];
     h->mode = b[5];
@@ -312,13 +428,24 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
     h->model_id = get64(b + 24);
     memcpy(h->model_name, b + 32, name_len);
     h->model_name[name_len] = 0;
-    h->header_bytes = 36 + name_len;
+    h->header_bytes = at + 4;
     for (size_t i = 0; i < name_len; i++)
         if (b[32 + i] < 0x20 || b[32 + i] > 0x7E)
             return EIW_ERR_CORRUPT;
     if ((b[9] & ~1u) || b[11] || h->block_size < EIW_BLOCK_SIZE_MIN ||
         h->block_size > EIW_BLOCK_SIZE_MAX)
         return EIW_ERR_CORRUPT;
+    if (extra) {
+        const uint8_t *x = b + 32 + name_len;
+        h->level = x[0];
+        h->lanes = x[1];
+        if (h->level < EIW_LEVEL_MIN || h->level > EIW_LEVEL_MAX || h->lanes < 1 ||
+            h->lanes > EIW_LANES_MAX || x[2] < 10 || x[2] > 26 || x[3] || h->mode != EIW_MODE_STREAM)
+            return EIW_ERR_CORRUPT;
+        h->lane_min = 1u << x[2];
+        if (!eiw_level_uses_model(h->level) && (h->model_id != 0 || strcmp(h->model_name, "none")))
+            return EIW_ERR_CORRUPT;
+    }
     if (h->mode == EIW_MODE_WINDOWS) {
         if (eiw_window_params_check(&h->win) != EIW_OK)
             return EIW_ERR_CORRUPT;
@@ -423,21 +550,28 @@ static int read_block(FILE *in, const eiw_header *h, slot *s, uint8_t end[EIW_EN
 eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const eiw_model *m,
                                const eiw_options *o, eiw_stats *stats)
 {
-    if (!m || m->id != h->model_id)
+    const int mixed = h->level > 0, uses_model = !mixed || eiw_level_uses_model(h->level);
+    if (uses_model && (!m || m->id != h->model_id))
         return EIW_ERR_MODEL;
     eiw_stats local;
     eiw_stats *sx = stats ? stats : &local;
     memset(sx, 0, sizeof *sx);
     sx->in_bytes = h->header_bytes;
-    const int threads = o && o->threads > 0 ? o->threads : 1;
+    const int want_threads = o && o->threads > 0 ? o->threads : 1;
+    const int threads = mixed ? 1 : want_threads;
+    const size_t state_size = mixed || !m ? 1 : m->state_size;
     /* per thread a group of up to GROUP_MAX blocks, all within about GROUP_MEMORY */
-    size_t per_block = 2u * (size_t)h->block_size + m->state_size;
+    size_t per_block = 2u * (size_t)h->block_size + state_size;
     int group = (int)(GROUP_MEMORY / ((size_t)threads * per_block));
-    group = group < 1 ? 1 : group > GROUP_MAX ? GROUP_MAX : group;
+    group = group < 1 || mixed ? 1 : group > GROUP_MAX ? GROUP_MAX : group;
     const int nslot = threads * group;
-    slot *s = slots_new(nslot, h->block_size, m->state_size);
+    slot *s = slots_new(nslot, h->block_size, state_size);
     XXH3_state_t *whole = XXH3_createState();
     eiw_status st = s && whole ? EIW_OK : EIW_ERR_NOMEM;
+    mixed_ctx mc;
+    memset(&mc, 0, sizeof mc);
+    if (st == EIW_OK && mixed)
+        st = mixed_new(&mc, m, h->level, h->lanes, h->lane_min, want_threads);
     uint8_t end[EIW_END_RECORD_SIZE];
     int at_end = 0, short_block_seen = 0;
     if (whole)
@@ -466,10 +600,24 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
         /* the filled slots split into one contiguous group per thread (fixed, so output never
          * depends on scheduling; it never depends on grouping either: blocks are independent) */
         int per = (filled + threads - 1) / threads;
-        #pragma omp parallel for num_threads(threads) schedule(static, 1) if (filled > 1)
-        for (int t = 0; t < threads; t++)
-            if (t * per < filled)
-                decompress_group(m, h, s + t * per, filled - t * per < per ? filled - t * per : per);
+        if (mixed) {
+            for (int i = 0; i < filled; i++) {
+                if (s[i].method != EIW_METHOD_MODEL) {
+                    decompress_block(m, h, &s[i]);
+                    continue;
+                }
+                block_done(&s[i], eiw_mixed_decode(mc.m, mc.states, mc.mix, mc.threads,
+                                                   s[i].coded + EIW_BLOCK_HEADER_SIZE,
+                                                   get32(s[i].coded + 5), s[i].raw,
+                                                   s[i].raw_len, mixed_lanes_of(&mc, s[i].raw_len)));
+            }
+        } else {
+            #pragma omp parallel for num_threads(threads) schedule(static, 1) if (filled > 1)
+            for (int t = 0; t < threads; t++)
+                if (t * per < filled)
+                    decompress_group(m, h, s + t * per,
+                                     filled - t * per < per ? filled - t * per : per);
+        }
         for (int i = 0; i < filled && st == EIW_OK; i++) {
             if ((st = s[i].status) != EIW_OK)
                 break;
@@ -496,5 +644,6 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
     if (whole)
         XXH3_freeState(whole);
     slots_free(s, nslot);
+    mixed_free(&mc);
     return st;
 }

@@ -104,6 +104,39 @@ eiw_status eiw_model_export_checkpoint(const char *ckpt_path, const char *name, 
                                        size_t *len);
 
 /* ---------------------------------------------------------------------------------------
+ * Online context mixing (model/cm_model.c): adaptive models that learn from the block being
+ * coded (hashed order-n, word, sparse and column contexts, a match model), optionally mixed
+ * with a byte model's distribution (M1), predicting the 8 binary decisions of each byte.
+ * A compression level (EIW_LEVEL_MIN..MAX) fixes the configuration; the level table is part of
+ * the format. Integer arithmetic only: bit-identical on every machine, build and thread count.
+ *
+ * A block of n bytes is cut into `lanes` contiguous lanes of EIW_LANE_LEN(n, lanes) bytes (the
+ * last may be shorter or empty); bytes are coded in the interleaved order byte t of lane 0, of
+ * lane 1, ..., then t + 1. For every byte the caller calls byte_begin (with the byte model's
+ * 256 weights for it, or NULL), then for each of the 8 bits, most significant first, p1 (the
+ * probability of a 1 in 1..4095 out of 4096) and update with the bit. When update is given a
+ * byte's last bit, buf[position of that byte] must already hold the byte. One object per
+ * coding thread; it owns its tables (eiw_mix_memory bytes). */
+#define EIW_LEVEL_MIN 1
+#define EIW_LEVEL_MAX 9
+#define EIW_LEVEL_DEFAULT 6
+#define EIW_LANES_MAX 64
+#define EIW_LANE_LEN(n, lanes) (((n) + (lanes) - 1) / (lanes))
+typedef struct eiw_mix eiw_mix;
+/* Nonzero if the level mixes a byte model (M1), zero for the adaptive models alone. */
+int eiw_level_uses_model(int level);
+/* Bytes of tables a level's eiw_mix holds (0 for an invalid level). */
+size_t eiw_mix_memory(int level);
+eiw_status eiw_mix_new(int level, eiw_mix **out);
+/* Starts a block: forgets everything learned; buf holds (or, when decoding, will hold) the
+ * block's n bytes. lanes: 1..EIW_LANES_MAX. */
+eiw_status eiw_mix_start(eiw_mix *x, const uint8_t *buf, size_t n, unsigned lanes);
+void eiw_mix_byte_begin(eiw_mix *x, unsigned lane, const uint32_t *weights);
+unsigned eiw_mix_p1(eiw_mix *x);
+void eiw_mix_update(eiw_mix *x, unsigned bit);
+void eiw_mix_free(eiw_mix *x);
+
+/* ---------------------------------------------------------------------------------------
  * Quantization: model weights -> coder frequencies summing to EIW_FREQ_TOTAL, every symbol
  * at least `floor_freq` (>= 1). Deterministic integer arithmetic. cum receives 257 entries
  * (cum[0] = 0, cum[256] = EIW_FREQ_TOTAL). */
@@ -188,11 +221,14 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
  * The .eiw container (byte layout: docs/format.md). A header, then independent blocks (each
  * the smallest of model coding, zstd or stored, with the xxh3-64 of its original bytes), then
  * an end record with the total size and the xxh3-64 of all original bytes. */
-#define EIW_FORMAT_VERSION 1
+#define EIW_FORMAT_VERSION 2         /* the newest version written (2: compression levels) */
 #define EIW_BLOCK_SIZE_DEFAULT (1u << 20)
+#define EIW_MIX_BLOCK_SIZE_DEFAULT (16u << 20)   /* levels: long history for the adaptive models */
+#define EIW_LANES_DEFAULT 8
+#define EIW_LANE_MIN_DEFAULT (16u << 10)
 #define EIW_BLOCK_SIZE_MIN (1u << 10)
 #define EIW_BLOCK_SIZE_MAX (1u << 26)
-#define EIW_HEADER_SIZE_MAX (32 + EIW_MODEL_NAME_MAX)
+#define EIW_HEADER_SIZE_MAX (40 + EIW_MODEL_NAME_MAX)
 #define EIW_BLOCK_HEADER_SIZE 17
 #define EIW_END_RECORD_SIZE 17
 /* Worst-case container size for n input bytes and a model name of name_len bytes:
@@ -215,6 +251,12 @@ typedef struct {
     void *progress_ctx;
     int model_only;              /* keep model coding even where zstd is smaller (benchmarks
                                   * of the model itself); stored still replaces expansion */
+    int level;                   /* 0: the model alone (format 1, stream or windows mode);
+                                  * EIW_LEVEL_MIN..MAX: online context mixing (stream mode,
+                                  * format 2), with the model where the level uses one */
+    unsigned lanes;              /* levels: at most this many lanes per block (1..64) */
+    uint32_t lane_min;           /* levels: a lane gets at least this many bytes (1K..64M,
+                                  * a power of two) */
 } eiw_options;
 void eiw_options_default(eiw_options *o);
 
@@ -226,8 +268,11 @@ typedef struct {
     int size_known;
     uint64_t original_size;      /* valid when size_known */
     char model_name[EIW_MODEL_NAME_MAX];
-    uint64_t model_id;
+    uint64_t model_id;           /* 0 with name "none": a level that uses no model */
     size_t header_bytes;
+    int level;                   /* format 2: the compression level; 0 in format 1 */
+    unsigned lanes;              /* format 2: most lanes per block */
+    uint32_t lane_min;           /* format 2: least bytes per lane */
 } eiw_header;
 
 typedef struct {
@@ -237,13 +282,15 @@ typedef struct {
 } eiw_stats;
 
 /* Compresses `in` to `out` (both already open; nothing is closed). size_hint: the input size if
- * known (recorded in the header), or UINT64_MAX. stats may be NULL. */
+ * known (recorded in the header), or UINT64_MAX. stats may be NULL. m may be NULL only for a
+ * level that uses no model. */
 eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const eiw_options *o,
                                uint64_t size_hint, eiw_stats *stats);
 /* Reads and validates the container header. */
 eiw_status eiw_header_read(FILE *in, eiw_header *h);
 /* Decodes the blocks after the header; out may be NULL (verify only). m must be the model the
- * header names (EIW_ERR_MODEL otherwise). Every block and the whole content are checksummed;
+ * header names (EIW_ERR_MODEL otherwise); it is not used (may be NULL) when the header's level
+ * uses no model. Every block and the whole content are checksummed;
  * on error, bytes already written to out must be discarded by the caller. */
 eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const eiw_model *m,
                                const eiw_options *o, eiw_stats *stats);

@@ -1,0 +1,15 @@
+/* Internal entry points of the context-mixing model for benchmarks and tuning tools (not the
+ * codec's interface, which is eiw_mix_* in include/eiw.h). */
+#ifndef EIW_CM_MODEL_H
+#define EIW_CM_MODEL_H
+#include <stdint.h>
+#include "eiw.h"
+
+/* Tuning overrides: 0 = the built-in value. Only tools set these; never the codec. */
+extern int eiw_cm_tune[32];
+/* The byte model's stretched P(1) at each bit of byte c, and its confidence bucket, as
+ * eiw_mix_byte_begin derives them from the weights. */
+void eiw_mix_path_of(const uint32_t *weights, unsigned c, int16_t st[8], int *conf);
+/* byte_begin with those precomputed values: only valid if the byte coded next is c. */
+void eiw_mix_byte_begin_path(eiw_mix *x, unsigned lane, const int16_t st[8], int conf);
+#endif
