@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include "eiw.h"
+#include "qkernels.h"
 #include "test_files.h"
 #include "test_util.h"
 
@@ -509,6 +510,39 @@ Test(cli, help_and_version_exit_0)
     }
     cr_assert_eq(run(NULL, "--version", NULL), 0);
     cr_assert(strstr(out_text, EIW_VERSION_STRING), "%s", out_text);
+}
+
+/* --version names the kernel in use; EIW_SIMD picks one the CPU runs and refuses, in one
+ * line, a name that is unknown or a kernel the CPU lacks (never running it). */
+Test(cli, simd_environment_picks_or_refuses_a_kernel)
+{
+    cr_assert_eq(run(NULL, "--version", NULL), 0, "%s", err_text);
+    char want[64];
+    snprintf(want, sizeof want, "kernel %s ", eiw_kernel_name(eiw_kernel_active()));
+    cr_assert(strstr(out_text, want), "'%s' should contain '%s'", out_text, want);
+    static const char *const names[EIW_KERNEL_COUNT] = { "scalar", "avx2", "avx512" };
+    make_input("a.txt", 2000, 30);
+    for (int k = 0; k < EIW_KERNEL_COUNT; k++) {
+        cr_assert_eq(setenv("EIW_SIMD", names[k], 1), 0);
+        if (eiw_kernel_supported((eiw_kernel)k)) {
+            cr_assert_eq(run(NULL, "--version", NULL), 0, "%s: %s", names[k], err_text);
+            snprintf(want, sizeof want, "kernel %s ", eiw_kernel_name((eiw_kernel)k));
+            cr_assert(strstr(out_text, want), "'%s' should contain '%s'", out_text, want);
+        } else {
+            cr_assert_eq(run(NULL, "a.txt", NULL), 1, "%s", names[k]);
+            snprintf(want, sizeof want, "EIW_SIMD=%s", names[k]);
+            one_error_line(want);
+            cr_assert(strstr(err_text, "lacks"), "%s", err_text);
+            cr_assert(!exists("a.txt.eiw"));
+        }
+    }
+    cr_assert_eq(setenv("EIW_SIMD", "sse9", 1), 0);
+    cr_assert_eq(run(NULL, "--version", NULL), 1);
+    one_error_line("EIW_SIMD=sse9");
+    cr_assert_eq(setenv("EIW_SIMD", "none", 1), 0);
+    cr_assert_eq(run(NULL, "--version", NULL), 0, "%s", err_text);
+    cr_assert(strstr(out_text, "kernel scalar "), "%s", out_text);
+    unsetenv("EIW_SIMD");
 }
 
 /* Waits (bounded) until the program has created its temporary output file. */
