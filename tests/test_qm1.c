@@ -192,6 +192,47 @@ Test(qm1, every_kernel_gives_identical_weights)
     eiw_qm1_free(q);
 }
 
+/* A model whose logits saturate at both ends (+-2^30 in Q16): one layer that adds nothing, every
+ * embedding 1.0 (so the normalized activations are all 1.0) and a head whose row 0 is +63 and
+ * row 1 -63 on every input: 272 * 63 = 17136 > 2^14, the logit clamp. The two logits are 2^31
+ * apart, one more than an int32 holds. */
+Test(qm1, opposite_saturated_logits_give_weights_without_overflow)
+{
+    const eiw_model_config cfg = { 257, 8, 272, 4, 1, 16 };
+    const int V = cfg.vocab, C = cfg.d_model, L = cfg.n_layers, F = cfg.d_ff;
+    size_t n = (size_t)eiw_model_num_params(&cfg);
+    float *p = calloc(n, sizeof *p);
+    cr_assert_not_null(p);
+    float *lnfw = p + (size_t)V * C + (size_t)L * C * (2 + 4 * C + 2 * F), *wlm = lnfw + C;
+    cr_assert_eq((size_t)(wlm + (size_t)V * C - p), n, "parameter layout");
+    for (size_t i = 0; i < (size_t)V * C; i++)
+        p[i] = 1.0f;   /* wte; the layers' matrices stay zero */
+    for (int c = 0; c < C; c++) {
+        lnfw[c] = 1.0f;
+        wlm[c] = 63.0f;
+        wlm[C + c] = -63.0f;
+    }
+    eiw_qm1 *q = NULL;
+    cr_assert_eq(eiw_qm1_from_float(&q, &cfg, p, "saturated"), 0);
+    free(p);
+    void *st = new_state(q);
+    eiw_qm1_reset(q, st);
+    const uint8_t text[] = "any bytes";
+    size_t len = sizeof text - 1;
+    const uint8_t *run = text;
+    for (int pass = 0; pass < 2; pass++) {   /* BOS (from the model), then after a run */
+        const uint32_t *w = eiw_qm1_weights(q, st);
+        cr_assert_eq(w[0], 1u << 23, "pass %d: the top logit has weight 2^23", pass);
+        for (int s = 1; s < 256; s++)
+            cr_assert_eq(w[s], 0, "pass %d: byte %d, 2^30 or 2^31 below the top: %u", pass, s,
+                         w[s]);
+        void *sts[1] = { st };
+        eiw_qm1_forward(q, sts, &run, &len, 1, NULL, 0);
+    }
+    free(st);
+    eiw_qm1_free(q);
+}
+
 Test(qm1, damaged_model_files_are_rejected)
 {
     eiw_qm1 *q = random_qm1(13);
