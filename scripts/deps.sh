@@ -5,7 +5,9 @@
 # (tests/qemu_cpu_check.sh).
 set -e
 need=""
-pkgs="libzstd-dev libxxhash-dev libcriterion-dev libopenblas-dev pkg-config zstd"
+# python3 (standard library only) runs tests/megatron_reader.py, the suite's independent
+# reader of token shards
+pkgs="libzstd-dev libxxhash-dev libcriterion-dev libopenblas-dev pkg-config zstd python3"
 [ "${MPI:-}" = 1 ] && pkgs="$pkgs libopenmpi-dev openmpi-bin"
 [ "${QEMU:-}" = 1 ] && pkgs="$pkgs qemu-user"
 for p in $pkgs; do

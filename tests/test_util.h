@@ -29,4 +29,5 @@ const char *test_corpus(const char *rel);
  * that use it (qm1, golden_m1) the runner prints a line naming the kernels that ran and
  * those skipped, so a path that could not run never passes silently. */
 int test_kernels(int *ks);
+/* (test_util.c also prints every skipped test with its reason: Criterion does not.) */
 #endif
