@@ -65,7 +65,8 @@ int eiw_kernel_parse(const char *name, eiw_kernel *k)
 static const char *missing(eiw_kernel k)
 {
 #ifdef EIW_HAVE_X86
-    return k == EIW_KERNEL_AVX2 ? "this CPU lacks AVX2" : "this CPU lacks AVX-512 (F, BW, DQ, VNNI)";
+    return k == EIW_KERNEL_AVX2 ? "this CPU lacks AVX2"
+                                : "this CPU lacks AVX-512 (F, BW, DQ, VNNI)";
 #else
     (void)k;
     return "this build lacks the SIMD kernels (scalar only)";
