@@ -55,7 +55,8 @@ mode_args() {
 say "native: $("$EIW" --version | tail -n 1), $BYTES bytes of tests/data/sample.txt"
 for mode in $modes; do
     # shellcheck disable=SC2046
-    "$EIW" -c $(mode_args "$mode") "$work/in.txt" > "$work/native.$mode.eiw"
+    "$EIW" -c $(mode_args "$mode") "$work/in.txt" > "$work/native.$mode.eiw" ||
+        fail "native $mode: compressing failed"
     "$EIW" list "$work/native.$mode.eiw" | grep -q "blocks           1 model," ||
         fail "native $mode: the block is not model-coded"
 done
