@@ -72,10 +72,34 @@ static mode_t default_mode(void)
     return 0666 & ~mask;
 }
 
+/* An existing destination that is not a regular file or directory (followed through symbolic
+ * links): opened for writing as it is, without a temporary. */
+static int open_direct(cli_out_file *o, const char *path, int force, const struct stat *st)
+{
+    if (S_ISBLK(st->st_mode) && !force)
+        return EEXIST;   /* a disk holds data: overwriting it takes -f */
+    o->path = strdup(path);
+    if (!o->path)
+        return ENOMEM;
+    /* no O_CREAT, O_TRUNC: it exists, and devices and FIFOs have nothing to truncate */
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 || !(o->f = fdopen(fd, "wb"))) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        cli_out_abort(o);
+        return err;
+    }
+    o->direct = 1;
+    return 0;
+}
+
 int cli_out_open(cli_out_file *o, const char *path, int force, const struct stat *input)
 {
     memset(o, 0, sizeof *o);
     struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return open_direct(o, path, force, &st);
     if (lstat(path, &st) == 0) {
         if (input && st.st_dev == input->st_dev && st.st_ino == input->st_ino)
             return EINVAL;
@@ -108,7 +132,12 @@ int cli_out_open(cli_out_file *o, const char *path, int force, const struct stat
         cli_out_abort(o);
         return err;
     }
-    mode_t mode = input && S_ISREG(input->st_mode) ? (input->st_mode & 0777) : default_mode();
+    int regular_input = input && S_ISREG(input->st_mode);
+    mode_t mode = regular_input ? (input->st_mode & 0777) : default_mode();
+    if (regular_input) {
+        o->keep_mtime = 1;
+        o->mtime = input->st_mtim;
+    }
     if (fchmod(fd, mode) != 0 || !(o->f = fdopen(fd, "wb"))) {
         err = errno;
         close(fd);
@@ -131,10 +160,16 @@ int cli_out_commit(cli_out_file *o, int force)
     int err = 0;
     if (fflush(o->f) != 0 || ferror(o->f))
         err = errno ? errno : EIO;
+    /* every byte is written: the time set now stays */
+    if (!err && o->keep_mtime) {
+        const struct timespec times[2] = { { 0, UTIME_OMIT }, o->mtime };
+        if (futimens(fileno(o->f), times) != 0)
+            err = errno;
+    }
     if (fclose(o->f) != 0 && !err)
         err = errno ? errno : EIO;
     o->f = NULL;
-    if (!err) {
+    if (!err && !o->direct) {
         sigset_t old;
         block_signals(&old);
         if (force) {

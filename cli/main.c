@@ -1,11 +1,13 @@
 /* The eiw program: picks the subcommand. `eiw [OPTIONS] FILE...` without a command behaves
  * like gzip/zstd (compress, or decompress with -d); `eiw train` belongs to cmd_train.c. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "eiw.h"
+#include "qkernels.h"   /* the integer kernels: which one runs, for --version and EIW_SIMD */
 
 static void print_usage(FILE *f)
 {
@@ -35,6 +37,16 @@ static void print_usage(FILE *f)
             "See eiw(1).\n");
 }
 
+/* The kernel line of --version: the one in use and every one this build and CPU can run. */
+static void print_kernels(void)
+{
+    printf("kernel %s (supported here:", eiw_kernel_name(eiw_kernel_active()));
+    for (int k = 0; k < EIW_KERNEL_COUNT; k++)
+        if (eiw_kernel_supported((eiw_kernel)k))
+            printf(" %s", eiw_kernel_name((eiw_kernel)k));
+    printf(")\n");
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -44,6 +56,13 @@ int main(int argc, char **argv)
         { "compress", EIW_OP_COMPRESS }, { "decompress", EIW_OP_DECOMPRESS },
         { "test", EIW_OP_TEST },         { "list", EIW_OP_LIST },
     };
+    /* EIW_SIMD names a kernel; running another than asked would hide what was meant to be
+     * tested, so a name that is unknown or that this CPU cannot run is an error. */
+    const char *simd_problem = eiw_kernel_env_problem();
+    if (simd_problem) {
+        fprintf(stderr, "eiw: EIW_SIMD=%s: %s\n", getenv("EIW_SIMD"), simd_problem);
+        return EIW_EXIT_ERROR;
+    }
     if (argc >= 2 && strcmp(argv[1], "train") == 0)
         return eiw_cli_train(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "export") == 0)
@@ -67,6 +86,7 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
         printf("eiw %s\n", EIW_VERSION_STRING);
+        print_kernels();
         return fflush(stdout) == 0 ? EIW_EXIT_OK : EIW_EXIT_ERROR;
     }
     for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++)

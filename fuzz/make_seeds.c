@@ -118,6 +118,35 @@ static float *weights(size_t n, uint64_t seed)
     return p;
 }
 
+/* A model whose logits saturate at both ends, +-2^30 (the case of test_qm1.c's
+ * opposite_saturated_logits_give_weights_without_overflow, where the construction is
+ * explained): their difference once overflowed int32. 272 channels is the least width that
+ * reaches the clamp, so this seed is large (about 650 KB, longer than fuzz/run.sh's -max_len:
+ * the suite's replay reads it whole). */
+static void saturated_logits_model(void)
+{
+    const eiw_model_config cfg = { 257, 8, 272, 4, 1, 16 };
+    const int V = cfg.vocab, C = cfg.d_model, L = cfg.n_layers, F = cfg.d_ff;
+    size_t n = (size_t)eiw_model_num_params(&cfg);
+    float *p = calloc(n, sizeof *p);
+    float *lnfw = p + (size_t)V * C + (size_t)L * C * (2 + 4 * C + 2 * F), *wlm = lnfw + C;
+    for (size_t i = 0; i < (size_t)V * C; i++)
+        p[i] = 1.0f;
+    for (int c = 0; c < C; c++) {
+        lnfw[c] = 1.0f;
+        wlm[c] = 63.0f;
+        wlm[C + c] = -63.0f;
+    }
+    eiw_qm1 *q;
+    if (eiw_qm1_from_float(&q, &cfg, p, "saturated") != 0) {
+        fprintf(stderr, "make_seeds: saturated model conversion failed\n");
+        exit(1);
+    }
+    put_file("model", "logits_saturated_c272", q->file, q->file_len);
+    eiw_qm1_free(q);
+    free(p);
+}
+
 static void models_and_checkpoints(void)
 {
     eiw_train_options o;
@@ -135,6 +164,7 @@ static void models_and_checkpoints(void)
     }
     put_file("model", "c16_l1", q->file, q->file_len);
     eiw_qm1_free(q);
+    saturated_logits_model();
     /* checkpoints: weights only, and with training state; byte model without BOS */
     const char *tmp = "/tmp/eiw-make-seeds.ckpt";
     for (int k = 0; k < 3; k++) {

@@ -1,6 +1,7 @@
 /* int8 GEMM kernels with runtime dispatch. The AVX-512 VNNI path adds 128 to activations to use
  * vpdpbusd (unsigned x signed) and subtracts 128 * rowsum afterwards; AVX2 widens to int16 and
  * uses vpmaddwd. Neither saturates, so all paths give identical int32 sums. */
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +16,81 @@
 
 static eiw_kernel forced = (eiw_kernel)-1;
 static eiw_kernel detected;
+static const char *env_problem;   /* why EIW_SIMD was not honoured; NULL when it was */
 static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
+
+/* What the CPU offers, asked once: the same checks decide the default kernel and what tests
+ * may force, so no path ever runs instructions the CPU lacks. The AVX-512 kernels use F, BW,
+ * DQ and VNNI; the AVX2 kernels nothing beyond AVX2. */
+static int cpu_has[EIW_KERNEL_COUNT];
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+
+static void probe_cpu(void)
+{
+    cpu_has[EIW_KERNEL_SCALAR] = 1;
+#ifdef EIW_HAVE_X86
+    __builtin_cpu_init();
+    cpu_has[EIW_KERNEL_AVX2] = __builtin_cpu_supports("avx2");
+    cpu_has[EIW_KERNEL_AVX512VNNI] =
+        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni");
+#endif
+}
+
+int eiw_kernel_supported(eiw_kernel k)
+{
+    if ((int)k < 0 || (int)k >= EIW_KERNEL_COUNT)
+        return 0;
+    pthread_once(&cpu_once, probe_cpu);
+    return cpu_has[k];
+}
+
+int eiw_kernel_parse(const char *name, eiw_kernel *k)
+{
+    static const struct {
+        const char *name;
+        eiw_kernel k;
+    } names[] = { { "none", EIW_KERNEL_SCALAR }, { "scalar", EIW_KERNEL_SCALAR },
+                  { "avx2", EIW_KERNEL_AVX2 },   { "avx512", EIW_KERNEL_AVX512VNNI },
+                  { "avx512-vnni", EIW_KERNEL_AVX512VNNI } };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i].name) == 0) {
+            *k = names[i].k;
+            return 0;
+        }
+    return -1;
+}
+
+/* Why kernel k cannot run here. */
+static const char *missing(eiw_kernel k)
+{
+#ifdef EIW_HAVE_X86
+    return k == EIW_KERNEL_AVX2 ? "this CPU lacks AVX2"
+                                : "this CPU lacks AVX-512 (F, BW, DQ, VNNI)";
+#else
+    (void)k;
+    return "this build lacks the SIMD kernels (scalar only)";
+#endif
+}
 
 static void detect(void)
 {
     detected = EIW_KERNEL_SCALAR;
-#ifdef EIW_HAVE_X86
+    for (int k = EIW_KERNEL_COUNT - 1; k > 0; k--)
+        if (eiw_kernel_supported((eiw_kernel)k)) {
+            detected = (eiw_kernel)k;
+            break;
+        }
     const char *env = getenv("EIW_SIMD");
-    if (env && strcmp(env, "none") == 0)
+    eiw_kernel want;
+    if (!env || !*env)
         return;
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
-        detected = EIW_KERNEL_AVX512VNNI;
-    else if (__builtin_cpu_supports("avx2"))
-        detected = EIW_KERNEL_AVX2;
-#endif
+    if (eiw_kernel_parse(env, &want) != 0)
+        env_problem = "unknown kernel (none, scalar, avx2 or avx512)";
+    else if (!eiw_kernel_supported(want))
+        env_problem = missing(want);
+    else
+        detected = want;
 }
 
 eiw_kernel eiw_kernel_active(void)
@@ -40,12 +101,17 @@ eiw_kernel eiw_kernel_active(void)
     return detected;
 }
 
+const char *eiw_kernel_env_problem(void)
+{
+    pthread_once(&detect_once, detect);
+    return env_problem;
+}
+
 eiw_kernel eiw_kernel_force(eiw_kernel k)
 {
+    /* running a kernel the CPU lacks would die of SIGILL somewhere far from here */
+    assert(eiw_kernel_supported(k));
     eiw_kernel old = eiw_kernel_active();
-#ifndef EIW_HAVE_X86
-    k = EIW_KERNEL_SCALAR;
-#endif
     forced = k;
     return old;
 }

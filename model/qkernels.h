@@ -16,12 +16,24 @@ typedef struct {
 } eiw_qmat;
 
 typedef enum { EIW_KERNEL_SCALAR = 0, EIW_KERNEL_AVX2 = 1, EIW_KERNEL_AVX512VNNI = 2 } eiw_kernel;
+#define EIW_KERNEL_COUNT 3
 
-/* The kernel this process uses: the best the CPU supports, or scalar when built with
- * EIW_SIMD_NONE or when the environment variable EIW_SIMD=none is set. */
+/* Nonzero when this build and this CPU can run kernel k: scalar always; AVX2 and AVX-512 VNNI
+ * only in x86-64 builds without EIW_SIMD_NONE, on a CPU that reports the instructions
+ * (__builtin_cpu_supports, the same check that picks the default kernel). Thread-safe. */
+int eiw_kernel_supported(eiw_kernel k);
+/* The kernel this process uses: the one the environment variable EIW_SIMD names (none or
+ * scalar, avx2, avx512) when this CPU and build support it, else the best they support.
+ * Thread-safe. */
 eiw_kernel eiw_kernel_active(void);
+/* NULL when EIW_SIMD is unset, empty or honoured; else why it was not (an unknown name, or a
+ * kernel the CPU or the build lacks), for the program to report. Thread-safe. */
+const char *eiw_kernel_env_problem(void);
+/* "none"/"scalar", "avx2", "avx512"/"avx512-vnni" -> *k: 0, or -1 for any other name. */
+int eiw_kernel_parse(const char *name, eiw_kernel *k);
 const char *eiw_kernel_name(eiw_kernel k);
-/* Forces a kernel (tests compare all paths); returns the previous one. Not thread-safe. */
+/* Forces a kernel (tests compare all paths); returns the previous one. k must be supported
+ * (eiw_kernel_supported): forcing one the CPU lacks is a programmer error. Not thread-safe. */
 eiw_kernel eiw_kernel_force(eiw_kernel k);
 
 int eiw_qmat_init(eiw_qmat *m, const int8_t *w, int R, int K);   /* copies w; 0 ok, -1 nomem */

@@ -120,6 +120,8 @@ typedef struct {
     uint32_t *out;      /* where this position's next-byte weights go too (may be NULL) */
 } item;
 
+/* Logits are clamped to +-2^30 (eiw_requant), so with a crafted model two of them can be 2^31
+ * apart: the difference is taken in int64, where it is in [0, 2^31] and t in [0, 2^32). */
 static void logits_to_weights(const int32_t *lg, uint32_t *w)
 {
     int32_t mx = lg[0];
@@ -127,7 +129,7 @@ static void logits_to_weights(const int32_t *lg, uint32_t *w)
         if (lg[s] > mx)
             mx = lg[s];
     for (int s = 0; s < 256; s++) {
-        int64_t t = rshr((int64_t)(mx - lg[s]) * LOG2E_Q16, 16);   /* Q16, base 2 */
+        int64_t t = rshr(((int64_t)mx - lg[s]) * LOG2E_Q16, 16);   /* Q16, base 2; >= 0 */
         int64_t ip = t >> 16;
         w[s] = ip >= 24 ? 0 : eiw_exp2_neg_q23[(t >> 8) & 255] >> ip;
     }

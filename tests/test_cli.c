@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include "eiw.h"
+#include "qkernels.h"
 #include "test_files.h"
 #include "test_util.h"
 
@@ -257,6 +258,107 @@ Test(cli, output_option_names_the_file)
     cr_assert_eq(run(NULL, "-o", "z.eiw", "-", NULL), 0, "%s", err_text);  /* empty stdin */
     cr_assert_eq(run(NULL, "-dc", "z.eiw", NULL), 0, "%s", err_text);
     cr_assert_eq(out_len, 0);
+}
+
+/* `-o /dev/null` works without -f, as in gzip and zstd, and writes into the device: /dev/null
+ * stays the character device it was (a temporary renamed over it would make it a file). */
+Test(cli, dev_null_output_needs_no_force_and_stays_a_device)
+{
+    struct stat before, after;
+    cr_assert_eq(stat("/dev/null", &before), 0);
+    cr_assert(S_ISCHR(before.st_mode), "/dev/null is not a character device here");
+    make_input("a.txt", 4000, 33);
+    cr_assert_eq(run(NULL, "-o", "/dev/null", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(err_len, 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "-c", "a.txt", NULL), 0, "%s", err_text);
+    write_file("a.eiw", out_text, out_len);
+    cr_assert_eq(run(NULL, "-d", "-o", "/dev/null", "a.eiw", NULL), 0, "%s", err_text);
+    cr_assert_eq(stat("/dev/null", &after), 0);
+    cr_assert(S_ISCHR(after.st_mode) && after.st_rdev == before.st_rdev &&
+              after.st_ino == before.st_ino, "/dev/null was replaced");
+    cr_assert_eq(count_files(), 2, "no temporary and no other file");
+}
+
+/* Reads what is in the FIFO now (opened non-blocking); returns the count. */
+static size_t drain_fifo(int fd, char *buf, size_t room)
+{
+    size_t n = 0;
+    ssize_t r;
+    while (n < room && (r = read(fd, buf + n, room - n)) > 0)
+        n += (size_t)r;
+    return n;
+}
+
+/* A FIFO as the output, with and without -f: the data goes through it and it stays a FIFO. */
+Test(cli, fifo_output_is_written_into_not_replaced)
+{
+    make_input("a.txt", 3000, 34);
+    cr_assert_eq(run(NULL, "-c", "a.txt", NULL), 0, "%s", err_text);
+    size_t want_len = out_len;
+    char *want = malloc(want_len);
+    memcpy(want, out_text, want_len);
+    cr_assert_lt(want_len, 16384, "must fit in the pipe buffer");
+    cr_assert_eq(mkfifo(test_at(dir, "fifo"), 0600), 0);
+    static const char *const force[2] = { NULL, "-f" };
+    for (int f = 0; f < 2; f++) {
+        /* a reader first, so the program's open does not wait; non-blocking, so a FIFO that
+         * gets no writer reads as empty instead of hanging the test */
+        int rd = open(test_at(dir, "fifo"), O_RDONLY | O_NONBLOCK);
+        cr_assert_geq(rd, 0);
+        int rc = force[f] ? run(NULL, force[f], "-o", "fifo", "a.txt", NULL)
+                          : run(NULL, "-o", "fifo", "a.txt", NULL);
+        cr_assert_eq(rc, 0, "%s: %s", force[f] ? "-f" : "no -f", err_text);
+        char got[16384];
+        size_t n = drain_fifo(rd, got, sizeof got);
+        close(rd);
+        struct stat st;
+        cr_assert_eq(lstat(test_at(dir, "fifo"), &st), 0);
+        cr_assert(S_ISFIFO(st.st_mode), "%s: the FIFO was replaced", force[f] ? "-f" : "no -f");
+        cr_assert(n == want_len && memcmp(got, want, n) == 0,
+                  "%zu bytes through the FIFO, %zu expected", n, want_len);
+    }
+    cr_assert_eq(count_files(), 2, "no temporary left");
+    free(want);
+}
+
+static void set_mode_and_mtime(const char *name, mode_t mode, time_t sec, long nsec)
+{
+    cr_assert_eq(chmod(test_at(dir, name), mode), 0);
+    const struct timespec t[2] = { { sec, nsec }, { sec, nsec } };
+    cr_assert_eq(utimensat(AT_FDCWD, test_at(dir, name), t, 0), 0);
+}
+
+/* The output has the input's permission bits and modification time, like gzip's. */
+static void same_mode_and_mtime(const char *from, const char *to)
+{
+    struct stat a, b;
+    cr_assert_eq(stat(test_at(dir, from), &a), 0);
+    cr_assert_eq(stat(test_at(dir, to), &b), 0);
+    cr_assert_eq(a.st_mode & 07777, b.st_mode & 07777, "%s: mode %o, %s: %o", from,
+                 (unsigned)(a.st_mode & 07777), to, (unsigned)(b.st_mode & 07777));
+    cr_assert(a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec,
+              "%s: mtime %lld.%09ld, %s: %lld.%09ld", from, (long long)a.st_mtim.tv_sec,
+              a.st_mtim.tv_nsec, to, (long long)b.st_mtim.tv_sec, b.st_mtim.tv_nsec);
+}
+
+Test(cli, outputs_keep_the_input_mode_and_mtime)
+{
+    make_input("a.txt", 5000, 35);
+    set_mode_and_mtime("a.txt", 0640, 1000000000, 123456789);
+    cr_assert_eq(run(NULL, "a.txt", NULL), 0, "%s", err_text);
+    same_mode_and_mtime("a.txt", "a.txt.eiw");
+    /* -o and -f over an existing file go through the same temporary */
+    write_file("b.eiw", "old", 3);
+    cr_assert_eq(run(NULL, "-f", "-o", "b.eiw", "a.txt", NULL), 0, "%s", err_text);
+    same_mode_and_mtime("a.txt", "b.eiw");
+    /* decompressing: from the .eiw file, whatever the original had */
+    set_mode_and_mtime("a.txt.eiw", 0604, 1200000000, 987654321);
+    cr_assert_eq(rename(test_at(dir, "a.txt"), test_at(dir, "orig.txt")), 0);
+    cr_assert_eq(run(NULL, "-d", "a.txt.eiw", NULL), 0, "%s", err_text);
+    same_mode_and_mtime("a.txt.eiw", "a.txt");
+    cr_assert(same_file_content("a.txt", "orig.txt"));
+    cr_assert_eq(run(NULL, "-d", "-o", "c.txt", "b.eiw", NULL), 0, "%s", err_text);
+    same_mode_and_mtime("b.eiw", "c.txt");
 }
 
 Test(cli, test_command_accepts_good_and_rejects_corrupt_files)
@@ -509,6 +611,39 @@ Test(cli, help_and_version_exit_0)
     }
     cr_assert_eq(run(NULL, "--version", NULL), 0);
     cr_assert(strstr(out_text, EIW_VERSION_STRING), "%s", out_text);
+}
+
+/* --version names the kernel in use; EIW_SIMD picks one the CPU runs and refuses, in one
+ * line, a name that is unknown or a kernel the CPU lacks (never running it). */
+Test(cli, simd_environment_picks_or_refuses_a_kernel)
+{
+    cr_assert_eq(run(NULL, "--version", NULL), 0, "%s", err_text);
+    char want[64];
+    snprintf(want, sizeof want, "kernel %s ", eiw_kernel_name(eiw_kernel_active()));
+    cr_assert(strstr(out_text, want), "'%s' should contain '%s'", out_text, want);
+    static const char *const names[EIW_KERNEL_COUNT] = { "scalar", "avx2", "avx512" };
+    make_input("a.txt", 2000, 30);
+    for (int k = 0; k < EIW_KERNEL_COUNT; k++) {
+        cr_assert_eq(setenv("EIW_SIMD", names[k], 1), 0);
+        if (eiw_kernel_supported((eiw_kernel)k)) {
+            cr_assert_eq(run(NULL, "--version", NULL), 0, "%s: %s", names[k], err_text);
+            snprintf(want, sizeof want, "kernel %s ", eiw_kernel_name((eiw_kernel)k));
+            cr_assert(strstr(out_text, want), "'%s' should contain '%s'", out_text, want);
+        } else {
+            cr_assert_eq(run(NULL, "a.txt", NULL), 1, "%s", names[k]);
+            snprintf(want, sizeof want, "EIW_SIMD=%s", names[k]);
+            one_error_line(want);
+            cr_assert(strstr(err_text, "lacks"), "%s", err_text);
+            cr_assert(!exists("a.txt.eiw"));
+        }
+    }
+    cr_assert_eq(setenv("EIW_SIMD", "sse9", 1), 0);
+    cr_assert_eq(run(NULL, "--version", NULL), 1);
+    one_error_line("EIW_SIMD=sse9");
+    cr_assert_eq(setenv("EIW_SIMD", "none", 1), 0);
+    cr_assert_eq(run(NULL, "--version", NULL), 0, "%s", err_text);
+    cr_assert(strstr(out_text, "kernel scalar "), "%s", out_text);
+    unsetenv("EIW_SIMD");
 }
 
 /* Waits (bounded) until the program has created its temporary output file. */

@@ -58,8 +58,9 @@ static void check_golden_every_kernel(const eiw_model *m, const char *prefix)
     snprintf(stream, sizeof stream, "%s_stream.eiw", prefix);
     snprintf(windows, sizeof windows, "%s_windows_b16.eiw", prefix);
     eiw_kernel was = eiw_kernel_active();
-    for (int k = 0; k <= 2; k++) {
-        eiw_kernel_force((eiw_kernel)k);
+    int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
+    for (int i = 0; i < nk; i++) {
+        eiw_kernel_force((eiw_kernel)ks[i]);
         check_golden(m, stream, orig, n, EIW_MODE_STREAM, 16);
         check_golden(m, windows, orig, n, EIW_MODE_WINDOWS, 16);
     }

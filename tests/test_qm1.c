@@ -57,8 +57,9 @@ Test(qm1, kernels_match_reference_on_every_path)
                         want[p * R + o] = s;
                     }
                 eiw_kernel was = eiw_kernel_active();
-                for (int k = 0; k <= 2; k++) {
-                    eiw_kernel_force((eiw_kernel)k);
+                int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
+                for (int i = 0; i < nk; i++) {
+                    eiw_kernel_force((eiw_kernel)ks[i]);
                     memset(got, 0x5A, sizeof(int32_t) * (size_t)P * R);
                     eiw_qgemm(&m, a, P, got, 0, R);
                     cr_assert(memcmp(got, want, sizeof(int32_t) * (size_t)P * R) == 0,
@@ -71,6 +72,41 @@ Test(qm1, kernels_match_reference_on_every_path)
                 free(want);
                 free(got);
             }
+}
+
+/* The default kernel is one the CPU runs (the best, unless EIW_SIMD names another), names
+ * parse back, and what the tests force comes from the same check. */
+Test(qm1, active_kernel_is_a_supported_one)
+{
+    cr_assert(eiw_kernel_supported(EIW_KERNEL_SCALAR));
+    cr_assert(!eiw_kernel_supported((eiw_kernel)EIW_KERNEL_COUNT));
+    cr_assert(!eiw_kernel_supported((eiw_kernel)-1));
+    eiw_kernel active = eiw_kernel_active(), want = EIW_KERNEL_SCALAR;
+    cr_assert(eiw_kernel_supported(active), "%s", eiw_kernel_name(active));
+    const char *env = getenv("EIW_SIMD");
+    if (env && *env && !eiw_kernel_env_problem())
+        cr_assert_eq(eiw_kernel_parse(env, &want), 0);
+    else
+        for (int k = 0; k < EIW_KERNEL_COUNT; k++)
+            if (eiw_kernel_supported((eiw_kernel)k))
+                want = (eiw_kernel)k;
+    cr_assert_eq(active, want, "active %s, expected %s", eiw_kernel_name(active),
+                 eiw_kernel_name(want));
+#if defined(EIW_SIMD_NONE) || !defined(__x86_64__)
+    cr_assert(!eiw_kernel_supported(EIW_KERNEL_AVX2) &&
+              !eiw_kernel_supported(EIW_KERNEL_AVX512VNNI));
+#endif
+    int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
+    cr_assert(nk >= 1 && ks[0] == EIW_KERNEL_SCALAR);
+    for (int i = 0; i < nk; i++) {
+        eiw_kernel k;
+        cr_assert(eiw_kernel_supported((eiw_kernel)ks[i]));
+        cr_assert_eq(eiw_kernel_parse(eiw_kernel_name((eiw_kernel)ks[i]), &k), 0);
+        cr_assert_eq(k, (eiw_kernel)ks[i]);
+    }
+    eiw_kernel k;
+    cr_assert_neq(eiw_kernel_parse("sse9", &k), 0);
+    cr_assert_neq(eiw_kernel_parse("", &k), 0);
 }
 
 /* Weights after every byte of txt, one byte per call, for a fresh stream. */
@@ -142,16 +178,58 @@ Test(qm1, every_kernel_gives_identical_weights)
     eiw_kernel was = eiw_kernel_active();
     eiw_kernel_force(EIW_KERNEL_SCALAR);
     uint32_t *ref = weights_one_by_one(q, s.data, s.len);
-    for (int k = 1; k <= 2; k++) {
-        eiw_kernel_force((eiw_kernel)k);
+    int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
+    for (int i = 1; i < nk; i++) {   /* ks[0] is the scalar reference */
+        eiw_kernel_force((eiw_kernel)ks[i]);
         uint32_t *got = weights_one_by_one(q, s.data, s.len);
         cr_assert(memcmp(got, ref, sizeof(uint32_t) * 256 * (s.len + 1)) == 0, "%s",
-                  eiw_kernel_name((eiw_kernel)k));
+                  eiw_kernel_name((eiw_kernel)ks[i]));
         free(got);
     }
     eiw_kernel_force(was);
     free(ref);
     sample_free(&s);
+    eiw_qm1_free(q);
+}
+
+/* A model whose logits saturate at both ends (+-2^30 in Q16): one layer that adds nothing, every
+ * embedding 1.0 (so the normalized activations are all 1.0) and a head whose row 0 is +63 and
+ * row 1 -63 on every input: 272 * 63 = 17136 > 2^14, the logit clamp. The two logits are 2^31
+ * apart, one more than an int32 holds. */
+Test(qm1, opposite_saturated_logits_give_weights_without_overflow)
+{
+    const eiw_model_config cfg = { 257, 8, 272, 4, 1, 16 };
+    const int V = cfg.vocab, C = cfg.d_model, L = cfg.n_layers, F = cfg.d_ff;
+    size_t n = (size_t)eiw_model_num_params(&cfg);
+    float *p = calloc(n, sizeof *p);
+    cr_assert_not_null(p);
+    float *lnfw = p + (size_t)V * C + (size_t)L * C * (2 + 4 * C + 2 * F), *wlm = lnfw + C;
+    cr_assert_eq((size_t)(wlm + (size_t)V * C - p), n, "parameter layout");
+    for (size_t i = 0; i < (size_t)V * C; i++)
+        p[i] = 1.0f;   /* wte; the layers' matrices stay zero */
+    for (int c = 0; c < C; c++) {
+        lnfw[c] = 1.0f;
+        wlm[c] = 63.0f;
+        wlm[C + c] = -63.0f;
+    }
+    eiw_qm1 *q = NULL;
+    cr_assert_eq(eiw_qm1_from_float(&q, &cfg, p, "saturated"), 0);
+    free(p);
+    void *st = new_state(q);
+    eiw_qm1_reset(q, st);
+    const uint8_t text[] = "any bytes";
+    size_t len = sizeof text - 1;
+    const uint8_t *run = text;
+    for (int pass = 0; pass < 2; pass++) {   /* BOS (from the model), then after a run */
+        const uint32_t *w = eiw_qm1_weights(q, st);
+        cr_assert_eq(w[0], 1u << 23, "pass %d: the top logit has weight 2^23", pass);
+        for (int s = 1; s < 256; s++)
+            cr_assert_eq(w[s], 0, "pass %d: byte %d, 2^30 or 2^31 below the top: %u", pass, s,
+                         w[s]);
+        void *sts[1] = { st };
+        eiw_qm1_forward(q, sts, &run, &len, 1, NULL, 0);
+    }
+    free(st);
     eiw_qm1_free(q);
 }
 
@@ -226,24 +304,26 @@ Test(qm1, requant_and_quant8_are_exact_on_every_path)
         shift[i] = (int8_t)(32 + (int)((x >> 32) % 31));
     }
     eiw_kernel was = eiw_kernel_active();
+    int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
     for (int e = 0; e <= 24; e += 8) {
         eiw_kernel_force(EIW_KERNEL_SCALAR);
         eiw_requant(acc, mult, shift, N, e, ref);
         int kref = eiw_quant8(ref, N - 16, qref);
-        for (int k = 1; k <= 2; k++) {
-            eiw_kernel_force((eiw_kernel)k);
+        for (int i = 1; i < nk; i++) {   /* ks[0] is the scalar reference */
+            eiw_kernel_force((eiw_kernel)ks[i]);
             eiw_requant(acc, mult, shift, N, e, got);
             cr_assert(memcmp(got, ref, sizeof ref) == 0, "requant %s e=%d",
-                      eiw_kernel_name((eiw_kernel)k), e);
+                      eiw_kernel_name((eiw_kernel)ks[i]), e);
             cr_assert_eq(eiw_quant8(ref, N - 16, qgot), kref);
-            cr_assert(memcmp(qgot, qref, N - 16) == 0, "quant8 %s", eiw_kernel_name((eiw_kernel)k));
+            cr_assert(memcmp(qgot, qref, N - 16) == 0, "quant8 %s",
+                      eiw_kernel_name((eiw_kernel)ks[i]));
         }
     }
     /* quant8 rounds half up and saturates at +-127 */
     int32_t y[16] = { 254, -254, 253, -253, 3, -3, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
     int8_t q[16];
-    for (int k = 0; k <= 2; k++) {
-        eiw_kernel_force((eiw_kernel)k);
+    for (int i = 0; i < nk; i++) {
+        eiw_kernel_force((eiw_kernel)ks[i]);
         cr_assert_eq(eiw_quant8(y, 16, q), 1);
         cr_assert_eq(q[0], 127);
         cr_assert_eq(q[1], -127);
@@ -413,6 +493,7 @@ Test(qm1, attention_kernels_are_exact_on_every_path)
     for (int d = 0; d < D; d++)
         q[d] = (int8_t)((int)(test_rng(&r) % 255) - 127);
     eiw_kernel was = eiw_kernel_active();
+    int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
     for (int c = 0; c < 4; c++) {
         int32_t p[KEYS];
         for (int e = 0; e < KEYS; e++)   /* case 0: one-hot 2^15; 1: sparse; 2, 3: dense */
@@ -429,8 +510,8 @@ Test(qm1, attention_kernels_are_exact_on_every_path)
                 }
                 wdots[e] = s;
             }
-            for (int kk = 0; kk <= 2; kk++) {
-                eiw_kernel_force((eiw_kernel)kk);
+            for (int i = 0; i < nk; i++) {
+                eiw_kernel_force((eiw_kernel)ks[i]);
                 int32_t got[D] = { 0 }, gdots[KEYS];
                 eiw_qaxpy(p, v, STRIDE, n, D, got);
                 eiw_qdots(q, k, STRIDE, n, D, gdots);

@@ -460,7 +460,8 @@ static void expected_tokens(const eiw_model *m, unsigned wb, unsigned tb, const 
 Test(tokenize, independent_python_reader_sees_the_encoder_tokens)
 {
     if (system("command -v python3 >/dev/null 2>&1") != 0)
-        cr_skip_test("python3 is not installed: the independent reader cannot run");
+        cr_skip_test("python3 is not installed (scripts/deps.sh installs it): the independent "
+                     "reader cannot run");
     char script[1200];
     snprintf(script, sizeof script, "%s/tests/megatron_reader.py", root);
     cr_assert_eq(access(script, R_OK), 0, "%s", script);

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include "qkernels.h"
 #include "test_util.h"
 
 uint64_t test_rng(uint64_t *s)
@@ -107,3 +110,44 @@ int test_leak_check(void)
     return 0;
 }
 #endif
+
+int test_kernels(int *ks)
+{
+    int n = 0;
+    for (int k = 0; k < EIW_KERNEL_COUNT; k++)
+        if (eiw_kernel_supported((eiw_kernel)k))
+            ks[n++] = k;
+    return n;
+}
+
+/* Runs in the runner process after each suite: for the suites whose tests go through
+ * test_kernels, one line on stderr with what ran and what could not. */
+ReportHook(POST_SUITE)(struct criterion_suite_stats *stats)
+{
+    const char *name = stats->suite->name;
+    if ((strcmp(name, "qm1") != 0 && strcmp(name, "golden_m1") != 0) ||
+        stats->nb_tests == stats->tests_skipped)
+        return;
+    char ran[128] = "", skipped[128] = "";
+    for (int k = 0; k < EIW_KERNEL_COUNT; k++) {
+        char *to = eiw_kernel_supported((eiw_kernel)k) ? ran : skipped;
+        size_t at = strlen(to);
+        snprintf(to + at, 128 - at, "%s%s", at ? " " : "", eiw_kernel_name((eiw_kernel)k));
+    }
+#if defined(EIW_SIMD_NONE) || !defined(__x86_64__)
+    const char *why = " (not in this build)";
+#else
+    const char *why = " (this CPU lacks them)";
+#endif
+    fprintf(stderr, "%s kernels: %s ran; %s skipped%s\n", name, ran, skipped[0] ? skipped : "none",
+            skipped[0] ? why : "");
+}
+
+/* Criterion leaves a skipped test out of its summary without a word; every skip is printed
+ * with its reason instead, so a check that could not run is seen, not counted as passing. */
+ReportHook(POST_TEST)(struct criterion_test_stats *stats)
+{
+    if (stats->test_status == CR_STATUS_SKIPPED)
+        fprintf(stderr, "[SKIP] %s::%s: %s\n", stats->test->category, stats->test->name,
+                stats->message && *stats->message ? stats->message : "(no reason given)");
+}

@@ -23,4 +23,11 @@ uint8_t *test_read_file(const char *path, size_t *len);
 int test_leak_check(void);
 /* Path of a corpus file under ../shared/corpora, or NULL when the corpora are absent. */
 const char *test_corpus(const char *rel);
+/* The integer kernels (eiw_kernel of model/qkernels.h) that tests comparing every path may
+ * force here: those this build and CPU support, scalar first, into ks (room for
+ * EIW_KERNEL_COUNT); returns their count. The others would die of SIGILL. After the suites
+ * that use it (qm1, golden_m1) the runner prints a line naming the kernels that ran and
+ * those skipped, so a path that could not run never passes silently. */
+int test_kernels(int *ks);
+/* (test_util.c also prints every skipped test with its reason: Criterion does not.) */
 #endif
