@@ -2,7 +2,7 @@
  * byte model's (M1's) contribution along each byte is computed once per file and cached
  * (17 bytes per byte under $EIW_M1_CACHE, default /tmp/eiw_m1cache), then the adaptive part
  * runs alone in the codec's lane order. Prints bits/byte per file and their mean.
- * Usage: cm_tune LEVEL [-t I=V]... FILE...   (I: index into eiw_cm_tune, see cm_model.c) */
+ * Usage: cm_tune LEVEL [-l LANES] FILE...   (LANES: most lanes per block, default 8) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,15 +80,14 @@ static path_rec *m1_paths(const uint8_t *buf, size_t n, unsigned lanes)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: cm_tune LEVEL [-t I=V]... FILE...\n");
+        fprintf(stderr, "usage: cm_tune LEVEL [-l LANES] FILE...\n");
         return 2;
     }
     int level = atoi(argv[1]);
     int a = 2;
-    while (a + 1 < argc && strcmp(argv[a], "-t") == 0) {
-        int i, v;
-        if (sscanf(argv[a + 1], "%d=%d", &i, &v) == 2 && i >= 0 && i < 32)
-            eiw_cm_tune[i] = v;
+    unsigned lmax = EIW_LANES_DEFAULT;
+    if (a + 1 < argc && strcmp(argv[a], "-l") == 0) {
+        lmax = (unsigned)atoi(argv[a + 1]);
         a += 2;
     }
     double cost[4096];
@@ -110,7 +109,6 @@ int main(int argc, char **argv)
         unsigned lanes = 1;
         if (uses) {
             size_t k = n / EIW_LANE_MIN_DEFAULT;
-            unsigned lmax = eiw_cm_tune[31] ? (unsigned)eiw_cm_tune[31] : EIW_LANES_DEFAULT;
             lanes = k < 1 ? 1 : k > lmax ? lmax : (unsigned)k;
         }
         path_rec *pr = uses ? m1_paths(buf, n, lanes) : NULL;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Tuning aid for the compression levels: ideal bits/byte of a level on the dev split (or FILES),
-# with the M1 part cached per file (bench/cm_tune.c). Usage: bench/cm_tune.sh LEVEL [-t I=V]... [FILE...]
+# with the M1 part cached per file (bench/cm_tune.c). Usage: bench/cm_tune.sh LEVEL [-l LANES] [FILE...]
 set -e
 corp=${EIW_CORPORA:-../shared/corpora}
 make -s libeiw.a
@@ -9,7 +9,7 @@ cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Imodel bench/cm_tune.c libe
    $(pkg-config --libs libzstd libxxhash openblas) -fopenmp -lm -o build/cm_tune
 level=$1; shift
 args=""
-while [ "$1" = "-t" ]; do args="$args -t $2"; shift 2; done
+if [ "$1" = "-l" ]; then args="-l $2"; shift 2; fi
 if [ $# -eq 0 ]; then
     set -- $(grep -v '^#' corpora/dev.txt | sed "s|^|$corp/|")
 fi

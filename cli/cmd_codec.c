@@ -721,10 +721,11 @@ static int list_one(const cli_args *a, const char *path)
                h.win.window_bits, h.win.token_bits);
     else
         printf("  mode             stream\n");
-    if (h.level > 0)
-        printf("  level            %d (%s; up to %u lanes of at least %" PRIu32 " bytes)\n",
-               h.level, uses_model ? "model + adaptive context mixing" : "adaptive context mixing",
-               h.lanes, h.lane_min);
+    if (h.level > 0 && uses_model)
+        printf("  level            %d (model + adaptive context mixing; up to %u lanes of at "
+               "least %" PRIu32 " bytes)\n", h.level, h.lanes, h.lane_min);
+    else if (h.level > 0)
+        printf("  level            %d (adaptive context mixing)\n", h.level);
     else
         printf("  level            0 (the model alone)\n");
     if (uses_model)
@@ -767,7 +768,7 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
     if ((rc = resolve_model_option(&a, &m)) != EIW_EXIT_OK)
         return rc;
     if (!a.block_size_given)
-        a.opt.block_size = a.opt.level > 0 ? EIW_MIX_BLOCK_SIZE_DEFAULT
+        a.opt.block_size = a.opt.level > 0 ? eiw_level_block_size(a.opt.level)
                            : m ? DEFAULT_BLOCK_SIZE_FOR(m, a.opt.block_size) : a.opt.block_size;
 
     cli_signals_install();

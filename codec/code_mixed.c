@@ -45,6 +45,25 @@ static void code_byte(eiw_mix *x, rc_encoder *e, unsigned lane, const uint32_t *
     }
 }
 
+/* Decodes one byte into *out; 0 when the stream is not a valid one. */
+static int decode_byte(eiw_mix *x, rc_decoder *d, rc_encoder *e, unsigned lane,
+                       const uint32_t *w, uint8_t *out, size_t src_len)
+{
+    eiw_mix_byte_begin(x, lane, w);
+    unsigned c = 0;
+    for (int j = 0; j < 8; j++) {
+        unsigned p1 = eiw_mix_p1(x);
+        unsigned bit = get_bit(d, p1);
+        put_bit(e, p1, bit);
+        c = c << 1 | bit;
+        if (j == 7)
+            *out = (uint8_t)c;   /* the model reads the byte back at its last update */
+        eiw_mix_update(x, bit);
+    }
+    /* a valid stream never reads more than a few bytes past its end */
+    return d->pos <= src_len + 8 && !e->overflow;
+}
+
 unsigned eiw_mixed_lanes(size_t n, unsigned lanes_max, size_t lane_min)
 {
     size_t k = lane_min ? n / lane_min : lanes_max;
@@ -125,17 +144,34 @@ eiw_status eiw_mixed_decode(const eiw_model *m, void *const *states, eiw_mix *x,
     rc_enc_init(&e, canon, src_len + 16);
     int stop = n == 0;
     int nthreads = m && threads > 1 && lanes > 1 ? threads : 1;
-    #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
-    for (size_t t = 0; t < lane_len; t++) {
-        #pragma omp barrier
-        if (stop)
-            break;
-        /* lanes still holding a byte at step t: a prefix (only the last lanes run short) */
-        unsigned active = 0;
-        while (active < lanes && (size_t)active * lane_len + t < n)
-            active++;
-        if (m) {
-            /* the byte model for the active lanes, in one batched call per thread */
+    if (nthreads == 1) {
+        for (size_t t = 0; t < lane_len && !stop; t++)
+            for (unsigned k = 0; k < lanes && !stop; k++) {
+                size_t p = (size_t)k * lane_len + t;
+                if (p >= n)
+                    break;
+                if (m)
+                    m->ops->predict(m, states + k, 1, w + (size_t)256 * k);
+                if (!decode_byte(x, &d, &e, k, m ? w + (size_t)256 * k : NULL, dst + p,
+                                 src_len))
+                    stop = 1;
+                else if (m)
+                    m->ops->advance(m, states[k], dst + p, 1);
+            }
+        if (stop && n)
+            st = EIW_ERR_CORRUPT;
+    } else {
+        /* every thread walks the steps; at each, the byte model of the active lanes runs in
+         * one batched call per thread, then one thread does the mixing and coding */
+        #pragma omp parallel num_threads(nthreads)
+        for (size_t t = 0; t < lane_len; t++) {
+            #pragma omp barrier
+            if (stop)
+                break;
+            /* lanes still holding a byte at step t: a prefix (only the last lanes run short) */
+            unsigned active = 0;
+            while (active < lanes && (size_t)active * lane_len + t < n)
+                active++;
             #pragma omp for schedule(static)
             for (int g = 0; g < nthreads; g++) {
                 unsigned per = (active + (unsigned)nthreads - 1) / (unsigned)nthreads;
@@ -143,32 +179,20 @@ eiw_status eiw_mixed_decode(const eiw_model *m, void *const *states, eiw_mix *x,
                 if (a < b)
                     m->ops->predict(m, states + a, b - a, w + (size_t)256 * a);
             }
-        }
-        #pragma omp single
-        {
-            for (unsigned k = 0; k < active && !stop; k++) {
-                size_t p = (size_t)k * lane_len + t;
-                eiw_mix_byte_begin(x, k, m ? w + (size_t)256 * k : NULL);
-                unsigned c = 0;
-                for (int j = 0; j < 8; j++) {
-                    unsigned p1 = eiw_mix_p1(x);
-                    unsigned bit = get_bit(&d, p1);
-                    put_bit(&e, p1, bit);
-                    c = c << 1 | bit;
-                    if (j == 7)
-                        dst[p] = (uint8_t)c;
-                    eiw_mix_update(x, bit);
+            #pragma omp single
+            {
+                for (unsigned k = 0; k < active && !stop; k++) {
+                    size_t p = (size_t)k * lane_len + t;
+                    if (!decode_byte(x, &d, &e, k, w + (size_t)256 * k, dst + p, src_len)) {
+                        st = EIW_ERR_CORRUPT;
+                        stop = 1;
+                    } else {
+                        m->ops->advance(m, states[k], dst + p, 1);
+                    }
                 }
-                if (m)
-                    m->ops->advance(m, states[k], dst + p, 1);
-                /* a valid stream never reads more than a few bytes past its end */
-                if (d.pos > src_len + 8 || e.overflow) {
-                    st = EIW_ERR_CORRUPT;
+                if (t + 1 == lane_len)
                     stop = 1;
-                }
             }
-            if (t + 1 == lane_len)
-                stop = 1;
         }
     }
     if (st == EIW_OK) {

@@ -209,7 +209,7 @@ static size_t header_encode(uint8_t *h, const eiw_model *m, const eiw_options *o
     size_t at = 32 + name_len;
     if (o->level > 0) {
         h[at] = (uint8_t)o->level;
-        h[at + 1] = (uint8_t)o->lanes;
+        h[at + 1] = (uint8_t)(eiw_level_uses_model(o->level) ? o->lanes : 1);
         h[at + 2] = (uint8_t)log2_exact(o->lane_min);
         h[at + 3] = 0;
         at += 4;
@@ -242,15 +242,20 @@ static eiw_status options_check(const eiw_model *m, const eiw_options *o)
     return EIW_OK;
 }
 
-/* What the levels need beside the slot: the context-mixing model and one byte-model state per
- * lane. Blocks are coded one after another, each with all the threads. */
+/* What the levels need beside the slots: context-mixing models and, for a level with a byte
+ * model, one byte-model state per lane. With a byte model, blocks are coded one after another,
+ * each with all the threads (the byte model's lanes are spread over them); without one, each
+ * thread codes a block of its own with its own context-mixing model. */
+#define MIX_THREADS_MAX 64
 typedef struct {
-    eiw_mix *mix;
+    eiw_mix *mix[MIX_THREADS_MAX];   /* one per parallel block, made on first use */
+    int level;
     const eiw_model *m;          /* NULL when the level uses no model */
     void **states;               /* (lanes) */
     unsigned lanes_max;
     uint32_t lane_min;
-    int threads;
+    int threads;                 /* threads inside a block (byte model) */
+    int parallel_blocks;         /* blocks coded at once (no byte model) */
 } mixed_ctx;
 
 static void mixed_free(mixed_ctx *c)
@@ -259,7 +264,8 @@ static void mixed_free(mixed_ctx *c)
         for (unsigned k = 0; k < c->lanes_max; k++)
             free(c->states[k]);
     free(c->states);
-    eiw_mix_free(c->mix);
+    for (int i = 0; i < MIX_THREADS_MAX; i++)
+        eiw_mix_free(c->mix[i]);
     memset(c, 0, sizeof *c);
 }
 
@@ -267,13 +273,12 @@ static eiw_status mixed_new(mixed_ctx *c, const eiw_model *m, int level, unsigne
                             uint32_t lane_min, int threads)
 {
     memset(c, 0, sizeof *c);
+    c->level = level;
     c->m = eiw_level_uses_model(level) ? m : NULL;
     c->lanes_max = c->m ? lanes : 1;
     c->lane_min = lane_min;
-    c->threads = threads;
-    eiw_status st = eiw_mix_new(level, &c->mix);
-    if (st != EIW_OK)
-        return st;
+    c->threads = c->m ? threads : 1;
+    c->parallel_blocks = c->m ? 1 : threads < MIX_THREADS_MAX ? threads : MIX_THREADS_MAX;
     if (c->m) {
         c->states = calloc(c->lanes_max, sizeof *c->states);
         if (!c->states) {
@@ -286,6 +291,18 @@ static eiw_status mixed_new(mixed_ctx *c, const eiw_model *m, int level, unsigne
                 return EIW_ERR_NOMEM;
             }
     }
+    return EIW_OK;
+}
+
+/* The context-mixing models for `count` blocks coded at once. */
+static eiw_status mixed_models(mixed_ctx *c, int count)
+{
+    for (int i = 0; i < count && i < MIX_THREADS_MAX; i++)
+        if (!c->mix[i]) {
+            eiw_status st = eiw_mix_new(c->level, &c->mix[i]);
+            if (st != EIW_OK)
+                return st;
+        }
     return EIW_OK;
 }
 
@@ -320,7 +337,7 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
         group = (int)(GROUP_MEMORY / ((size_t)o->threads * per_block));
         group = group < 1 ? 1 : group > ENC_GROUP_MAX ? ENC_GROUP_MAX : group;
     }
-    const int threads = mixed ? 1 : o->threads, nslot = threads * group;
+    const int threads = mixed ? mc.parallel_blocks : o->threads, nslot = threads * group;
     slot *s = slots_new(nslot, o->block_size, mixed ? 1 : m->state_size);
     XXH3_state_t *whole = s ? XXH3_createState() : NULL;
     if (!whole) {
@@ -349,11 +366,15 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
         /* one contiguous share per thread; blocks are independent, so neither the shares
          * nor the scheduling can change the output */
         int per = (filled + threads - 1) / threads;
+        if (mixed && (st = mixed_models(&mc, filled)) != EIW_OK)
+            break;
         if (mixed) {
+            /* one block per thread (several only without a byte model) */
+            #pragma omp parallel for num_threads(filled) schedule(static, 1) if (filled > 1)
             for (int i = 0; i < filled; i++) {
                 unsigned lanes = mixed_lanes_of(&mc, s[i].raw_len);
                 compress_block_finish(o, &s[i],
-                                      eiw_mixed_encode(mc.m, mc.states, mc.mix, mc.threads,
+                                      eiw_mixed_encode(mc.m, mc.states, mc.mix[i], mc.threads,
                                                        s[i].raw, s[i].raw_len, lanes,
                                                        s[i].coded + EIW_BLOCK_HEADER_SIZE,
                                                        s[i].raw_len - 1));
@@ -558,7 +579,12 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
     memset(sx, 0, sizeof *sx);
     sx->in_bytes = h->header_bytes;
     const int want_threads = o && o->threads > 0 ? o->threads : 1;
-    const int threads = mixed ? 1 : want_threads;
+    mixed_ctx mc;
+    memset(&mc, 0, sizeof mc);
+    eiw_status st = EIW_OK;
+    if (mixed)
+        st = mixed_new(&mc, m, h->level, h->lanes, h->lane_min, want_threads);
+    const int threads = mixed ? (mc.parallel_blocks ? mc.parallel_blocks : 1) : want_threads;
     const size_t state_size = mixed || !m ? 1 : m->state_size;
     /* per thread a group of up to GROUP_MAX blocks, all within about GROUP_MEMORY */
     size_t per_block = 2u * (size_t)h->block_size + state_size;
@@ -567,11 +593,8 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
     const int nslot = threads * group;
     slot *s = slots_new(nslot, h->block_size, state_size);
     XXH3_state_t *whole = XXH3_createState();
-    eiw_status st = s && whole ? EIW_OK : EIW_ERR_NOMEM;
-    mixed_ctx mc;
-    memset(&mc, 0, sizeof mc);
-    if (st == EIW_OK && mixed)
-        st = mixed_new(&mc, m, h->level, h->lanes, h->lane_min, want_threads);
+    if (st == EIW_OK && (!s || !whole))
+        st = EIW_ERR_NOMEM;
     uint8_t end[EIW_END_RECORD_SIZE];
     int at_end = 0, short_block_seen = 0;
     if (whole)
@@ -600,16 +623,19 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
         /* the filled slots split into one contiguous group per thread (fixed, so output never
          * depends on scheduling; it never depends on grouping either: blocks are independent) */
         int per = (filled + threads - 1) / threads;
+        if (mixed && st == EIW_OK && (st = mixed_models(&mc, filled)) != EIW_OK)
+            break;
         if (mixed) {
+            #pragma omp parallel for num_threads(filled) schedule(static, 1) if (filled > 1)
             for (int i = 0; i < filled; i++) {
                 if (s[i].method != EIW_METHOD_MODEL) {
                     decompress_block(m, h, &s[i]);
                     continue;
                 }
-                block_done(&s[i], eiw_mixed_decode(mc.m, mc.states, mc.mix, mc.threads,
+                block_done(&s[i], eiw_mixed_decode(mc.m, mc.states, mc.mix[i], mc.threads,
                                                    s[i].coded + EIW_BLOCK_HEADER_SIZE,
-                                                   get32(s[i].coded + 5), s[i].raw,
-                                                   s[i].raw_len, mixed_lanes_of(&mc, s[i].raw_len)));
+                                                   get32(s[i].coded + 5), s[i].raw, s[i].raw_len,
+                                                   mixed_lanes_of(&mc, s[i].raw_len)));
             }
         } else {
             #pragma omp parallel for num_threads(threads) schedule(static, 1) if (filled > 1)

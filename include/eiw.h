@@ -125,6 +125,9 @@ eiw_status eiw_model_export_checkpoint(const char *ckpt_path, const char *name, 
 typedef struct eiw_mix eiw_mix;
 /* Nonzero if the level mixes a byte model (M1), zero for the adaptive models alone. */
 int eiw_level_uses_model(int level);
+/* The block size a level uses by default (each block is coded on its own; levels without a
+ * model code several blocks at once, one per thread). */
+uint32_t eiw_level_block_size(int level);
 /* Bytes of tables a level's eiw_mix holds (0 for an invalid level). */
 size_t eiw_mix_memory(int level);
 eiw_status eiw_mix_new(int level, eiw_mix **out);
@@ -223,7 +226,6 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
  * an end record with the total size and the xxh3-64 of all original bytes. */
 #define EIW_FORMAT_VERSION 2         /* the newest version written (2: compression levels) */
 #define EIW_BLOCK_SIZE_DEFAULT (1u << 20)
-#define EIW_MIX_BLOCK_SIZE_DEFAULT (16u << 20)   /* levels: long history for the adaptive models */
 #define EIW_LANES_DEFAULT 8
 #define EIW_LANE_MIN_DEFAULT (16u << 10)
 #define EIW_BLOCK_SIZE_MIN (1u << 10)

@@ -14,8 +14,6 @@
 #include "cm_primitives.h"
 #include "eiw.h"
 
-int eiw_cm_tune[32];
-#define TUNE(i, d) (eiw_cm_tune[i] ? eiw_cm_tune[i] : (d))
 
 enum {
     CTX_O1, CTX_O2, CTX_O3, CTX_O4, CTX_O5, CTX_O6, CTX_O7,
@@ -27,10 +25,22 @@ typedef struct {
     uint32_t contexts;      /* bit set of CTX_* */
     int hash_bits;          /* log2 of the number of 64-byte buckets */
     int match_bits;         /* log2 of the match table's entries */
-    int limit;              /* counter count limit */
+    int full;               /* 0: one mixer and one APM (fast); 1: three mixers, two APMs */
     int byte_model;         /* mixes the byte model's distribution */
+    int block_log2;         /* default block size: longer history against more parallel blocks */
 } mix_config;
 
+/* Tuned on the dev split (bench/cm_tune.sh): mixer learning rates in 1/16 units, APM rates as
+ * shifts, the counters' count limit. */
+#define MIX_LR 8
+#define FINAL_LR 2
+#define APM_RATE 6
+#define CTR_LIMIT 255
+#define BYTE_SSE_BITS 16
+
+#define NSEL_A 256          /* mixer weight sets: by the partial byte */
+#define NSEL_B (4 * 8)      /* by match length class and bit position */
+#define NSEL_C (8 * 8)      /* by the byte model's confidence and bit position */
 #define MATCH_MIN 6
 #define MATCH_LEN_MAX 65535
 
@@ -59,7 +69,7 @@ struct eiw_mix {
     uint32_t o0[256];
     uint32_t match_ctr[64 * 2];
     cm_mixer mix[3], final;
-    cm_apm apm[4];
+    cm_apm apm[3];              /* order 1, order 2, the byte model's SSE */
     /* the byte being coded */
     lane_state *cur;
     uint64_t pre[257];          /* prefix sums of the byte model's weights */
@@ -79,18 +89,19 @@ struct eiw_mix {
 
 /* Level table: part of the format (a file records its level; this table must not change
  * within a format version). */
+#define CTX_FAST ((1u << CTX_O1) | (1u << CTX_O2) | (1u << CTX_O3) | (1u << CTX_O4) | \
+                  (1u << CTX_O6) | (1u << CTX_WORD))
+#define CTX_ALL ((1u << CTX_KINDS) - 1)
 static const mix_config level_configs[EIW_LEVEL_MAX + 1] = {
-    [1] = { (1u << CTX_O1) | (1u << CTX_O2) | (1u << CTX_O3) | (1u << CTX_O4) | (1u << CTX_O6) |
-                (1u << CTX_WORD),
-            19, 20, 255, 0 },
-    [2] = { 0xFFFu, 21, 22, 255, 0 },
-    [3] = { 0xFFFu, 21, 22, 255, 0 },
-    [4] = { 0xFFFu, 21, 22, 255, 0 },
-    [5] = { 0xFFFu, 21, 22, 255, 0 },
-    [6] = { 0xFFFu, 21, 22, 255, 1 },
-    [7] = { 0xFFFu, 21, 22, 255, 1 },
-    [8] = { 0xFFFu, 21, 22, 255, 1 },
-    [9] = { 0xFFFu, 21, 22, 255, 1 },
+    [1] = { CTX_FAST, 19, 20, 0, 0, 21 },
+    [2] = { CTX_ALL, 21, 22, 1, 0, 24 },
+    [3] = { CTX_ALL, 21, 22, 1, 0, 24 },
+    [4] = { CTX_ALL, 21, 22, 1, 0, 24 },
+    [5] = { CTX_ALL, 21, 22, 1, 0, 24 },
+    [6] = { CTX_ALL, 21, 22, 1, 1, 24 },
+    [7] = { CTX_ALL, 21, 22, 1, 1, 24 },
+    [8] = { CTX_ALL, 21, 22, 1, 1, 24 },
+    [9] = { CTX_ALL, 21, 22, 1, 1, 24 },
 };
 
 int eiw_level_uses_model(int level)
@@ -98,12 +109,21 @@ int eiw_level_uses_model(int level)
     return level >= EIW_LEVEL_MIN && level <= EIW_LEVEL_MAX && level_configs[level].byte_model;
 }
 
+uint32_t eiw_level_block_size(int level)
+{
+    if (level < EIW_LEVEL_MIN || level > EIW_LEVEL_MAX)
+        return EIW_BLOCK_SIZE_DEFAULT;
+    return 1u << level_configs[level].block_log2;
+}
+
 size_t eiw_mix_memory(int level)
 {
     if (level < EIW_LEVEL_MIN || level > EIW_LEVEL_MAX)
         return 0;
     const mix_config *c = &level_configs[level];
-    return ((size_t)64 << c->hash_bits) + ((size_t)4 << c->match_bits) + 65536u * 66 + (1u << 20);
+    size_t apms = c->full ? 2 * 65536 + (c->byte_model ? (1u << BYTE_SSE_BITS) : 0) : 65536;
+    return ((size_t)64 << c->hash_bits) + ((size_t)4 << c->match_bits) + apms * 66 +
+           (size_t)4 * CM_MIX_MAX_INPUTS * (NSEL_A + NSEL_B + NSEL_C);
 }
 
 static inline uint64_t mix64(uint64_t v)
@@ -132,6 +152,16 @@ static uint32_t *bucket_get(eiw_mix *x, uint64_t h)
     for (int j = 1; j < 16; j++)
         v[j] = CM_CTR_INIT;
     return v;
+}
+
+/* Starts loading the buckets of all contexts at once, so their cache misses overlap. */
+static void buckets_fetch(eiw_mix *x, const uint64_t *h)
+{
+    for (int k = 0; k < x->nctx; k++) {
+        const uint32_t *b = x->ht + ((size_t)h[k] & x->ht_mask & ~(size_t)1) * 16;
+        __builtin_prefetch(b);
+        __builtin_prefetch(b + 16);
+    }
 }
 
 static int is_letter(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 128; }
@@ -190,17 +220,13 @@ void eiw_mix_free(eiw_mix *x)
     free(x->ls);
     free(x->ht);
     free(x->mt);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
         cm_mixer_free(&x->mix[i]);
-    for (int i = 0; i < 4; i++)
         cm_apm_free(&x->apm[i]);
+    }
     cm_mixer_free(&x->final);
     free(x);
 }
-
-#define NSEL_A 256
-#define NSEL_B (4 * 8)
-#define NSEL_C (8 * 8)
 
 eiw_status eiw_mix_new(int level, eiw_mix **out)
 {
@@ -217,28 +243,28 @@ eiw_status eiw_mix_new(int level, eiw_mix **out)
         if (x->cfg.contexts >> k & 1)
             x->kinds[x->nctx++] = (uint8_t)k;
     x->ht_mask = ((size_t)1 << x->cfg.hash_bits) - 1;
-    x->ht = calloc((size_t)16 << x->cfg.hash_bits, sizeof(uint32_t));
-    x->mt = calloc((size_t)1 << x->cfg.match_bits, sizeof(uint32_t));
+    /* huge-page aligned, so every 128-byte bucket pair is two whole cache lines */
+    x->ht = cm_alloc_tables(sizeof(uint32_t) * ((size_t)16 << x->cfg.hash_bits));
+    x->mt = cm_alloc_tables(sizeof(uint32_t) << x->cfg.match_bits);
     /* inputs: contexts, order 0, match, byte model (if any), bias */
     int ni = x->nctx + 3 + (x->cfg.byte_model ? 2 : 0);
     int32_t w0[CM_MIX_MAX_INPUTS];
     for (int i = 0; i < ni; i++)
         w0[i] = x->cfg.byte_model ? 1 << 13 : 1 << 14;
     if (x->cfg.byte_model)
-        w0[ni - 2] = 1 << 16;
-    if (x->cfg.byte_model)
-        w0[ni - 2] = TUNE(5, 1 << 16);
-    int32_t f0[3] = { 1 << 15, 1 << 15, 1 << 15 };
+        w0[ni - 2] = 1 << 16;   /* start as the byte model (refined by its SSE) alone */
+    const int32_t f0[3] = { 1 << 15, 1 << 15, 1 << 15 };
     int bad = !x->ht || !x->mt;
-    int lr = TUNE(0, 48);
-    bad |= cm_mixer_init(&x->mix[0], ni, NSEL_A, lr, w0);
-    bad |= cm_mixer_init(&x->mix[1], ni, NSEL_B, lr, w0);
-    bad |= cm_mixer_init(&x->mix[2], ni, NSEL_C, lr, w0);
-    bad |= cm_mixer_init(&x->final, 3, 8, TUNE(1, 32), f0);
-    bad |= cm_apm_init(&x->apm[0], 256, TUNE(3, 7));
-    bad |= cm_apm_init(&x->apm[1], 65536, TUNE(3, 7));
-    bad |= cm_apm_init(&x->apm[2], 65536, TUNE(3, 7));
-    bad |= cm_apm_init(&x->apm[3], x->cfg.byte_model ? 1 << 20 : 1, TUNE(8, 6));
+    bad |= cm_mixer_init(&x->mix[0], ni, NSEL_A, MIX_LR, w0);
+    if (x->cfg.full) {
+        bad |= cm_mixer_init(&x->mix[1], ni, NSEL_B, MIX_LR, w0);
+        bad |= cm_mixer_init(&x->mix[2], ni, NSEL_C, MIX_LR, w0);
+        bad |= cm_mixer_init(&x->final, 3, 8, FINAL_LR, f0);
+        bad |= cm_apm_init(&x->apm[1], 65536, APM_RATE);
+        if (x->cfg.byte_model)
+            bad |= cm_apm_init(&x->apm[2], 1 << BYTE_SSE_BITS, APM_RATE);
+    }
+    bad |= cm_apm_init(&x->apm[0], 65536, APM_RATE);
     if (bad) {
         eiw_mix_free(x);
         return EIW_ERR_NOMEM;
@@ -267,11 +293,14 @@ eiw_status eiw_mix_start(eiw_mix *x, const uint8_t *buf, size_t n, unsigned lane
         x->o0[i] = CM_CTR_INIT;
     for (int i = 0; i < 128; i++)
         x->match_ctr[i] = CM_CTR_INIT;
-    for (int i = 0; i < 3; i++)
-        cm_mixer_reset(&x->mix[i]);
-    for (int i = 0; i < 4; i++)
-        cm_apm_reset(&x->apm[i]);
-    cm_mixer_reset(&x->final);
+    for (int i = 0; i < 3; i++) {
+        if (x->mix[i].w)
+            cm_mixer_reset(&x->mix[i]);
+        if (x->apm[i].t)
+            cm_apm_reset(&x->apm[i]);
+    }
+    if (x->final.w)
+        cm_mixer_reset(&x->final);
     for (unsigned k = 0; k < lanes; k++) {
         size_t s = (size_t)k * x->lane_len;
         s = s < n ? s : n;
@@ -304,6 +333,7 @@ void eiw_mix_byte_begin(eiw_mix *x, unsigned lane, const uint32_t *weights)
     } else {
         x->conf = 0;
     }
+    buckets_fetch(x, L->h);
     for (int k = 0; k < x->nctx; k++)
         x->bucket[k] = bucket_get(x, L->h[k]);
     if (L->mlen && !position_known(x, L->mptr))
@@ -361,25 +391,25 @@ unsigned eiw_mix_p1(eiw_mix *x)
         /* the byte model refined by the order-2 context: what it gets wrong in this file */
         int pm = cm_squash(in[n - 1]);
         uint32_t h2 = (uint32_t)(L->c8 & 0xFFFF);
-        in[n++] = cm_stretch(cm_apm_predict(&x->apm[3], pm, (int)((x->c0 | (h2 * 0x2C9277B5u >> 16) << 8) & 0xFFFFFF) % x->apm[3].nctx));
+        int ctx = (int)((x->c0 | (h2 * 0x2C9277B5u >> 16) << 8) & ((1u << BYTE_SSE_BITS) - 1));
+        in[n++] = cm_stretch(cm_apm_predict(&x->apm[2], pm, ctx));
     }
     in[n++] = 256;
     x->nx = n;
-    x->fx[0] = (cm_mixer_predict(&x->mix[0], in, (int)x->c0), x->mix[0].st);
-    x->fx[1] = (cm_mixer_predict(&x->mix[1], in, mstate * 8 + x->bitpos), x->mix[1].st);
-    x->fx[2] = (cm_mixer_predict(&x->mix[2], in, x->conf * 8 + x->bitpos), x->mix[2].st);
-    int p = cm_mixer_predict(&x->final, x->fx, x->bitpos);
-    x->pr_mix = p;
     uint32_t c1 = (uint32_t)(L->c8 & 0xFF), c2 = (uint32_t)(L->c8 >> 8 & 0xFF);
-    int a0 = cm_apm_predict(&x->apm[0], p, (int)x->c0);
-    int a1 = cm_apm_predict(&x->apm[1], p, (int)(x->c0 | c1 << 8));
-    int a2 = cm_apm_predict(&x->apm[2], p, (int)((x->c0 ^ (c1 << 8 | c2) * 0x9Bu) & 0xFFFF));
-    switch (TUNE(6, 1)) {
-    case 1: p = (2 * p + a0 + 3 * a1 + 2 * a2 + 4) >> 3; break;
-    case 2: p = (p + a1 + 1) >> 1; break;
-    case 3: p = (2 * p + 3 * a1 + 3 * a2 + 4) >> 3; break;
-    case 4: p = (4 * p + 2 * a1 + 2 * a2 + 4) >> 3; break;
-    default: break;
+    int p;
+    if (!x->cfg.full) {
+        p = cm_mixer_predict(&x->mix[0], in, (int)x->c0);
+        int a1 = cm_apm_predict(&x->apm[0], p, (int)(x->c0 | c1 << 8));
+        p = (p + 3 * a1 + 2) >> 2;
+    } else {
+        x->fx[0] = (cm_mixer_predict(&x->mix[0], in, (int)x->c0), x->mix[0].st);
+        x->fx[1] = (cm_mixer_predict(&x->mix[1], in, mstate * 8 + x->bitpos), x->mix[1].st);
+        x->fx[2] = (cm_mixer_predict(&x->mix[2], in, x->conf * 8 + x->bitpos), x->mix[2].st);
+        p = cm_mixer_predict(&x->final, x->fx, x->bitpos);
+        int a1 = cm_apm_predict(&x->apm[0], p, (int)(x->c0 | c1 << 8));
+        int a2 = cm_apm_predict(&x->apm[1], p, (int)((x->c0 ^ (c1 << 8 | c2) * 0x9Bu) & 0xFFFF));
+        p = (2 * p + 3 * a1 + 3 * a2 + 4) >> 3;
     }
     x->pr = p < 1 ? 1 : p > 4095 ? 4095 : p;
     return (unsigned)x->pr;
@@ -434,7 +464,7 @@ static void byte_end(eiw_mix *x, int c)
 void eiw_mix_update(eiw_mix *x, unsigned bit)
 {
     const int y = (int)(bit & 1);
-    const int limit = TUNE(2, x->cfg.limit);
+    const int limit = CTR_LIMIT;
     for (int k = 0; k < x->nctx; k++)
         cm_ctr_update(x->ctr[k], y, limit);
     cm_ctr_update(&x->o0[x->c0], y, limit);
@@ -443,18 +473,27 @@ void eiw_mix_update(eiw_mix *x, unsigned bit)
         if ((x->match_idx & 1) != y)
             x->miss = 1;
     }
-    for (int i = 0; i < 3; i++)
-        cm_mixer_update(&x->mix[i], x->x, y);
-    cm_mixer_update(&x->final, x->fx, y);
-    for (int i = 0; i < (x->cfg.byte_model ? 4 : 3); i++)
-        cm_apm_update(&x->apm[i], y);
+    cm_mixer_update(&x->mix[0], x->x, y);
+    cm_apm_update(&x->apm[0], y);
+    if (x->cfg.full) {
+        cm_mixer_update(&x->mix[1], x->x, y);
+        cm_mixer_update(&x->mix[2], x->x, y);
+        cm_mixer_update(&x->final, x->fx, y);
+        cm_apm_update(&x->apm[1], y);
+        if (x->cfg.byte_model)
+            cm_apm_update(&x->apm[2], y);
+    }
     x->c0 = x->c0 << 1 | (uint32_t)y;
     x->nib = x->nib << 1 | y;
     x->bitpos++;
     if (x->bitpos == 4) {
         x->nib = 1;
+        uint64_t h[CTX_KINDS];
         for (int k = 0; k < x->nctx; k++)
-            x->bucket[k] = bucket_get(x, mix64(x->cur->h[k] + x->c0 * 0xA54FF53A5F1D36F1ull));
+            h[k] = mix64(x->cur->h[k] + x->c0 * 0xA54FF53A5F1D36F1ull);
+        buckets_fetch(x, h);
+        for (int k = 0; k < x->nctx; k++)
+            x->bucket[k] = bucket_get(x, h[k]);
     } else if (x->bitpos == 8) {
         byte_end(x, (int)(x->c0 & 0xFF));
     }

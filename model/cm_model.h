@@ -5,8 +5,6 @@
 #include <stdint.h>
 #include "eiw.h"
 
-/* Tuning overrides: 0 = the built-in value. Only tools set these; never the codec. */
-extern int eiw_cm_tune[32];
 /* The byte model's stretched P(1) at each bit of byte c, and its confidence bucket, as
  * eiw_mix_byte_begin derives them from the weights. */
 void eiw_mix_path_of(const uint32_t *weights, unsigned c, int16_t st[8], int *conf);

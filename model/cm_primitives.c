@@ -3,7 +3,23 @@
  * holds the same values. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "cm_primitives.h"
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *cm_alloc_tables(size_t bytes)
+{
+    if (bytes < HUGE_PAGE)
+        return malloc(bytes);
+    size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    void *p = aligned_alloc(HUGE_PAGE, rounded);
+#ifdef MADV_HUGEPAGE
+    if (p)
+        madvise(p, rounded, MADV_HUGEPAGE);   /* a hint: failure changes nothing */
+#endif
+    return p;
+}
 
 int16_t cm_stretch_tab[4096];
 int16_t cm_squash_tab[4096];

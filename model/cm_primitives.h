@@ -110,6 +110,9 @@ static inline void cm_apm_update(cm_apm *a, int bit)
     a->t[a->idx] = (uint16_t)v;
 }
 
+/* Memory for large randomly accessed tables: on huge pages where the system offers them (the
+ * TLB misses of random access over tens of MB cost more than the cache misses). free() it. */
+void *cm_alloc_tables(size_t bytes);
 /* _init allocates and resets; _reset returns to the initial state; _free(NULL-w) is a no-op */
 int cm_mixer_init(cm_mixer *m, int ninputs, int nsel, int lr, const int32_t *w0);
 void cm_mixer_reset(cm_mixer *m);

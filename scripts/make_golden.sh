@@ -14,7 +14,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/eiw-golden.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 head -c 400 "$dir/original.txt" > "$tmp/short.txt"
 # 1 KiB blocks: several blocks per file, so that block boundaries are frozen too.
-"$eiw" -f -q -B 1K --stream -o "$dir/stream.eiw" "$dir/original.txt"
+"$eiw" -f -q -0 -B 1K --stream -o "$dir/stream.eiw" "$dir/original.txt"
 "$eiw" -f -q -B 1K --window-bits 16 --token-bits 16 -o "$dir/windows_b16_t16.eiw" "$tmp/short.txt"
 "$eiw" -f -q -B 1K --window-bits 64 --token-bits 8 -o "$dir/windows_b64_t8.eiw" "$dir/original.txt"
 for f in "$dir"/*.eiw; do

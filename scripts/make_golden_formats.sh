@@ -19,7 +19,7 @@ cc -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Imodel scripts/ckpt_weights_onl
     $(pkg-config --libs libzstd libxxhash openblas) -fopenmp -lm -o "$tmp/weights_only"
 "$tmp/weights_only" "$dir/tiny.ckpt" "$dir/tiny_weights.ckpt"
 "$eiw" export "$dir/tiny.ckpt" -o "$dir/tiny.eiwm" --name golden-tiny -f
-"$eiw" -q -f -B 1K --model "$dir/tiny.eiwm" -o "$dir/tiny_model.eiw" tests/data/sample.txt
+"$eiw" -q -f -0 -B 1K --model "$dir/tiny.eiwm" -o "$dir/tiny_model.eiw" tests/data/sample.txt
 rm -f "$dir"/ds.json "$dir"/ds-*
 (cd "$dir" && "../../../$eiw" tokenize -q --model order1 --window-bits 16 --token-bits 16 \
     -o ds docs.jsonl)

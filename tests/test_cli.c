@@ -546,7 +546,8 @@ static void set_model_id(char *c, uint64_t id)
 Test(cli, unavailable_or_other_model_is_reported)
 {
     make_input("a.txt", 4000, 16);
-    cr_assert_eq(run(NULL, "a.txt", NULL), 0, "%s", err_text);
+    /* level 0: the format-1 header layout that set_model_id edits */
+    cr_assert_eq(run(NULL, "-0", "a.txt", NULL), 0, "%s", err_text);
     size_t n;
     char *c = test_read_in(dir, "a.txt.eiw", &n);
     set_model_id(c, 0x0123456789abcdefull);
@@ -707,6 +708,54 @@ Test(cli, compressed_data_is_not_written_to_a_terminal)
     close(master);
 }
 
+/* Levels as gzip/zstd users type them; the file records its level and `list` shows it. */
+static void input_intact(const char *name, size_t len, uint64_t seed);
+
+Test(cli, levels_are_options_recorded_in_the_file)
+{
+    make_input("a.txt", 20000, 41);
+    const char *const *ok[] = {
+        (const char *const[]){ "-1", "-o", "l1.eiw", "a.txt", NULL },
+        (const char *const[]){ "--fast", "-o", "fast.eiw", "a.txt", NULL },
+        (const char *const[]){ "--level", "2", "-o", "l2.eiw", "a.txt", NULL },
+        (const char *const[]){ "-9", "-o", "l9.eiw", "a.txt", NULL },
+        (const char *const[]){ "--best", "-o", "best.eiw", "a.txt", NULL },
+        (const char *const[]){ "-0", "-o", "l0.eiw", "a.txt", NULL },
+        (const char *const[]){ "-o", "dflt.eiw", "a.txt", NULL },
+    };
+    const char *files[] = { "l1.eiw", "fast.eiw", "l2.eiw", "l9.eiw", "best.eiw", "l0.eiw",
+                            "dflt.eiw" };
+    const char *levels[] = { "level            1", "level            1", "level            2",
+                             "level            9", "level            9", "level            0",
+                             "level            6" };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        const char *const *a = ok[i];
+        int rc = a[4] ? run(NULL, a[0], a[1], a[2], a[3], a[4], NULL)
+                      : run(NULL, a[0], a[1], a[2], a[3], NULL);
+        cr_assert_eq(rc, 0, "%s: %s", files[i], err_text);
+        cr_assert_eq(run(NULL, "list", files[i], NULL), 0, "%s", err_text);
+        cr_assert(strstr(out_text, levels[i]), "%s: %s", files[i], out_text);
+        cr_assert_eq(run(NULL, "-d", "-o", "back.txt", files[i], NULL), 0, "%s", err_text);
+        input_intact("back.txt", 20000, 41);
+        cr_assert_eq(unlink(test_at(dir, "back.txt")), 0);
+    }
+    cr_assert_eq(run(NULL, "list", "l1.eiw", NULL), 0);
+    cr_assert(strstr(out_text, "format version   2") && strstr(out_text, "model            none"),
+              "%s", out_text);
+    cr_assert_eq(run(NULL, "list", "l0.eiw", NULL), 0);
+    cr_assert(strstr(out_text, "format version   1"), "level 0 stays format 1: %s", out_text);
+    /* usage errors, each naming the problem */
+    cr_assert_eq(run(NULL, "--level", "10", "a.txt", NULL), 2);
+    cr_assert(strstr(err_text, "--level"), "%s", err_text);
+    cr_assert_eq(run(NULL, "-d", "-5", "l1.eiw", NULL), 2);
+    cr_assert_eq(run(NULL, "-1", "--model", "order1", "a.txt", NULL), 2);
+    cr_assert(strstr(err_text, "uses no model"), "%s", err_text);
+    cr_assert_eq(run(NULL, "-3", "--window-bits", "64", "a.txt", NULL), 2);
+    cr_assert_eq(run(NULL, "--lanes", "65", "a.txt", NULL), 2);
+    cr_assert_eq(run(NULL, "--lane-min", "3000", "a.txt", NULL), 2);
+    cr_assert(!exists("a.txt.eiw"));
+}
+
 Test(cli, list_rejects_damaged_files)
 {
     make_input("a.txt", 5000, 21);
@@ -806,7 +855,7 @@ Test(cli, full_disk_is_a_one_line_error_and_leaves_no_output)
     close(stdout_fd);
     stdout_fd = -1;
     /* a file system that fills up under a file output (RLIMIT_FSIZE: writes fail with EFBIG) */
-    test_child_fsize = 20000;
+    test_child_fsize = 1000;   /* well under the compressed size */
     cr_assert_eq(run(NULL, "-o", "big.eiw", "a.txt", NULL), 1);
     one_error_line("big.eiw");
     cr_assert_eq(run(NULL, "-d", "-o", "back.txt", "a.txt.eiw", NULL), 1);
@@ -925,7 +974,7 @@ Test(cli, sizes_declared_beyond_the_data_are_errors_in_bounded_memory)
     sample s = sample_make("zeros", 5000, 35);
     write_file("z", s.data, s.len);
     sample_free(&s);
-    cr_assert_eq(run(NULL, "-B", "64M", "z", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "-0", "-B", "64M", "z", NULL), 0, "%s", err_text);   /* format 1 */
     size_t n;
     char *good = test_read_in(dir, "z.eiw", &n), *c = malloc(n);
     const size_t blk = 36 + (uint8_t)good[10];   /* first block record */
