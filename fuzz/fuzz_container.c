@@ -28,11 +28,16 @@ static void decode(const uint8_t *data, size_t size)
     eiw_header h;
     if (eiw_header_read(in, &h) == EIW_OK) {
         const eiw_model *m = model_named(h.model_name);
-        if (m && h.block_size <= (m->builtin ? 4096u : 1024u)) {
+        const int needs_model = h.level == 0 || eiw_level_uses_model(h.level);
+        if (m && h.block_size <= (m->builtin || !needs_model ? 4096u : 1024u)) {
             eiw_fuzz_check(h.header_bytes <= size, "header longer than the input");
-            eiw_status wrong = eiw_decompress_body(in, NULL, &h, NULL, NULL, NULL);
-            eiw_fuzz_check(wrong == EIW_ERR_MODEL, "decoding without the model");
-            h.model_id = m->id;
+            if (needs_model) {
+                long at = ftell(in);
+                eiw_status wrong = eiw_decompress_body(in, NULL, &h, NULL, NULL, NULL);
+                eiw_fuzz_check(wrong == EIW_ERR_MODEL, "decoding without the model");
+                fseek(in, at, SEEK_SET);
+                h.model_id = m->id;
+            }
             eiw_options o;
             eiw_options_default(&o);
             o.threads = 1 + (int)(size & 1);
@@ -52,9 +57,11 @@ int eiw_fuzz_container(const uint8_t *data, size_t size)
     if (!copy)
         return 0;
     memcpy(copy, data, size);
-    /* the header's 4-byte checksum follows the 32 fixed bytes and the model name */
-    if (size >= 36 && copy[10] > 0 && (size_t)copy[10] + 36 <= size) {
-        size_t at = 32 + copy[10];
+    /* the header's 4-byte checksum follows the 32 fixed bytes, the model name and, from
+     * format 2 on, the 4 bytes of the level */
+    size_t extra = size > 4 && copy[4] >= 2 ? 4 : 0;
+    if (size >= 36 && copy[10] > 0 && (size_t)copy[10] + 36 + extra <= size) {
+        size_t at = 32 + copy[10] + extra;
         put32(copy + at, (uint32_t)XXH3_64bits(copy, at));
     }
     decode(copy, size);

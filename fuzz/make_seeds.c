@@ -66,6 +66,28 @@ static void container(const char *name, const eiw_model *m, int mode, unsigned w
     free(out);
 }
 
+/* A level (format 2) container with small blocks and lanes, so the fuzzer decodes it. */
+static void container_level(const char *name, const eiw_model *m, int level, uint32_t block,
+                            const uint8_t *src, size_t n)
+{
+    eiw_options o;
+    eiw_options_default(&o);
+    o.level = level;
+    o.block_size = block;
+    o.lane_min = 1024;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *in = fmemopen((void *)src, n, "rb"), *f = open_memstream(&out, &len);
+    if (eiw_compress_stream(in, f, m, &o, n, NULL) != EIW_OK) {
+        fprintf(stderr, "make_seeds: compress %s failed\n", name);
+        exit(1);
+    }
+    fclose(in);
+    fclose(f);
+    put_file("container", name, out, len);
+    free(out);
+}
+
 static void containers(const uint8_t *text, size_t n)
 {
     const eiw_model *o1 = eiw_fuzz_pick_model(2), *tiny = eiw_fuzz_pick_model(3);
@@ -86,6 +108,10 @@ static void containers(const uint8_t *text, size_t n)
     container("zstd_blocks", o1, EIW_MODE_STREAM, 0, 0, 1024, zeros, sizeof zeros);
     container("stored_blocks", o1, EIW_MODE_STREAM, 0, 0, 1024, noise, sizeof noise);
     container("empty", o1, EIW_MODE_STREAM, 0, 0, 1024, text, 0);
+    container_level("level1", NULL, 1, 4096, text, 3000);
+    container_level("level2_blocks", NULL, 2, 1024, text, 2500);
+    container_level("level6_order1_lanes", o1, 6, 4096, text, 3000);
+    container_level("level6_tiny_m1_lanes", tiny, 6, 1024, text, 1000);
     (void)n;
 }
 
