@@ -4,24 +4,32 @@
 # aggregate, and compress / decompress speed (wall clock, whole set, MB = 10^6 bytes); every
 # round trip is checked. Writes OUT.md (Markdown table), OUT.tsv and, with gnuplot, OUT.png
 # (bits/byte against compression speed).
-# usage: bench/compare.sh [--model NAME|FILE] [--modes stream,16,...] [--out PREFIX] [FILE...]
+# usage: bench/compare.sh [--model NAME|FILE] [--modes l1,l6,stream,16,...] [--out PREFIX]
+#                         [--dev | FILE...]
+#   modes: lN = level N (-N), stream = the model alone in stream mode (-0), a number = Equal-Info
+#   windows of that many bits. Default modes l1,l6,stream.
 #   default files: the dev prose files of ../shared/corpora (alice29, asyoulik, lcet10, plrabn12,
-#   tom sawyer); default PREFIX bench/results/compare. brotli and zpaq are used when installed.
+#   tom sawyer); --dev: the whole dev split (corpora/dev.txt); default PREFIX
+#   bench/results/compare. brotli and zpaq are used when installed.
 set -eu
 cd "$(dirname "$0")/.."
 model=""
-modes="stream,16,32,64,128"
+modes="l1,l6,stream"
+dev=0
 out=bench/results/compare
 while [ $# -gt 0 ]; do
     case "$1" in
     --model) model="--model $2"; shift 2 ;;
     --modes) modes="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --dev) dev=1; shift ;;
     *) break ;;
     esac
 done
 corp=${EIW_CORPORA:-../shared/corpora}
-if [ $# -eq 0 ]; then
+if [ $# -eq 0 ] && [ $dev = 1 ]; then
+    set -- $(grep -v '^#' corpora/dev.txt | sed "s|^|$corp/|")
+elif [ $# -eq 0 ]; then
     set -- $corp/canterbury/alice29.txt $corp/canterbury/asyoulik.txt $corp/canterbury/lcet10.txt \
         $corp/canterbury/plrabn12.txt $corp/gutenberg/pg74_tom_sawyer.txt
 fi
@@ -32,6 +40,7 @@ set -- $abs
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 now() { date +%s.%N; }
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # tool list: name, compress command, decompress command (stdin -> stdout)
 tools="gzip-9|gzip -9c|gzip -dc
@@ -43,9 +52,14 @@ brotli-11|brotli -q 11 -c|brotli -dc"
 command -v zpaq >/dev/null && tools="$tools
 zpaq-m5|ZPAQ|ZPAQ"
 for m in $(echo "$modes" | tr , ' '); do
-    if [ "$m" = stream ]; then opt="--stream"; else opt="--window-bits $m"; fi
+    case "$m" in
+    stream) opt="-0 --stream" ;;
+    l*) opt="-${m#l}" ;;
+    *) opt="--window-bits $m" ;;
+    esac
+    case "$m" in l1|l2|l3|l4|l5) mopt="" ;; *) mopt="$model" ;; esac
     tools="$tools
-eiw-$m|./eiw -c -q $model $opt|./eiw -dc -q $model"
+eiw-$m|./eiw -c -q $mopt $opt|./eiw -dc -q $mopt"
 done
 
 run_tool() {   # $1 compress or decompress command, $2 input, $3 output
@@ -85,7 +99,8 @@ files=$(for f in "$@"; do basename "$f"; done)
 {
     echo "# eiw vs classic compressors ($(date -u +%F), $(uname -m), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
     echo
-    echo "eiw model: $(echo "${model:-default (embedded M1)}" | sed 's/--model //'); eiw uses $(nproc) threads, the others their defaults (one thread)."
+    echo "eiw $(git rev-parse --short HEAD 2>/dev/null || echo '?'), model: $(echo "${model:-default (embedded M1)}" | sed 's/--model //'); eiw uses $(nproc) threads, the others their defaults. Load average at the start: $load0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo "Modes: eiw-lN = level N; eiw-stream = the model alone (-0, format 1); eiw-NN = Equal-Info windows of NN bits."
     echo "Speeds are wall clock over the whole set (MB = 10^6 bytes), including process start."
     echo
     printf "| tool |"
@@ -114,7 +129,7 @@ if command -v gnuplot >/dev/null; then
     gnuplot <<EOF
 set terminal png size 900,600 noenhanced
 set output "$out.png"
-set title "bits/byte vs compression speed, dev prose files"
+set title "bits/byte vs compression speed"
 set xlabel "compression speed, MB/s (log)"
 set ylabel "bits/byte (aggregate)"
 set logscale x

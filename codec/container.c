@@ -623,8 +623,14 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
         /* the filled slots split into one contiguous group per thread (fixed, so output never
          * depends on scheduling; it never depends on grouping either: blocks are independent) */
         int per = (filled + threads - 1) / threads;
-        if (mixed && st == EIW_OK && (st = mixed_models(&mc, filled)) != EIW_OK)
-            break;
+        if (mixed) {
+            /* (also when a read failed above: the blocks read so far are still decoded) */
+            eiw_status ms = mixed_models(&mc, filled);
+            if (ms != EIW_OK) {
+                st = ms;
+                break;
+            }
+        }
         if (mixed) {
             #pragma omp parallel for num_threads(filled) schedule(static, 1) if (filled > 1)
             for (int i = 0; i < filled; i++) {

@@ -28,6 +28,7 @@ typedef struct {
     int full;               /* 0: one mixer and one APM (fast); 1: three mixers, two APMs */
     int byte_model;         /* mixes the byte model's distribution */
     int block_log2;         /* default block size: longer history against more parallel blocks */
+    int no_match;           /* ablations only: the match model's input stays 0 */
 } mix_config;
 
 /* Tuned on the dev split (bench/cm_tune.sh): mixer learning rates in 1/16 units, APM rates as
@@ -228,16 +229,14 @@ void eiw_mix_free(eiw_mix *x)
     free(x);
 }
 
-eiw_status eiw_mix_new(int level, eiw_mix **out)
+static eiw_status mix_new(int level, const mix_config *cfg, eiw_mix **out)
 {
     *out = NULL;
-    if (level < EIW_LEVEL_MIN || level > EIW_LEVEL_MAX)
-        return EIW_ERR_PARAM;
     cm_tables_init();
     eiw_mix *x = calloc(1, sizeof *x);
     if (!x)
         return EIW_ERR_NOMEM;
-    x->cfg = level_configs[level];
+    x->cfg = *cfg;
     x->level = level;
     for (int k = 0; k < CTX_KINDS; k++)
         if (x->cfg.contexts >> k & 1)
@@ -311,6 +310,25 @@ eiw_status eiw_mix_start(eiw_mix *x, const uint8_t *buf, size_t n, unsigned lane
     return EIW_OK;
 }
 
+eiw_status eiw_mix_new(int level, eiw_mix **out)
+{
+    *out = NULL;
+    if (level < EIW_LEVEL_MIN || level > EIW_LEVEL_MAX)
+        return EIW_ERR_PARAM;
+    return mix_new(level, &level_configs[level], out);
+}
+
+eiw_status eiw_mix_new_ablation(int level, uint32_t contexts, int match, eiw_mix **out)
+{
+    *out = NULL;
+    if (level < EIW_LEVEL_MIN || level > EIW_LEVEL_MAX)
+        return EIW_ERR_PARAM;
+    mix_config c = level_configs[level];
+    c.contexts = contexts & CTX_ALL;
+    c.no_match = !match;
+    return mix_new(level, &c, out);
+}
+
 void eiw_mix_byte_begin(eiw_mix *x, unsigned lane, const uint32_t *weights)
 {
     lane_state *L = &x->ls[lane];
@@ -353,6 +371,22 @@ unsigned eiw_mix_p1(eiw_mix *x)
 {
     lane_state *L = x->cur;
     int *in = x->x, n = 0;
+    /* the APM rows of this bit are known now: load them while the mixers work */
+    const uint32_t c1 = (uint32_t)(L->c8 & 0xFF), c2 = (uint32_t)(L->c8 >> 8 & 0xFF);
+    const int actx1 = (int)(x->c0 | c1 << 8);
+    const int actx2 = (int)((x->c0 ^ (c1 << 8 | c2) * 0x9Bu) & 0xFFFF);
+    const int actx3 = (int)((x->c0 | ((uint32_t)(L->c8 & 0xFFFF) * 0x2C9277B5u >> 16) << 8) &
+                            ((1u << BYTE_SSE_BITS) - 1));
+    __builtin_prefetch(x->apm[0].t + (size_t)actx1 * 33);
+    __builtin_prefetch(x->apm[0].t + (size_t)actx1 * 33 + 32);
+    if (x->cfg.full) {
+        __builtin_prefetch(x->apm[1].t + (size_t)actx2 * 33);
+        __builtin_prefetch(x->apm[1].t + (size_t)actx2 * 33 + 32);
+        if (x->cfg.byte_model) {
+            __builtin_prefetch(x->apm[2].t + (size_t)actx3 * 33);
+            __builtin_prefetch(x->apm[2].t + (size_t)actx3 * 33 + 32);
+        }
+    }
     for (int k = 0; k < x->nctx; k++) {
         x->ctr[k] = x->bucket[k] + x->nib;
         in[n++] = cm_stretch(cm_ctr_p12(*x->ctr[k]));
@@ -361,7 +395,7 @@ unsigned eiw_mix_p1(eiw_mix *x)
     /* match model */
     x->match_idx = -1;
     int mstate = 0;
-    if (L->mlen && !x->miss) {
+    if (L->mlen && !x->miss && !x->cfg.no_match) {
         int eb = x->buf[L->mptr];
         int bit = (eb + 256) >> (7 - x->bitpos) & 1;
         int mb = match_bucket(L->mlen);
@@ -390,25 +424,22 @@ unsigned eiw_mix_p1(eiw_mix *x)
     if (x->cfg.byte_model) {
         /* the byte model refined by the order-2 context: what it gets wrong in this file */
         int pm = cm_squash(in[n - 1]);
-        uint32_t h2 = (uint32_t)(L->c8 & 0xFFFF);
-        int ctx = (int)((x->c0 | (h2 * 0x2C9277B5u >> 16) << 8) & ((1u << BYTE_SSE_BITS) - 1));
-        in[n++] = cm_stretch(cm_apm_predict(&x->apm[2], pm, ctx));
+        in[n++] = cm_stretch(cm_apm_predict(&x->apm[2], pm, actx3));
     }
     in[n++] = 256;
     x->nx = n;
-    uint32_t c1 = (uint32_t)(L->c8 & 0xFF), c2 = (uint32_t)(L->c8 >> 8 & 0xFF);
     int p;
     if (!x->cfg.full) {
         p = cm_mixer_predict(&x->mix[0], in, (int)x->c0);
-        int a1 = cm_apm_predict(&x->apm[0], p, (int)(x->c0 | c1 << 8));
+        int a1 = cm_apm_predict(&x->apm[0], p, actx1);
         p = (p + 3 * a1 + 2) >> 2;
     } else {
         x->fx[0] = (cm_mixer_predict(&x->mix[0], in, (int)x->c0), x->mix[0].st);
         x->fx[1] = (cm_mixer_predict(&x->mix[1], in, mstate * 8 + x->bitpos), x->mix[1].st);
         x->fx[2] = (cm_mixer_predict(&x->mix[2], in, x->conf * 8 + x->bitpos), x->mix[2].st);
         p = cm_mixer_predict(&x->final, x->fx, x->bitpos);
-        int a1 = cm_apm_predict(&x->apm[0], p, (int)(x->c0 | c1 << 8));
-        int a2 = cm_apm_predict(&x->apm[1], p, (int)((x->c0 ^ (c1 << 8 | c2) * 0x9Bu) & 0xFFFF));
+        int a1 = cm_apm_predict(&x->apm[0], p, actx1);
+        int a2 = cm_apm_predict(&x->apm[1], p, actx2);
         p = (2 * p + 3 * a1 + 3 * a2 + 4) >> 3;
     }
     x->pr = p < 1 ? 1 : p > 4095 ? 4095 : p;
@@ -459,6 +490,10 @@ static void byte_end(eiw_mix *x, int c)
         x->mt[hi] = (uint32_t)(p + 1);
     }
     lane_hashes(x, L);
+    /* the lane's next byte starts with these buckets; with several lanes, the other lanes'
+     * bytes are coded meanwhile */
+    if (x->lanes > 1)
+        buckets_fetch(x, L->h);
 }
 
 void eiw_mix_update(eiw_mix *x, unsigned bit)
