@@ -41,8 +41,8 @@ static void usage(FILE *f)
                "Compresses and decompresses each FILE in memory and prints, per mode, the size,\n"
                "ratio, bits/byte, MB/s both ways (median) and peak memory.\n"
                "  --model NAME|FILE   model (default: the default model)\n"
-               "  --modes LIST        comma-separated: stream and window sizes (default\n"
-               "                      stream,16,32,64,128)\n"
+               "  --modes LIST        comma-separated: lN (level N), stream (the model alone,\n"
+               "                      level 0) and window sizes (default l1,l6,stream,16,64)\n"
                "  --token-bits 8|16   token width of window modes (default 16)\n"
                "  --runs N            timed runs per direction (default 3)\n"
                "  --threads N         threads (default 1, so speeds are per core)\n"
@@ -116,7 +116,7 @@ static bench_result run_mode(const eiw_model *m, const eiw_options *o, const uin
 
 int eiw_cli_bench(int argc, char **argv)
 {
-    const char *model_name = NULL, *modes = "stream,16,32,64,128";
+    const char *model_name = NULL, *modes = "l1,l6,stream,16,64";
     eiw_options o;
     eiw_options_default(&o);
     int runs = 3, first = argc, block_size_given = 0;
@@ -195,9 +195,16 @@ int eiw_cli_bench(int argc, char **argv)
         snprintf(list, sizeof list, "%s", modes);
         for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
             eiw_options mo = o;
-            if (strcmp(tok, "stream") == 0) {
+            if (tok[0] == 'l' && tok[1] >= '1' && tok[1] <= '9' && !tok[2]) {
                 mo.mode = EIW_MODE_STREAM;
+                mo.level = tok[1] - '0';
+                if (!block_size_given)
+                    mo.block_size = eiw_level_block_size(mo.level);
+            } else if (strcmp(tok, "stream") == 0) {
+                mo.mode = EIW_MODE_STREAM;
+                mo.level = 0;
             } else {
+                mo.level = 0;
                 mo.mode = EIW_MODE_WINDOWS;
                 mo.win.window_bits = (unsigned)atoi(tok);
                 if (eiw_window_params_check(&mo.win) != EIW_OK) {

@@ -5,6 +5,9 @@
  * whose lanes are spread over the threads. The bits never depend on the thread count: the
  * byte model gives the same weights however it is batched, and the mixing runs in one fixed
  * order on one thread. */
+#include <omp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "code_mixed.h"
@@ -45,6 +48,63 @@ static void code_byte(eiw_mix *x, rc_encoder *e, unsigned lane, const uint32_t *
     }
 }
 
+/* A barrier for the decoder's steps (two per byte step): it spins for a few microseconds, which
+ * is all a step's wait takes on an idle machine, then sleeps on a condition variable, so that a
+ * thread whose partner is not running does not burn the core that partner needs. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    atomic_uint count, gen;
+    unsigned n;
+} step_barrier;
+
+#define SB_SPIN 4000
+
+static int sb_init(step_barrier *b, unsigned n)
+{
+    atomic_init(&b->count, 0);
+    atomic_init(&b->gen, 0);
+    b->n = n;
+    if (pthread_mutex_init(&b->mu, NULL) != 0)
+        return -1;
+    if (pthread_cond_init(&b->cv, NULL) != 0) {
+        pthread_mutex_destroy(&b->mu);
+        return -1;
+    }
+    return 0;
+}
+
+static void sb_destroy(step_barrier *b)
+{
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+}
+
+static void sb_wait(step_barrier *b)
+{
+    unsigned g = atomic_load_explicit(&b->gen, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&b->count, 1, memory_order_acq_rel) + 1 == b->n) {
+        /* the last one in: nobody can arrive again before gen moves on */
+        atomic_store_explicit(&b->count, 0, memory_order_relaxed);
+        pthread_mutex_lock(&b->mu);
+        atomic_store_explicit(&b->gen, g + 1, memory_order_release);
+        pthread_cond_broadcast(&b->cv);
+        pthread_mutex_unlock(&b->mu);
+        return;
+    }
+    for (int i = 0; i < SB_SPIN; i++) {
+        if (atomic_load_explicit(&b->gen, memory_order_acquire) != g)
+            return;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+    pthread_mutex_lock(&b->mu);
+    while (atomic_load_explicit(&b->gen, memory_order_acquire) == g)
+        pthread_cond_wait(&b->cv, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+}
+
 /* Decodes one byte into *out; 0 when the stream is not a valid one. */
 static int decode_byte(eiw_mix *x, rc_decoder *d, rc_encoder *e, unsigned lane,
                        const uint32_t *w, uint8_t *out, size_t src_len)
@@ -64,6 +124,20 @@ static int decode_byte(eiw_mix *x, rc_decoder *d, rc_encoder *e, unsigned lane,
     return d->pos <= src_len + 8 && !e->overflow;
 }
 
+/* Reports progress about every PROGRESS_STEP steps: t steps of every lane done. */
+#define PROGRESS_STEP 4096
+static void report(const eiw_mixed_progress *pr, size_t t, unsigned lanes, size_t n,
+                   size_t coded, int decoding)
+{
+    if (!pr || !pr->fn || t % PROGRESS_STEP)
+        return;
+    size_t done = t * lanes < n ? t * lanes : n;
+    if (decoding)   /* in: compressed bytes read; out: bytes restored */
+        pr->fn(pr->ctx, pr->base_in + coded, pr->base_out + done);
+    else
+        pr->fn(pr->ctx, pr->base_in + done, pr->base_out + coded);
+}
+
 unsigned eiw_mixed_lanes(size_t n, unsigned lanes_max, size_t lane_min)
 {
     size_t k = lane_min ? n / lane_min : lanes_max;
@@ -74,7 +148,7 @@ unsigned eiw_mixed_lanes(size_t n, unsigned lanes_max, size_t lane_min)
 
 ptrdiff_t eiw_mixed_encode(const eiw_model *m, void *const *states, eiw_mix *x, int threads,
                            const uint8_t *src, size_t n, unsigned lanes, uint8_t *dst,
-                           size_t dst_cap)
+                           size_t dst_cap, const eiw_mixed_progress *pr)
 {
     eiw_status st = eiw_mix_start(x, src, n, lanes);
     if (st != EIW_OK)
@@ -104,6 +178,7 @@ ptrdiff_t eiw_mixed_encode(const eiw_model *m, void *const *states, eiw_mix *x, 
             }
         }
         size_t t1 = t0 + EIW_RUN_CHUNK < lane_len ? t0 + EIW_RUN_CHUNK : lane_len;
+        report(pr, t0, lanes, n, e.pos, 0);
         for (size_t t = t0; t < t1 && !e.overflow; t++)
             for (unsigned k = 0; k < lanes; k++) {
                 size_t p = (size_t)k * lane_len + t;
@@ -122,7 +197,7 @@ ptrdiff_t eiw_mixed_encode(const eiw_model *m, void *const *states, eiw_mix *x, 
 
 eiw_status eiw_mixed_decode(const eiw_model *m, void *const *states, eiw_mix *x, int threads,
                             const uint8_t *src, size_t src_len, uint8_t *dst, size_t n,
-                            unsigned lanes)
+                            unsigned lanes, const eiw_mixed_progress *pr)
 {
     eiw_status st = eiw_mix_start(x, dst, n, lanes);
     if (st != EIW_OK)
@@ -144,57 +219,50 @@ eiw_status eiw_mixed_decode(const eiw_model *m, void *const *states, eiw_mix *x,
     rc_enc_init(&e, canon, src_len + 16);
     int stop = n == 0;
     int nthreads = m && threads > 1 && lanes > 1 ? threads : 1;
-    if (nthreads == 1) {
-        for (size_t t = 0; t < lane_len && !stop; t++)
-            for (unsigned k = 0; k < lanes && !stop; k++) {
-                size_t p = (size_t)k * lane_len + t;
-                if (p >= n)
-                    break;
-                if (m)
-                    m->ops->predict(m, states + k, 1, w + (size_t)256 * k);
-                if (!decode_byte(x, &d, &e, k, m ? w + (size_t)256 * k : NULL, dst + p,
-                                 src_len))
-                    stop = 1;
-                else if (m)
-                    m->ops->advance(m, states[k], dst + p, 1);
-            }
-        if (stop && n)
-            st = EIW_ERR_CORRUPT;
-    } else {
-        /* every thread walks the steps; at each, the byte model of the active lanes runs in
-         * one batched call per thread, then one thread does the mixing and coding */
-        #pragma omp parallel num_threads(nthreads)
+    step_barrier sb;
+    if (nthreads > 1 && sb_init(&sb, (unsigned)nthreads) != 0)
+        nthreads = 1;
+    /* Every thread walks the steps. At each, the byte model of the active lanes runs in one
+     * batched call per thread (each thread its share of the lanes), then thread 0 does the
+     * mixing and coding of the step's bytes while the others wait. The waits spin briefly,
+     * then sleep: a busy machine must not turn every step into a scheduler round trip. */
+    #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+    {
+        const int g = nthreads > 1 ? omp_get_thread_num() : 0;
         for (size_t t = 0; t < lane_len; t++) {
-            #pragma omp barrier
+            if (nthreads > 1)
+                sb_wait(&sb);
             if (stop)
                 break;
             /* lanes still holding a byte at step t: a prefix (only the last lanes run short) */
             unsigned active = 0;
             while (active < lanes && (size_t)active * lane_len + t < n)
                 active++;
-            #pragma omp for schedule(static)
-            for (int g = 0; g < nthreads; g++) {
+            if (m) {
                 unsigned per = (active + (unsigned)nthreads - 1) / (unsigned)nthreads;
                 unsigned a = (unsigned)g * per, b = a + per < active ? a + per : active;
                 if (a < b)
                     m->ops->predict(m, states + a, b - a, w + (size_t)256 * a);
             }
-            #pragma omp single
-            {
-                for (unsigned k = 0; k < active && !stop; k++) {
-                    size_t p = (size_t)k * lane_len + t;
-                    if (!decode_byte(x, &d, &e, k, w + (size_t)256 * k, dst + p, src_len)) {
-                        st = EIW_ERR_CORRUPT;
-                        stop = 1;
-                    } else {
-                        m->ops->advance(m, states[k], dst + p, 1);
-                    }
-                }
-                if (t + 1 == lane_len)
+            if (nthreads > 1)
+                sb_wait(&sb);
+            if (g != 0)
+                continue;
+            report(pr, t, lanes, n, d.pos, 1);
+            for (unsigned k = 0; k < active && !stop; k++) {
+                size_t p = (size_t)k * lane_len + t;
+                if (!decode_byte(x, &d, &e, k, m ? w + (size_t)256 * k : NULL, dst + p,
+                                 src_len)) {
+                    st = EIW_ERR_CORRUPT;
                     stop = 1;
+                } else if (m) {
+                    m->ops->advance(m, states[k], dst + p, 1);
+                }
             }
         }
     }
+    if (nthreads > 1)
+        sb_destroy(&sb);
     if (st == EIW_OK) {
         rc_enc_finish(&e);
         if (e.overflow || e.pos != src_len || memcmp(canon, src, src_len) != 0)

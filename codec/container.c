@@ -373,11 +373,14 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
             #pragma omp parallel for num_threads(filled) schedule(static, 1) if (filled > 1)
             for (int i = 0; i < filled; i++) {
                 unsigned lanes = mixed_lanes_of(&mc, s[i].raw_len);
+                /* progress inside the block when it is the only one being coded */
+                eiw_mixed_progress pr = { filled == 1 ? o->progress : NULL, o->progress_ctx,
+                                          sx->in_bytes, sx->out_bytes };
                 compress_block_finish(o, &s[i],
                                       eiw_mixed_encode(mc.m, mc.states, mc.mix[i], mc.threads,
                                                        s[i].raw, s[i].raw_len, lanes,
                                                        s[i].coded + EIW_BLOCK_HEADER_SIZE,
-                                                       s[i].raw_len - 1));
+                                                       s[i].raw_len - 1, &pr));
             }
         } else {
             #pragma omp parallel for num_threads(threads) schedule(static, 1) if (filled > 1)
@@ -638,10 +641,13 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
                     decompress_block(m, h, &s[i]);
                     continue;
                 }
+                eiw_mixed_progress pr = { filled == 1 && o ? o->progress : NULL,
+                                          o ? o->progress_ctx : NULL, sx->in_bytes,
+                                          sx->out_bytes };
                 block_done(&s[i], eiw_mixed_decode(mc.m, mc.states, mc.mix[i], mc.threads,
                                                    s[i].coded + EIW_BLOCK_HEADER_SIZE,
                                                    get32(s[i].coded + 5), s[i].raw, s[i].raw_len,
-                                                   mixed_lanes_of(&mc, s[i].raw_len)));
+                                                   mixed_lanes_of(&mc, s[i].raw_len), &pr));
             }
         } else {
             #pragma omp parallel for num_threads(threads) schedule(static, 1) if (filled > 1)

@@ -810,7 +810,7 @@ Test(cli, trained_checkpoint_exports_to_a_model_that_compresses)
 Test(cli, bench_prints_one_verified_row_per_mode)
 {
     make_input("a.txt", 5000, 33);
-    cr_assert_eq(run(NULL, "bench", "--runs", "1", "--modes", "stream,16,64", "a.txt", NULL), 0,
+    cr_assert_eq(run(NULL, "bench", "--runs", "1", "--modes", "stream,16,64,l1", "a.txt", NULL), 0,
                  "%s", err_text);
     int rows = 0;
     for (const char *line = strstr(out_text, "\na.txt"); line; line = strstr(line + 1, "\na.txt")) {
@@ -822,7 +822,7 @@ Test(cli, bench_prints_one_verified_row_per_mode)
         cr_assert_gt(csize, 0);
         rows++;
     }
-    cr_assert_eq(rows, 3, "%s", out_text);
+    cr_assert_eq(rows, 4, "%s", out_text);
     cr_assert_eq(run(NULL, "bench", "--modes", "17", "a.txt", NULL), 2);
 }
 
