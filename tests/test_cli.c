@@ -730,8 +730,9 @@ Test(cli, levels_are_options_recorded_in_the_file)
                              "level            6" };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         const char *const *a = ok[i];
-        int rc = a[4] ? run(NULL, a[0], a[1], a[2], a[3], a[4], NULL)
-                      : run(NULL, a[0], a[1], a[2], a[3], NULL);
+        int rc = !a[3] ? run(NULL, a[0], a[1], a[2], NULL)
+                 : !a[4] ? run(NULL, a[0], a[1], a[2], a[3], NULL)
+                         : run(NULL, a[0], a[1], a[2], a[3], a[4], NULL);
         cr_assert_eq(rc, 0, "%s: %s", files[i], err_text);
         cr_assert_eq(run(NULL, "list", files[i], NULL), 0, "%s", err_text);
         cr_assert(strstr(out_text, levels[i]), "%s: %s", files[i], out_text);
