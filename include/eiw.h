@@ -34,8 +34,10 @@ typedef enum {
     EIW_ERR_MODEL_FILE = -11,    /* a model file is unreadable or invalid */
     EIW_ERR_AMBIGUOUS = -12      /* no window of these bytes decodes unambiguously */
 } eiw_status;
+/* The trainer's statuses (eiw_train.h) are -100 and below: no value means two things. */
 
-/* A static, human-readable description of a status code. Never NULL. */
+/* A static, human-readable description of a status code (of this header or of eiw_train.h).
+ * Never NULL. */
 const char *eiw_strerror(int status);
 
 /* ---------------------------------------------------------------------------------------
