@@ -558,47 +558,87 @@ static int compress_one(const cli_args *a, const eiw_model *m, const char *path)
     return rc;
 }
 
-/* Header and model of an input container; prints errors. */
-static int open_container(const cli_args *a, const eiw_model *given, cli_input *in, eiw_header *h,
-                          const eiw_model **m)
+/* What decoding an input found: its containers ("parts": concatenated files decode to the
+ * concatenation of their contents, as with gzip, zstd and xz) and their sizes. */
+typedef struct {
+    unsigned parts;
+    uint64_t compressed, original;
+} decode_totals;
+
+/* The error for what follows the last good container: trailing garbage gets its own message,
+ * with where it starts; a damaged next container the library's. */
+static void report_next(int r, const cli_input *in, const cli_output *out, uint64_t offset,
+                        int err)
 {
+    if (r == EIW_ERR_TRAILING)
+        err_msg(in->name, "trailing garbage after the compressed data at offset %" PRIu64,
+                offset);
+    else
+        report_status((eiw_status)r, in, out, err);
+}
+
+/* Decodes every container of the input into out (NULL: test only); prints its errors. */
+static int decode_all(const cli_args *a, const eiw_model *given, cli_input *in,
+                      cli_output *out, decode_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    eiw_header h;
     errno = 0;
-    eiw_status st = eiw_header_read(in->f, h);
+    eiw_status st = eiw_header_read(in->f, &h);
     if (st != EIW_OK) {
         report_status(st, in, NULL, errno);
         return EIW_EXIT_ERROR;
     }
-    return decompress_model(a, given, in->name, h, m);
+    cli_progress pr;
+    eiw_options o = a->opt;
+    cli_progress_init(&pr, in->name, input_size(in), a->verbosity < 0);
+    o.progress = cli_progress_update;
+    o.progress_ctx = &pr;
+    int rc = EIW_EXIT_OK;
+    for (;;) {
+        const eiw_model *m = NULL;
+        if ((rc = decompress_model(a, given, in->name, &h, &m)) != EIW_EXIT_OK)
+            break;
+        eiw_stats stats;
+        errno = 0;
+        st = eiw_decompress_body(in->f, out ? out->f : NULL, &h, m, &o, &stats);
+        int err = errno;
+        if (st != EIW_OK) {
+            cli_progress_end(&pr);
+            report_status(st, in, out, err);
+            rc = EIW_EXIT_ERROR;
+            break;
+        }
+        t->parts++;
+        t->compressed += stats.in_bytes;
+        t->original += stats.out_bytes;
+        errno = 0;
+        int r = eiw_header_read_next(in->f, &h);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            cli_progress_end(&pr);
+            report_next(r, in, out, t->compressed, errno);
+            rc = EIW_EXIT_ERROR;
+            break;
+        }
+    }
+    cli_progress_end(&pr);
+    return rc;
 }
 
 static int decompress_one(const cli_args *a, const eiw_model *given, const char *path)
 {
     cli_input in;
     cli_output out;
-    eiw_header h;
-    const eiw_model *m = NULL;
     int rc = input_open(&in, path, 1);
     /* The output name is checked before reading, so a refused overwrite costs nothing. */
     if (rc == EIW_EXIT_OK && (rc = output_open(&out, a, &in)) == EIW_EXIT_OK) {
-        rc = open_container(a, given, &in, &h, &m);
-        eiw_status st = EIW_ERR_IO;
-        eiw_stats stats;
-        if (rc == EIW_EXIT_OK) {
-            cli_progress pr;
-            eiw_options o = a->opt;
-            cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0);
-            o.progress = cli_progress_update;
-            o.progress_ctx = &pr;
-            errno = 0;
-            st = eiw_decompress_body(in.f, out.f, &h, m, &o, &stats);
-            int err = errno;
-            cli_progress_end(&pr);
-            if (st != EIW_OK)
-                report_status(st, &in, &out, err);
-        }
-        rc = output_close(&out, a, rc == EIW_EXIT_OK && st == EIW_OK);
+        decode_totals t;
+        rc = decode_all(a, given, &in, &out, &t);
+        rc = output_close(&out, a, rc == EIW_EXIT_OK);
         if (rc == EIW_EXIT_OK && a->verbosity > 0)
-            print_summary(in.name, stats.out_bytes, stats.in_bytes);
+            print_summary(in.name, t.original, t.compressed);
     }
     input_close(&in);
     return rc;
@@ -607,28 +647,15 @@ static int decompress_one(const cli_args *a, const eiw_model *given, const char 
 static int test_one(const cli_args *a, const eiw_model *given, const char *path)
 {
     cli_input in;
-    eiw_header h;
-    const eiw_model *m = NULL;
     int rc = input_open(&in, path, 1);
-    if (rc == EIW_EXIT_OK)
-        rc = open_container(a, given, &in, &h, &m);
     if (rc == EIW_EXIT_OK) {
-        cli_progress pr;
-        eiw_options o = a->opt;
-        eiw_stats stats;
-        cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0);
-        o.progress = cli_progress_update;
-        o.progress_ctx = &pr;
-        errno = 0;
-        eiw_status st = eiw_decompress_body(in.f, NULL, &h, m, &o, &stats);
-        int err = errno;
-        cli_progress_end(&pr);
-        if (st != EIW_OK) {
-            report_status(st, &in, NULL, err);
-            rc = EIW_EXIT_ERROR;
-        } else if (a->verbosity > 0) {
-            fprintf(stderr, "%s: OK (%" PRIu64 " bytes)\n", in.name, stats.out_bytes);
-        }
+        decode_totals t;
+        rc = decode_all(a, given, &in, NULL, &t);
+        if (rc == EIW_EXIT_OK && a->verbosity > 0 && t.parts > 1)
+            fprintf(stderr, "%s: OK (%" PRIu64 " bytes in %u parts)\n", in.name, t.original,
+                    t.parts);
+        else if (rc == EIW_EXIT_OK && a->verbosity > 0)
+            fprintf(stderr, "%s: OK (%" PRIu64 " bytes)\n", in.name, t.original);
     }
     input_close(&in);
     return rc;
@@ -657,11 +684,18 @@ static int skip_bytes(FILE *f, uint64_t n)
     return 0;
 }
 
+/* One container of a listed file: its header and what its block records say. */
+typedef struct {
+    eiw_header h;
+    uint64_t offset;             /* where it starts in the file */
+    uint64_t blocks[3], windows, original, compressed;
+} list_part;
+
 /* Walks the block headers (layout in docs/format.md) without decoding, like `xz -l`; the
  * payloads are not checked here (`eiw test` does that). */
-static eiw_status walk_blocks(FILE *f, const eiw_header *h, uint64_t blocks[3],
-                              uint64_t *windows, uint64_t *original, uint64_t *compressed)
+static eiw_status walk_blocks(FILE *f, list_part *p)
 {
+    const eiw_header *h = &p->h;
     uint8_t rec[EIW_BLOCK_HEADER_SIZE > EIW_END_RECORD_SIZE ? EIW_BLOCK_HEADER_SIZE
                                                              : EIW_END_RECORD_SIZE];
     uint64_t sum = 0, bytes = h->header_bytes;
@@ -671,79 +705,128 @@ static eiw_status walk_blocks(FILE *f, const eiw_header *h, uint64_t blocks[3],
         if (rec[0] == EIW_METHOD_END) {
             if (fread(rec + 1, 1, EIW_END_RECORD_SIZE - 1, f) != EIW_END_RECORD_SIZE - 1)
                 return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-            if (get_le(rec + 1, 8) != sum)
+            if (get_le(rec + 1, 8) != sum || (h->size_known && h->original_size != sum))
                 return EIW_ERR_CORRUPT;
-            *original = sum;
-            *compressed = bytes + EIW_END_RECORD_SIZE;
+            p->original = sum;
+            p->compressed = bytes + EIW_END_RECORD_SIZE;
             return EIW_OK;
         }
         if (fread(rec + 1, 1, EIW_BLOCK_HEADER_SIZE - 1, f) != EIW_BLOCK_HEADER_SIZE - 1)
             return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
         uint64_t raw = get_le(rec + 1, 4), plen = get_le(rec + 5, 4);
-        if (rec[0] > EIW_METHOD_MODEL || raw == 0 || raw > h->block_size || plen > raw)
+        if (rec[0] > EIW_METHOD_MODEL || raw == 0 || raw > h->block_size || plen > raw ||
+            plen == 0 || (rec[0] == EIW_METHOD_STORED) != (plen == raw))
             return EIW_ERR_CORRUPT;
         if (skip_bytes(f, plen) != 0)
             return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        blocks[rec[0]]++;
+        p->blocks[rec[0]]++;
         if (rec[0] == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS)
-            *windows += plen / (h->win.window_bits / 8);
+            p->windows += plen / (h->win.window_bits / 8);
         sum += raw;
         bytes += EIW_BLOCK_HEADER_SIZE + plen;
     }
 }
 
-static int list_one(const cli_args *a, const char *path)
+static void print_part(const list_part *p, const char *in)
 {
-    (void)a;
+    const eiw_header *h = &p->h;
+    const int uses_model = h->level == 0 || eiw_level_uses_model(h->level);
+    const eiw_model *m = uses_model ? eiw_model_builtin_by_id(h->model_id) : NULL;
+    printf("%sformat version   %u\n", in, h->version);
+    if (h->mode == EIW_MODE_WINDOWS)
+        printf("%smode             windows (window %u bits, token %u bits)\n", in,
+               h->win.window_bits, h->win.token_bits);
+    else
+        printf("%smode             stream\n", in);
+    if (h->level > 0 && uses_model)
+        printf("%slevel            %d (model + adaptive context mixing; up to %u lanes of at "
+               "least %" PRIu32 " bytes)\n", in, h->level, h->lanes, h->lane_min);
+    else if (h->level > 0)
+        printf("%slevel            %d (adaptive context mixing)\n", in, h->level);
+    else
+        printf("%slevel            0 (the model alone)\n", in);
+    if (uses_model)
+        printf("%smodel            %s (id %016" PRIx64 ")%s\n", in, h->model_name, h->model_id,
+               m ? "" : ", not available");
+    else
+        printf("%smodel            none\n", in);
+    printf("%sblock size       %" PRIu32 " bytes\n", in, h->block_size);
+    printf("%soriginal size    %" PRIu64 " bytes\n", in, p->original);
+    printf("%scompressed size  %" PRIu64 " bytes\n", in, p->compressed);
+    if (p->original > 0)
+        printf("%sratio            %.3f (%.3f bits/byte)\n", in,
+               (double)p->original / (double)p->compressed,
+               8.0 * (double)p->compressed / (double)p->original);
+    printf("%sblocks           %" PRIu64 " model, %" PRIu64 " zstd, %" PRIu64 " stored\n", in,
+           p->blocks[EIW_METHOD_MODEL], p->blocks[EIW_METHOD_ZSTD], p->blocks[EIW_METHOD_STORED]);
+    if (h->mode == EIW_MODE_WINDOWS)
+        printf("%swindows          %" PRIu64 "\n", in, p->windows);
+}
+
+/* Lists a file: one container as it always was; several (concatenated files) part by part,
+ * then their total, as `xz -l` does for a file of several streams. A file with an error gets
+ * the error only. */
+static int list_one(const char *path)
+{
     cli_input in;
-    eiw_header h;
     int rc = input_open(&in, path, 1);
     if (rc != EIW_EXIT_OK) {
         input_close(&in);
         return rc;
     }
+    list_part *parts = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t offset = 0;
+    eiw_header h;
     errno = 0;
-    eiw_status st = eiw_header_read(in.f, &h);
-    uint64_t blocks[3] = { 0, 0, 0 }, windows = 0, original = 0, compressed = 0;
-    if (st == EIW_OK)
-        st = walk_blocks(in.f, &h, blocks, &windows, &original, &compressed);
-    if (st != EIW_OK) {
-        report_status(st, &in, NULL, errno);
+    int r = eiw_header_read(in.f, &h);
+    r = r == EIW_OK ? 1 : r;
+    while (r == 1) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 4;
+            list_part *more = realloc(parts, cap * sizeof *parts);
+            if (!more) {
+                r = EIW_ERR_NOMEM;
+                break;
+            }
+            parts = more;
+        }
+        list_part *p = &parts[n];
+        memset(p, 0, sizeof *p);
+        p->h = h;
+        p->offset = offset;
+        if ((r = walk_blocks(in.f, p)) != EIW_OK)
+            break;
+        n++;
+        offset += p->compressed;
+        errno = 0;
+        r = eiw_header_read_next(in.f, &h);
+    }
+    if (r < 0) {
+        report_next(r, &in, NULL, offset, errno);
+        free(parts);
         input_close(&in);
         return EIW_EXIT_ERROR;
     }
-    const int uses_model = h.level == 0 || eiw_level_uses_model(h.level);
-    const eiw_model *m = uses_model ? eiw_model_builtin_by_id(h.model_id) : NULL;
-    printf("%s:\n", in.name);
-    printf("  format version   %u\n", h.version);
-    if (h.mode == EIW_MODE_WINDOWS)
-        printf("  mode             windows (window %u bits, token %u bits)\n",
-               h.win.window_bits, h.win.token_bits);
-    else
-        printf("  mode             stream\n");
-    if (h.level > 0 && uses_model)
-        printf("  level            %d (model + adaptive context mixing; up to %u lanes of at "
-               "least %" PRIu32 " bytes)\n", h.level, h.lanes, h.lane_min);
-    else if (h.level > 0)
-        printf("  level            %d (adaptive context mixing)\n", h.level);
-    else
-        printf("  level            0 (the model alone)\n");
-    if (uses_model)
-        printf("  model            %s (id %016" PRIx64 ")%s\n", h.model_name, h.model_id,
-               m ? "" : ", not available");
-    else
-        printf("  model            none\n");
-    printf("  block size       %" PRIu32 " bytes\n", h.block_size);
-    printf("  original size    %" PRIu64 " bytes\n", original);
-    printf("  compressed size  %" PRIu64 " bytes\n", compressed);
-    if (original > 0)
-        printf("  ratio            %.3f (%.3f bits/byte)\n",
-               (double)original / (double)compressed,
-               8.0 * (double)compressed / (double)original);
-    printf("  blocks           %" PRIu64 " model, %" PRIu64 " zstd, %" PRIu64 " stored\n",
-           blocks[EIW_METHOD_MODEL], blocks[EIW_METHOD_ZSTD], blocks[EIW_METHOD_STORED]);
-    if (h.mode == EIW_MODE_WINDOWS)
-        printf("  windows          %" PRIu64 "\n", windows);
+    if (n == 1) {
+        printf("%s:\n", in.name);
+        print_part(&parts[0], "  ");
+    } else {
+        uint64_t original = 0;
+        printf("%s: %zu parts (concatenated .eiw files)\n", in.name, n);
+        for (size_t i = 0; i < n; i++) {
+            printf("  part %zu at offset %" PRIu64 ":\n", i + 1, parts[i].offset);
+            print_part(&parts[i], "    ");
+            original += parts[i].original;
+        }
+        printf("  total            %zu parts, %" PRIu64 " -> %" PRIu64 " bytes", n, original,
+               offset);
+        if (original > 0)
+            printf(" (ratio %.3f, %.3f bits/byte)", (double)original / (double)offset,
+                   8.0 * (double)offset / (double)original);
+        printf("\n");
+    }
+    free(parts);
     input_close(&in);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         err_msg("stdout", "%s", strerror(errno));
@@ -782,7 +865,7 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
         case EIW_OP_COMPRESS: r = compress_one(&a, m, files[i]); break;
         case EIW_OP_DECOMPRESS: r = decompress_one(&a, m, files[i]); break;
         case EIW_OP_TEST: r = test_one(&a, m, files[i]); break;
-        default: r = list_one(&a, files[i]); break;
+        default: r = list_one(files[i]); break;
         }
         if (r != EIW_EXIT_OK)
             rc = r;   /* go on with the other files, like gzip, but report the failure */

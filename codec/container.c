@@ -676,12 +676,25 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
             st = EIW_ERR_CORRUPT;
         else if (get64(end + 9) != XXH3_64bits_digest(whole))
             st = EIW_ERR_CHECKSUM;
-        else if (fgetc(in) != EOF)
-            st = EIW_ERR_CORRUPT;   /* trailing bytes after the end record */
+        /* what follows (another container, or garbage) is left unread: eiw_header_read_next */
     }
     if (whole)
         XXH3_freeState(whole);
     slots_free(s, nslot);
     mixed_free(&mc);
     return st;
+}
+
+int eiw_header_read_next(FILE *in, eiw_header *h)
+{
+    memset(h, 0, sizeof *h);
+    int c = fgetc(in);
+    if (c == EOF)
+        return ferror(in) ? EIW_ERR_IO : 0;
+    if (ungetc(c, in) == EOF)
+        return EIW_ERR_IO;
+    eiw_status st = eiw_header_read(in, h);
+    if (st == EIW_ERR_MAGIC)
+        return EIW_ERR_TRAILING;
+    return st == EIW_OK ? 1 : st;
 }

@@ -19,6 +19,7 @@ const char *eiw_strerror(int status)
     case EIW_ERR_MODEL: return "compressed with a different model";
     case EIW_ERR_MODEL_FILE: return "invalid model file";
     case EIW_ERR_AMBIGUOUS: return "no unambiguous window for these bytes";
+    case EIW_ERR_TRAILING: return "trailing garbage after the compressed data";
     case EIW_TRAIN_ERR_NOMEM: return "out of memory";
     case EIW_TRAIN_ERR_IO: return "I/O error";
     case EIW_TRAIN_ERR_FORMAT: return "not an eiw checkpoint or invalid field";

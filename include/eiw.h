@@ -32,7 +32,8 @@ typedef enum {
     EIW_ERR_CHECKSUM = -9,       /* content checksum mismatch */
     EIW_ERR_MODEL = -10,         /* the data needs a model that is not the one given */
     EIW_ERR_MODEL_FILE = -11,    /* a model file is unreadable or invalid */
-    EIW_ERR_AMBIGUOUS = -12      /* no window of these bytes decodes unambiguously */
+    EIW_ERR_AMBIGUOUS = -12,     /* no window of these bytes decodes unambiguously */
+    EIW_ERR_TRAILING = -13       /* bytes after a container that do not start another one */
 } eiw_status;
 /* The trainer's statuses (eiw_train.h) are -100 and below: no value means two things. */
 
@@ -294,10 +295,20 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
 eiw_status eiw_header_read(FILE *in, eiw_header *h);
 /* Decodes the blocks after the header; out may be NULL (verify only). m must be the model the
  * header names (EIW_ERR_MODEL otherwise); it is not used (may be NULL) when the header's level
- * uses no model. Every block and the whole content are checksummed;
- * on error, bytes already written to out must be discarded by the caller. */
+ * uses no model. o may be NULL (one thread, no progress). Every block and the whole content are
+ * checksummed; on error, bytes already written to out must be discarded by the caller.
+ * It reads exactly to the end of the container's end record and no further: what follows in
+ * `in` is either nothing, another container (files concatenated, as `cat a.eiw b.eiw` makes,
+ * which decode to the concatenation of their contents, like gzip, zstd and xz) or garbage; ask
+ * eiw_header_read_next. stats->in_bytes counts the container's bytes, header included. */
 eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const eiw_model *m,
                                const eiw_options *o, eiw_stats *stats);
+/* After eiw_decompress_body succeeded: what follows. Returns 0 at the end of the input (nothing
+ * follows; nothing is consumed), 1 when another container follows (its header is read into *h:
+ * decode its body next), or a negative status: EIW_ERR_TRAILING when the bytes that follow do
+ * not start with the container magic (trailing garbage, zero padding included), otherwise
+ * eiw_header_read's errors for a damaged or truncated next header, EIW_ERR_IO. */
+int eiw_header_read_next(FILE *in, eiw_header *h);
 
 #ifdef __cplusplus
 }

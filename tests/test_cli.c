@@ -1005,3 +1005,99 @@ Test(cli, sizes_declared_beyond_the_data_are_errors_in_bounded_memory)
     free(c);
     free(good);
 }
+
+/* ---- concatenated files ---- */
+
+/* Writes the concatenation of files a and b (b may be NULL) and then `tail` to `to`. */
+static void cat_files(const char *to, const char *a, const char *b, const void *tail,
+                      size_t tail_len)
+{
+    size_t na, nb = 0;
+    char *x = test_read_in(dir, a, &na), *y = b ? test_read_in(dir, b, &nb) : NULL;
+    cr_assert(x && (!b || y));
+    char *all = malloc(na + nb + tail_len + 1);
+    memcpy(all, x, na);
+    if (nb)
+        memcpy(all + na, y, nb);
+    if (tail_len)
+        memcpy(all + na + nb, tail, tail_len);
+    write_file(to, all, na + nb + tail_len);
+    free(all);
+    free(x);
+    free(y);
+}
+
+static size_t file_size(const char *name)
+{
+    struct stat st;
+    cr_assert_eq(stat(test_at(dir, name), &st), 0, "%s", name);
+    return (size_t)st.st_size;
+}
+
+/* `eiw -c a b > ab.eiw` and `cat a.eiw b.eiw` decode, test and list like gzip's, zstd's and
+ * xz's concatenations, whatever each part's level, model and format version. */
+Test(cli, concatenated_files_decode_test_and_list)
+{
+    make_input("a.txt", 3000, 40);
+    make_input("b.txt", 2000, 41);
+    cat_files("ab.txt", "a.txt", "b.txt", NULL, 0);
+    cr_assert_eq(run(NULL, "-1", "-c", "a.txt", "b.txt", NULL), 0, "%s", err_text);
+    write_file("ab.eiw", out_text, out_len);
+    cr_assert_eq(run(NULL, "-d", "ab.eiw", NULL), 0, "%s", err_text);
+    cr_assert(same_file_content("ab", "ab.txt"));
+    /* parts of format 2 (level 1, no model) and format 1 (order1 alone), from stdin too */
+    cr_assert_eq(run(NULL, "-1", "-o", "a.eiw", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "-0", "-o", "b.eiw", "b.txt", NULL), 0, "%s", err_text);
+    cat_files("x.eiw", "a.eiw", "b.eiw", NULL, 0);
+    cr_assert_eq(run("x.eiw", "-d", NULL), 0, "%s", err_text);
+    write_file("x.out", out_text, out_len);
+    cr_assert(same_file_content("x.out", "ab.txt"));
+    cr_assert_eq(run(NULL, "-d", "-o", "x.txt", "x.eiw", NULL), 0, "%s", err_text);
+    cr_assert(same_file_content("x.txt", "ab.txt"));
+    char want[128];
+    cr_assert_eq(run(NULL, "test", "-v", "x.eiw", NULL), 0, "%s", err_text);
+    cr_assert(strstr(err_text, "x.eiw: OK (5000 bytes in 2 parts)"), "%s", err_text);
+    cr_assert_eq(run(NULL, "list", "x.eiw", NULL), 0, "%s", err_text);
+    snprintf(want, sizeof want, "part 2 at offset %zu:", file_size("a.eiw"));
+    cr_assert(strstr(out_text, "x.eiw: 2 parts") && strstr(out_text, "part 1 at offset 0:") &&
+              strstr(out_text, want), "%s", out_text);
+    cr_assert(strstr(out_text, "format version   2") && strstr(out_text, "format version   1"),
+              "%s", out_text);
+    snprintf(want, sizeof want, "total            2 parts, 5000 -> %zu bytes",
+             file_size("x.eiw"));
+    cr_assert(strstr(out_text, want), "%s", out_text);
+    /* one part is listed as before, without parts or total */
+    cr_assert_eq(run(NULL, "list", "a.eiw", NULL), 0, "%s", err_text);
+    cr_assert(!strstr(out_text, "part") && !strstr(out_text, "total"), "%s", out_text);
+}
+
+/* Bytes after the last part are an error of their own that says where they start: junk, zero
+ * padding, or the beginning of a magic number that stops short (a truncated part). */
+Test(cli, trailing_garbage_is_named_with_its_offset)
+{
+    make_input("a.txt", 3000, 42);
+    cr_assert_eq(run(NULL, "-1", "-o", "a.eiw", "a.txt", NULL), 0, "%s", err_text);
+    cat_files("j.eiw", "a.eiw", NULL, "junk\n", 5);
+    cat_files("z.eiw", "a.eiw", NULL, "\0\0\0\0", 4);
+    cat_files("t.eiw", "a.eiw", NULL, "\x89" "EI", 3);
+    char want[128];
+    snprintf(want, sizeof want, "trailing garbage after the compressed data at offset %zu",
+             file_size("a.eiw"));
+    static const char *const bad[] = { "j.eiw", "z.eiw" };
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(run(NULL, "-d", bad[i], NULL), 1, "%s", bad[i]);
+        one_error_line(bad[i]);
+        cr_assert(strstr(err_text, want), "%s", err_text);
+        cr_assert(!exists(bad[i][0] == 'j' ? "j" : "z"), "no output file");
+        cr_assert_eq(run(NULL, "test", bad[i], NULL), 1, "%s", bad[i]);
+        one_error_line(bad[i]);
+        cr_assert(strstr(err_text, want), "%s", err_text);
+        cr_assert_eq(run(NULL, "list", bad[i], NULL), 1, "%s", bad[i]);
+        one_error_line(bad[i]);
+        cr_assert(strstr(err_text, want), "%s", err_text);
+        cr_assert_eq(out_len, 0, "%s", out_text);
+    }
+    cr_assert_eq(run(NULL, "test", "t.eiw", NULL), 1);
+    one_error_line("t.eiw");
+    cr_assert(strstr(err_text, "truncated"), "%s", err_text);
+}
