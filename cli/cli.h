@@ -37,4 +37,6 @@ int eiw_cli_generate(int argc, char **argv);                      /* cli/cmd_gen
 int cli_parse_size(const char *s, uint64_t max, uint64_t *out);
 /* Worker threads when none are asked for: online CPUs, at most 8. */
 int cli_default_threads(void);
+/* Online CPUs, at most max (-T0). */
+int cli_online_cpus(int max);
 #endif

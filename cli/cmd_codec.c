@@ -31,6 +31,7 @@ typedef struct {
     int level_given;
     unsigned window_bits, token_bits;   /* 0 = not given */
     int block_size_given;
+    int remove_input;          /* --rm */
     eiw_options opt;
 } cli_args;
 
@@ -114,7 +115,17 @@ static void print_help(const cli_args *a)
 }
 
 enum { OPT_STREAM = 256, OPT_WINDOW_BITS, OPT_TOKEN_BITS, OPT_MODEL, OPT_LEVEL, OPT_FAST,
-       OPT_BEST, OPT_LANES, OPT_LANE_MIN };
+       OPT_BEST, OPT_LANES, OPT_LANE_MIN, OPT_RM };
+
+static const char *op_name(enum eiw_cli_op op)
+{
+    switch (op) {
+    case EIW_OP_TEST: return "test";
+    case EIW_OP_LIST: return "list";
+    case EIW_OP_DECOMPRESS: return "decompress";
+    default: return "compress";
+    }
+}
 
 /* Returns -1 to go on, or the exit status (help, version, usage error). */
 static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
@@ -124,10 +135,12 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         { "output", required_argument, NULL, 'o' }, { "force", no_argument, NULL, 'f' },
         { "keep", no_argument, NULL, 'k' },         { "decompress", no_argument, NULL, 'd' },
         { "uncompress", no_argument, NULL, 'd' },   { "compress", no_argument, NULL, 'z' },
+        { "test", no_argument, NULL, 't' },         { "list", no_argument, NULL, 'l' },
         { "quiet", no_argument, NULL, 'q' },        { "verbose", no_argument, NULL, 'v' },
         { "threads", required_argument, NULL, 'T' },
         { "block-size", required_argument, NULL, 'B' },
         { "help", no_argument, NULL, 'h' },         { "version", no_argument, NULL, 'V' },
+        { "rm", no_argument, NULL, OPT_RM },
         { "stream", no_argument, NULL, OPT_STREAM },
         { "window-bits", required_argument, NULL, OPT_WINDOW_BITS },
         { "token-bits", required_argument, NULL, OPT_TOKEN_BITS },
@@ -139,13 +152,26 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         { "lane-min", required_argument, NULL, OPT_LANE_MIN },
         { NULL, 0, NULL, 0 },
     };
-    const int codec = a->op == EIW_OP_COMPRESS || a->op == EIW_OP_DECOMPRESS;
+    /* `eiw test` and `eiw list` name their operation; `eiw`, `eiw compress` and `eiw
+     * decompress` take -z, -d, -t and -l to pick one (the last wins, -d does not undo -t). */
+    const int op_fixed = a->op == EIW_OP_TEST || a->op == EIW_OP_LIST;
+    /* which options do not apply to test and list: checked once the operation is known */
+    char not_test[64] = "", not_list[64] = "";
     uint64_t v;
-    int c;
+    int c, longindex = -1;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":co:fkdzqvT:B:hV0123456789", longopts, NULL)) != -1) {
-        int codec_only = 0;
+    while ((c = getopt_long(argc, argv, ":co:fkdztlqvT:B:hV0123456789", longopts, &longindex))
+           != -1) {
+        /* the option as typed ("-B", "--block-size"): argv[optind - 1] would be the value of
+         * an option whose value is a separate argument */
+        char name[48];
+        if (longindex >= 0)
+            snprintf(name, sizeof name, "--%s", longopts[longindex].name);
+        else
+            snprintf(name, sizeof name, "-%c", c);
+        longindex = -1;
+        int codec_only = 0, list_ok = 0;
         switch (c) {
         case '0': case '1': case '2': case '3': case '4':
         case '5': case '6': case '7': case '8': case '9':
@@ -158,7 +184,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_LEVEL:
             if (!cli_parse_size(optarg, EIW_LEVEL_MAX, &v) || strchr(optarg, 'K') ||
                 strchr(optarg, 'M') || strchr(optarg, 'G') || strchr(optarg, 'T')) {
-                usage_msg("--level: '%s' is not a level from 0 to %d", optarg, EIW_LEVEL_MAX);
+                usage_msg("%s: '%s' is not a level from 0 to %d", name, optarg, EIW_LEVEL_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.level = (int)v;
@@ -168,23 +194,34 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case 'c': a->to_stdout = 1; codec_only = 1; break;
         case 'o': a->output = optarg; codec_only = 1; break;
         case 'f': a->force = 1; codec_only = 1; break;
-        case 'k': codec_only = 1; break;
-        case 'd': a->op = EIW_OP_DECOMPRESS; codec_only = 1; break;
-        case 'z': a->op = EIW_OP_COMPRESS; codec_only = 1; break;
-        case 'q': a->verbosity = -1; break;
-        case 'v': a->verbosity = 1; break;
+        case 'k': a->remove_input = 0; codec_only = 1; break;
+        case OPT_RM: a->remove_input = 1; codec_only = 1; break;
+        case 'z': case 'd': case 't': case 'l': {
+            enum eiw_cli_op want = c == 'z' ? EIW_OP_COMPRESS : c == 'd' ? EIW_OP_DECOMPRESS
+                                   : c == 't' ? EIW_OP_TEST : EIW_OP_LIST;
+            if (op_fixed ? want != a->op && c != 'd' : c == 'z')
+                codec_only = 1;   /* -z tests nothing; `eiw test -l` is not a list */
+            list_ok = c == 'l';
+            /* -d after -t still tests: decompressing is what a test does */
+            if (!op_fixed && !(c == 'd' && a->op == EIW_OP_TEST))
+                a->op = want;
+            break;
+        }
+        case 'q': a->verbosity = -1; list_ok = 1; break;
+        case 'v': a->verbosity = 1; list_ok = 1; break;
         case 'h': print_help(a); return EIW_EXIT_OK;
         case 'V': printf("eiw %s\n", EIW_VERSION_STRING); return EIW_EXIT_OK;
         case 'T':
-            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
-                usage_msg("--threads: '%s' is not a number from 1 to %d", optarg, THREADS_MAX);
+            if (!cli_parse_size(optarg, THREADS_MAX, &v)) {
+                usage_msg("%s: '%s' is not a number from 0 (all online CPUs) to %d", name, optarg,
+                          THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
-            a->opt.threads = (int)v;
+            a->opt.threads = v == 0 ? cli_online_cpus(THREADS_MAX) : (int)v;
             break;
         case 'B':
             if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN) {
-                usage_msg("--block-size: '%s' is not a size from 1K to %uM", optarg,
+                usage_msg("%s: '%s' is not a size from 1K to %uM", name, optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
             }
@@ -194,7 +231,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_LANES:
             if (!cli_parse_size(optarg, EIW_LANES_MAX, &v) || v < 1) {
-                usage_msg("--lanes: '%s' is not a number from 1 to %d", optarg, EIW_LANES_MAX);
+                usage_msg("%s: '%s' is not a number from 1 to %d", name, optarg, EIW_LANES_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.lanes = (unsigned)v;
@@ -203,7 +240,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_LANE_MIN:
             if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN ||
                 (v & (v - 1))) {
-                usage_msg("--lane-min: '%s' is not a power of two from 1K to %uM", optarg,
+                usage_msg("%s: '%s' is not a power of two from 1K to %uM", name, optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
             }
@@ -213,7 +250,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_STREAM: a->stream_flag = 1; codec_only = 1; break;
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
-                usage_msg("--window-bits: '%s' is not a number from %d to %d", optarg,
+                usage_msg("%s: '%s' is not a number from %d to %d", name, optarg,
                           EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
                 return EIW_EXIT_USAGE;
             }
@@ -222,7 +259,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_TOKEN_BITS:
             if (strcmp(optarg, "8") != 0 && strcmp(optarg, "16") != 0) {
-                usage_msg("--token-bits: '%s' must be 8 or 16", optarg);
+                usage_msg("%s: '%s' must be 8 or 16", name, optarg);
                 return EIW_EXIT_USAGE;
             }
             a->token_bits = (unsigned)atoi(optarg);
@@ -239,16 +276,17 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
                 usage_msg("unknown option '%s'", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         }
-        if (codec_only && !codec) {
-            usage_msg("option '%s' does not apply to 'eiw %s'", argv[optind - 1], a->prog);
-            return EIW_EXIT_USAGE;
-        }
-        if (a->op == EIW_OP_LIST && c != 'h' && c != 'V' && c != 'q' && c != 'v') {
-            usage_msg("option '%s' does not apply to 'eiw list'", argv[optind - 1]);
-            return EIW_EXIT_USAGE;
-        }
+        if (codec_only && !not_test[0])
+            snprintf(not_test, sizeof not_test, "%s", name);
+        if (!list_ok && !not_list[0])
+            snprintf(not_list, sizeof not_list, "%s", name);
     }
     *first_file = optind;
+    const char *bad = a->op == EIW_OP_TEST ? not_test : a->op == EIW_OP_LIST ? not_list : "";
+    if (bad[0]) {
+        usage_msg("option '%s' does not apply to 'eiw %s'", bad, op_name(a->op));
+        return EIW_EXIT_USAGE;
+    }
     if (a->op == EIW_OP_COMPRESS) {
         if (a->stream_flag && a->window_bits) {
             usage_msg("--stream and --window-bits exclude each other");
@@ -283,7 +321,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         return EIW_EXIT_USAGE;
     }
     if ((a->op == EIW_OP_TEST || a->op == EIW_OP_LIST) && optind >= argc) {
-        usage_msg("'eiw %s' needs at least one FILE.eiw", a->prog);
+        usage_msg("'eiw %s' needs at least one FILE.eiw", op_name(a->op));
         return EIW_EXIT_USAGE;
     }
     return -1;
@@ -462,6 +500,8 @@ static int output_open(cli_output *out, const cli_args *a, const cli_input *in)
         err_msg(path, "already exists (use -f to overwrite)");
     else if (e == EINVAL)
         err_msg(path, "is the input file");
+    else if (e == EISDIR)
+        err_msg(path, "is a directory (name the output file, not its directory)");
     else if (e)
         err_msg(path, "%s", strerror(e));
     if (e) {
@@ -473,10 +513,15 @@ static int output_open(cli_output *out, const cli_args *a, const cli_input *in)
     return EIW_EXIT_OK;
 }
 
-/* Finishes the output: commit (ok) or discard (failed). Returns the exit status. */
-static int output_close(cli_output *out, const cli_args *a, int ok)
+/* Finishes the output: commit (ok) or discard (failed). Returns the exit status. With --rm
+ * the output file is synced before it is renamed into place, and then the input is removed:
+ * only after a success, never an input read from stdin, and never when the output is stdout,
+ * a device or a FIFO (whose data cannot be read back as a file). */
+static int output_close(cli_output *out, const cli_args *a, const cli_input *in, int ok)
 {
     int rc = ok ? EIW_EXIT_OK : EIW_EXIT_ERROR;
+    int removable = ok && a->remove_input && !in->is_stdin && !out->is_stdout &&
+                    out->file.f && !out->file.direct;
     if (out->is_stdout) {
         if (ok && (fflush(stdout) != 0 || ferror(stdout))) {
             err_msg(out->name, "%s", strerror(errno));
@@ -486,6 +531,7 @@ static int output_close(cli_output *out, const cli_args *a, int ok)
         if (!ok) {
             cli_out_abort(&out->file);
         } else {
+            out->file.sync = removable;
             int e = cli_out_commit(&out->file, a->force);
             if (e == EEXIST)
                 err_msg(out->name, "already exists (use -f to overwrite)");
@@ -494,6 +540,10 @@ static int output_close(cli_output *out, const cli_args *a, int ok)
             if (e)
                 rc = EIW_EXIT_ERROR;
         }
+    }
+    if (rc == EIW_EXIT_OK && removable && unlink(in->name) != 0) {
+        err_msg(in->name, "not removed: %s", strerror(errno));
+        rc = EIW_EXIT_ERROR;
     }
     free(out->owned_name);
     out->owned_name = NULL;
@@ -513,17 +563,21 @@ static void report_status(eiw_status st, const cli_input *in, const cli_output *
         err_msg(in->name, "%s", eiw_strerror(st));
 }
 
-static void print_summary(const char *name, uint64_t original, uint64_t compressed)
+/* -v: what the operation did, in its direction (as zstd prints it): compressing
+ * "original -> compressed", decompressing "compressed -> original". */
+static void print_summary(const char *name, uint64_t original, uint64_t compressed,
+                          int decompressed)
 {
+    uint64_t from = decompressed ? compressed : original, to = decompressed ? original : compressed;
     if (original == 0) {
-        fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (empty input)\n", name, original,
-                compressed);
+        fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (empty %s)\n", name, from, to,
+                decompressed ? "output" : "input");
         return;
     }
     if (compressed == 0)
         compressed = 1;
     fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (%.3f bits/byte, ratio %.2f)\n",
-            name, original, compressed, 8.0 * (double)compressed / (double)original,
+            name, from, to, 8.0 * (double)compressed / (double)original,
             (double)original / (double)compressed);
 }
 
@@ -550,9 +604,9 @@ static int compress_one(const cli_args *a, const eiw_model *m, const char *path)
         cli_progress_end(&pr);
         if (st != EIW_OK)
             report_status(st, &in, &out, err);
-        rc = output_close(&out, a, st == EIW_OK);
+        rc = output_close(&out, a, &in, st == EIW_OK);
         if (rc == EIW_EXIT_OK && a->verbosity > 0)
-            print_summary(in.name, stats.in_bytes, stats.out_bytes);
+            print_summary(in.name, stats.in_bytes, stats.out_bytes, 0);
     }
     input_close(&in);
     return rc;
@@ -636,9 +690,9 @@ static int decompress_one(const cli_args *a, const eiw_model *given, const char 
     if (rc == EIW_EXIT_OK && (rc = output_open(&out, a, &in)) == EIW_EXIT_OK) {
         decode_totals t;
         rc = decode_all(a, given, &in, &out, &t);
-        rc = output_close(&out, a, rc == EIW_EXIT_OK);
+        rc = output_close(&out, a, &in, rc == EIW_EXIT_OK);
         if (rc == EIW_EXIT_OK && a->verbosity > 0)
-            print_summary(in.name, t.original, t.compressed);
+            print_summary(in.name, t.original, t.compressed, 1);
     }
     input_close(&in);
     return rc;
