@@ -85,7 +85,8 @@ FUZZ_TARGETS ?= container window model checkpoint shard jsonl
 LIB_ASM  := model/m1_default_data.S
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
-TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o)
+# the suite also checks the program's progress line (tests/test_progress.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/progress.o
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
 
 ifeq ($(BUILD),build)
@@ -114,6 +115,8 @@ else
 # only slows the fuzzer down 3x; they still run under ASan + UBSan
 $(BUILD)/model/qkernels.o $(BUILD)/codec/quantize.o: FUZZ_COV :=
 endif
+
+$(BUILD)/tests/test_progress.o: ALL_CFLAGS += -Icli
 
 $(BUILD)/model/m1_default_data.o: model/m1_default_data.S model/weights/m1.eiwm
 	@mkdir -p $(dir $@)

@@ -594,7 +594,7 @@ static int compress_one(const cli_args *a, const eiw_model *m, const char *path)
     if (rc == EIW_EXIT_OK && (rc = output_open(&out, a, &in)) == EIW_EXIT_OK) {
         cli_progress pr;
         eiw_options o = a->opt;
-        cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0);
+        cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0, 0);
         o.progress = cli_progress_update;
         o.progress_ctx = &pr;
         eiw_stats stats;
@@ -645,7 +645,7 @@ static int decode_all(const cli_args *a, const eiw_model *given, cli_input *in,
     }
     cli_progress pr;
     eiw_options o = a->opt;
-    cli_progress_init(&pr, in->name, input_size(in), a->verbosity < 0);
+    cli_progress_init(&pr, in->name, input_size(in), a->verbosity < 0, 1);
     o.progress = cli_progress_update;
     o.progress_ctx = &pr;
     int rc = EIW_EXIT_OK;
@@ -666,6 +666,7 @@ static int decode_all(const cli_args *a, const eiw_model *given, cli_input *in,
         t->parts++;
         t->compressed += stats.in_bytes;
         t->original += stats.out_bytes;
+        cli_progress_base(&pr, t->compressed, t->original);
         errno = 0;
         int r = eiw_header_read_next(in->f, &h);
         if (r == 0)
