@@ -30,7 +30,6 @@ typedef struct {
     int stream_flag;
     int level_given;
     unsigned window_bits, token_bits;   /* 0 = not given */
-    int block_size_given;
     int remove_input;          /* --rm */
     eiw_options opt;
 } cli_args;
@@ -226,7 +225,6 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
                 return EIW_EXIT_USAGE;
             }
             a->opt.block_size = (uint32_t)v;
-            a->block_size_given = 1;
             codec_only = 1;
             break;
         case OPT_LANES:
@@ -896,18 +894,13 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
     memset(&a, 0, sizeof a);
     a.op = op;
     a.prog = argv[0];
-    eiw_options_default(&a.opt);
-    a.opt.threads = cli_default_threads();
-    a.opt.level = EIW_LEVEL_DEFAULT;
+    eiw_options_default(&a.opt);   /* level, lanes, threads, automatic block size */
     int first, rc = parse_args(argc, argv, &a, &first);
     if (rc >= 0)
         return rc;
     const eiw_model *m = NULL;
     if ((rc = resolve_model_option(&a, &m)) != EIW_EXIT_OK)
         return rc;
-    if (!a.block_size_given)
-        a.opt.block_size = a.opt.level > 0 ? eiw_level_block_size(a.opt.level)
-                           : m ? DEFAULT_BLOCK_SIZE_FOR(m, a.opt.block_size) : a.opt.block_size;
 
     cli_signals_install();
     static char *stdin_only[] = { "-" };

@@ -228,7 +228,9 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
  * the smallest of model coding, zstd or stored, with the xxh3-64 of its original bytes), then
  * an end record with the total size and the xxh3-64 of all original bytes. */
 #define EIW_FORMAT_VERSION 2         /* the newest version written (2: compression levels) */
-#define EIW_BLOCK_SIZE_DEFAULT (1u << 20)
+#define EIW_BLOCK_SIZE_DEFAULT (1u << 20)        /* level 0 with a static model */
+#define EIW_NEURAL_BLOCK_SIZE_DEFAULT (16u << 10)   /* level 0 with a neural model such as M1 */
+#define EIW_THREADS_DEFAULT_MAX 8    /* eiw_options_default: online CPUs, at most this many */
 #define EIW_LANES_DEFAULT 8
 #define EIW_LANE_MIN_DEFAULT (16u << 10)
 #define EIW_BLOCK_SIZE_MIN (1u << 10)
@@ -236,19 +238,28 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
 #define EIW_HEADER_SIZE_MAX (40 + EIW_MODEL_NAME_MAX)
 #define EIW_BLOCK_HEADER_SIZE 17
 #define EIW_END_RECORD_SIZE 17
-/* Worst-case container size for n input bytes and a model name of name_len bytes:
- * never more than this, whatever the input (incompressible blocks are stored). */
+/* Worst-case container size for n input bytes and a model name of name_len bytes (4, "none",
+ * for a level that uses no model): never more than this, whatever the input (incompressible
+ * blocks are stored). The header is 36 + name_len bytes in format 1, 40 + name_len in format 2;
+ * the bound takes the larger. */
 #define EIW_COMPRESS_BOUND(n, block_size, name_len) \
-    ((n) + 36 + (name_len) + EIW_END_RECORD_SIZE + \
+    ((n) + 40 + (name_len) + EIW_END_RECORD_SIZE + \
      EIW_BLOCK_HEADER_SIZE * (((n) + (block_size) - 1) / (block_size)))
 
 enum { EIW_MODE_STREAM = 0, EIW_MODE_WINDOWS = 1 };
 enum { EIW_METHOD_STORED = 0, EIW_METHOD_ZSTD = 1, EIW_METHOD_MODEL = 2, EIW_METHOD_END = 0xFF };
 
+/* Options of compression (all fields) and decompression (threads and progress only; the rest
+ * comes from the header). eiw_options_default gives what `eiw FILE` uses, so that the same
+ * input, model and defaults give the same bytes through the library and the program: level
+ * EIW_LEVEL_DEFAULT, stream mode, automatic block size, EIW_LANES_DEFAULT lanes of at least
+ * EIW_LANE_MIN_DEFAULT bytes, zstd level 9, threads = online CPUs (at most
+ * EIW_THREADS_DEFAULT_MAX). Set level = 0 for the model alone (format 1, as eiw 0.1). */
 typedef struct {
     int mode;                    /* EIW_MODE_STREAM (default) or EIW_MODE_WINDOWS */
     eiw_window_params win;       /* windows mode only */
-    uint32_t block_size;         /* EIW_BLOCK_SIZE_MIN..MAX */
+    uint32_t block_size;         /* EIW_BLOCK_SIZE_MIN..MAX, or 0 (the default): automatic,
+                                  * see eiw_block_size_for */
     int threads;                 /* >= 1; output does not depend on it */
     int zstd_level;              /* level of the zstd fallback */
     /* Called after each block (may be NULL): bytes read and written so far. */
@@ -264,6 +275,10 @@ typedef struct {
                                   * a power of two) */
 } eiw_options;
 void eiw_options_default(eiw_options *o);
+/* The block size compression uses: o->block_size if not 0, else eiw_level_block_size at a
+ * level > 0, EIW_NEURAL_BLOCK_SIZE_DEFAULT at level 0 with a neural model (m->context 64 to
+ * 16K bytes), EIW_BLOCK_SIZE_DEFAULT otherwise (m may be NULL). */
+uint32_t eiw_block_size_for(const eiw_model *m, const eiw_options *o);
 
 typedef struct {
     unsigned version;
@@ -286,9 +301,9 @@ typedef struct {
     uint64_t windows;            /* windows written/read in model-coded blocks */
 } eiw_stats;
 
-/* Compresses `in` to `out` (both already open; nothing is closed). size_hint: the input size if
- * known (recorded in the header), or UINT64_MAX. stats may be NULL. m may be NULL only for a
- * level that uses no model. */
+/* Compresses `in` to `out` (both already open; nothing is closed): one container. size_hint:
+ * the input size if known (recorded in the header), or UINT64_MAX. o: NULL for
+ * eiw_options_default. stats may be NULL. m may be NULL only for a level that uses no model. */
 eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const eiw_options *o,
                                uint64_t size_hint, eiw_stats *stats);
 /* Reads and validates the container header. */

@@ -1,5 +1,5 @@
 /* The library's conveniences through the public API: one error namespace for eiw.h and
- * eiw_train.h. */
+ * eiw_train.h, and the default options. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,4 +32,25 @@ Test(api, every_status_has_its_own_value_and_message)
     cr_assert_str_eq(eiw_strerror(EIW_TRAIN_ERR_CONFIG),
                      "invalid model configuration or training option");
     cr_assert_str_eq(eiw_strerror(EIW_ERR_PARAM), "invalid parameter");
+}
+
+Test(api, default_options_are_the_programs)
+{
+    eiw_options o;
+    eiw_options_default(&o);
+    cr_assert_eq(o.level, EIW_LEVEL_DEFAULT);
+    cr_assert_eq(o.mode, EIW_MODE_STREAM);
+    cr_assert_eq(o.lanes, EIW_LANES_DEFAULT);
+    cr_assert_eq(o.lane_min, EIW_LANE_MIN_DEFAULT);
+    cr_assert_eq(o.zstd_level, 9);
+    cr_assert(o.threads >= 1 && o.threads <= EIW_THREADS_DEFAULT_MAX);
+    /* automatic block size: long blocks at levels, short ones for a neural model alone */
+    cr_assert_eq(o.block_size, 0);
+    cr_assert_eq(eiw_block_size_for(eiw_model_builtin("order1"), &o),
+                 eiw_level_block_size(EIW_LEVEL_DEFAULT));
+    o.level = 0;
+    cr_assert_eq(eiw_block_size_for(eiw_model_builtin("order1"), &o), EIW_BLOCK_SIZE_DEFAULT);
+    cr_assert_eq(eiw_block_size_for(eiw_model_default(), &o), EIW_NEURAL_BLOCK_SIZE_DEFAULT);
+    o.block_size = 4096;
+    cr_assert_eq(eiw_block_size_for(eiw_model_default(), &o), 4096);
 }

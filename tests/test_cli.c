@@ -1231,3 +1231,26 @@ Test(cli, rm_removes_the_input_only_after_a_committed_file_output)
     cr_assert_eq(run(NULL, "test", "--rm", "c.eiw", NULL), 2);
     cr_assert(exists("c.eiw"));
 }
+
+/* The library with eiw_options_default and the default model gives the bytes of `eiw` with no
+ * option at all (on a small text: M1 codes about 40 KB/s). */
+Test(cli, library_defaults_give_the_programs_bytes)
+{
+    unsetenv("EIW_MODEL");
+    sample s = sample_make("text", 2000, 49);
+    write_file("s.txt", s.data, s.len);
+    cr_assert_eq(run(NULL, "-c", "s.txt", NULL), 0, "%s", err_text);
+    uint8_t *c = malloc(out_len + 1);
+    eiw_options o;
+    eiw_options_default(&o);
+    FILE *in = fmemopen(s.data, s.len, "rb"), *out = tmpfile();
+    cr_assert_eq(eiw_compress_stream(in, out, eiw_model_default(), &o, s.len, NULL), EIW_OK);
+    cr_assert_eq(ftell(out), (long)out_len);
+    rewind(out);
+    cr_assert_eq(fread(c, 1, out_len, out), out_len);
+    cr_assert(memcmp(out_text, c, out_len) == 0, "the library differs from the program");
+    fclose(in);
+    fclose(out);
+    free(c);
+    sample_free(&s);
+}

@@ -100,7 +100,7 @@ static void check_roundtrip(const sample *s, const eiw_model *m, const eiw_optio
     eiw_status st = compress_buf(s->data, s->len, m, o, &c, cstats ? cstats : &local);
     cr_assert_eq(st, EIW_OK, "%s (%zu bytes) mode %d b=%u t=%u: %s", s->name, s->len, o->mode,
                  o->win.window_bits, o->win.token_bits, eiw_strerror(st));
-    cr_assert_leq(c.len, EIW_COMPRESS_BOUND(s->len, o->block_size, strlen(m->name)));
+    cr_assert_leq(c.len, EIW_COMPRESS_BOUND(s->len, eiw_block_size_for(m, o), strlen(m->name)));
     st = decompress_buf(c.data, c.len, o->threads, &d, NULL);
     cr_assert_eq(st, EIW_OK, "%s mode %d b=%u t=%u: decode: %s", s->name, o->mode,
                  o->win.window_bits, o->win.token_bits, eiw_strerror(st));
@@ -134,6 +134,7 @@ Test(container, every_class_roundtrips_in_stream_mode)
 {
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.block_size = EIW_BLOCK_SIZE_MIN;   /* several blocks, short last block */
     for (size_t c = 0; c < NCLASSES; c++) {
         sample s = make_sample(classes[c], 5000, 100 + c);
@@ -147,6 +148,7 @@ Test(container, every_class_roundtrips_in_windows_mode)
     static const unsigned wbits[] = { 16, 32, 64, 128 };
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.mode = EIW_MODE_WINDOWS;
     o.block_size = EIW_BLOCK_SIZE_MIN;
     uint64_t model_blocks = 0;
@@ -196,6 +198,7 @@ Test(container, large_input_roundtrips_with_two_threads, .timeout = 600)
     sample s = mixed_sample(len, 7);
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.block_size = 1u << 20;
     o.threads = 2;
     eiw_stats st;
@@ -210,6 +213,7 @@ Test(container, compressing_twice_gives_identical_bytes)
     sample s = mixed_sample(300000, 11);
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.block_size = 64u << 10;
     for (int mode = 0; mode < 2; mode++) {
         o.mode = mode ? EIW_MODE_WINDOWS : EIW_MODE_STREAM;
@@ -231,6 +235,7 @@ Test(container, thread_count_does_not_change_output)
     sample s = mixed_sample(400000, 13);
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.block_size = 32u << 10;
     buf ref;
     o.threads = 1;
@@ -253,6 +258,7 @@ static buf small_container(int mode)
     sample s = make_sample("prose", 400, 5);
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.mode = mode;
     o.win.window_bits = 64;
     o.win.token_bits = 8;
@@ -454,6 +460,7 @@ Test(container, each_method_is_chosen_where_it_wins)
 {
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     struct {
         const char *what;
         sample s;
@@ -481,24 +488,28 @@ Test(container, each_method_is_chosen_where_it_wins)
     }
 }
 
+/* Random data is stored, so the bound is reached: the format-2 header (levels) is 4 bytes
+ * longer than format 1's. */
 Test(container, expansion_bound_holds_for_random_data)
 {
     static const size_t sizes[] = { 0, 1, 2, 100, 1023, 1024, 1025, 4096, 70001 };
     static const uint32_t blocks[] = { EIW_BLOCK_SIZE_MIN, 4096, EIW_BLOCK_SIZE_DEFAULT };
-    const char *models[] = { "order1", "order0", "uniform" };
-    for (size_t m = 0; m < 3; m++)
+    const char *models[] = { "order1", "order0", "uniform", NULL };
+    for (size_t m = 0; m < 4; m++)
         for (size_t b = 0; b < 3; b++)
             for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-                const eiw_model *mod = eiw_model_builtin(models[m]);
+                const eiw_model *mod = models[m] ? eiw_model_builtin(models[m]) : NULL;
                 sample s = sample_make("binary", sizes[i], 17 + i);
                 eiw_options o;
                 eiw_options_default(&o);
+                o.level = mod ? 0 : 1;   /* the model alone (format 1), or level 1 (format 2) */
                 o.block_size = blocks[b];
                 buf c;
                 cr_assert_eq(compress_buf(s.data, s.len, mod, &o, &c, NULL), EIW_OK);
-                size_t bound = EIW_COMPRESS_BOUND(s.len, (size_t)blocks[b], strlen(mod->name));
+                const char *name = mod ? mod->name : "none";
+                size_t bound = EIW_COMPRESS_BOUND(s.len, (size_t)blocks[b], strlen(name));
                 cr_assert_leq(c.len, bound, "%zu bytes, block %u, %s: %zu > bound %zu", s.len,
-                              blocks[b], models[m], c.len, bound);
+                              blocks[b], name, c.len, bound);
                 buf_free(&c);
                 sample_free(&s);
             }
@@ -562,6 +573,7 @@ Test(golden, compressing_the_original_again_gives_the_same_bytes)
         cr_assert_not_null(m, "%s: model %s no longer built in", golden_files[i], h.model_name);
         eiw_options o;
         eiw_options_default(&o);
+        o.level = 0;   /* the model alone: format 1 */
         o.mode = h.mode;
         o.win = h.win;
         o.block_size = h.block_size;
