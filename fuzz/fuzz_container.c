@@ -1,8 +1,9 @@
 /* Fuzz target: an .eiw container, read as `eiw decompress` reads it (header, then the blocks
- * with every check, then what follows). The header checksum is recomputed on a copy so that
- * mutations reach the fields behind it; the model is the small one the header names (or the
- * tiny M1 for any other name), so decoding stays fast. Block sizes above 4 KiB (1 KiB for the
- * tiny M1) are only read as headers: decoding megabytes per input would make every run slow. */
+ * with every check, then what follows), and walked by eiw_decompressed_size. The header
+ * checksum is recomputed on a copy so that mutations reach the fields behind it; the model is
+ * the small one the header names (or the tiny M1 for any other name), so decoding stays fast.
+ * Block sizes above 4 KiB (1 KiB for the tiny M1) are only read as headers: decoding megabytes
+ * per input would make every run slow. */
 #include "fuzz.h"
 
 #include <stdio.h>
@@ -50,6 +51,10 @@ static void decode(const uint8_t *data, size_t size)
                 eiw_fuzz_check(next != 0 || st.in_bytes == size, "input left over at the end");
                 eiw_fuzz_check(next != EIW_ERR_TRAILING || st.in_bytes < size,
                                "trailing garbage where nothing follows");
+                uint64_t total;
+                if (next == 0)   /* the block walk agrees with the decoder */
+                    eiw_fuzz_check(eiw_decompressed_size(data, size, &total) == EIW_OK &&
+                                   total == st.out_bytes, "eiw_decompressed_size disagrees");
             }
         }
     }

@@ -241,7 +241,7 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
 /* Worst-case container size for n input bytes and a model name of name_len bytes (4, "none",
  * for a level that uses no model): never more than this, whatever the input (incompressible
  * blocks are stored). The header is 36 + name_len bytes in format 1, 40 + name_len in format 2;
- * the bound takes the larger. */
+ * the bound takes the larger. eiw_compress_bound computes it from options. */
 #define EIW_COMPRESS_BOUND(n, block_size, name_len) \
     ((n) + 40 + (name_len) + EIW_END_RECORD_SIZE + \
      EIW_BLOCK_HEADER_SIZE * (((n) + (block_size) - 1) / (block_size)))
@@ -324,6 +324,41 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
  * not start with the container magic (trailing garbage, zero padding included), otherwise
  * eiw_header_read's errors for a damaged or truncated next header, EIW_ERR_IO. */
 int eiw_header_read_next(FILE *in, eiw_header *h);
+
+/* ---------------------------------------------------------------------------------------
+ * Buffer to buffer (codec/buffer_api.c), as zstd's ZSTD_compress / ZSTD_decompress: the same
+ * containers as the FILE* functions above, byte for byte. Both return the number of bytes
+ * written to dst, or a negative eiw_status; they never write past dst + cap (bytes of dst
+ * beyond the returned size may have been written when an error is returned). Thread-safe as
+ * long as the buffers are not shared.
+ *
+ * eiw_compress: src[0..n) into one container. m: the byte model; NULL for the default model
+ * (eiw_model_default) where the level uses one, as `eiw` does. o: NULL for eiw_options_default,
+ * which gives exactly the bytes of `eiw -c FILE` (no option, EIW_MODEL unset) for a file of
+ * these n bytes. EIW_ERR_DST_TOO_SMALL when cap < the container's size (eiw_compress_bound is
+ * always enough). */
+ptrdiff_t eiw_compress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
+                       const eiw_options *o);
+/* The most bytes eiw_compress writes for n input bytes with these model and options (the same
+ * NULLs mean the same defaults; NULL m at a level that uses a model unpacks the default M1 to
+ * learn its name). 0 for invalid options or a bound beyond SIZE_MAX. */
+size_t eiw_compress_bound(size_t n, const eiw_model *m, const eiw_options *o);
+/* eiw_decompress: the containers of src[0..n) (one, or several concatenated: their contents
+ * are concatenated, as `eiw -d` does) into dst. m: NULL to take each container's model among
+ * the built-in ones by the id its header records (eiw_model_builtin_by_id; EIW_ERR_MODEL if
+ * none has it); otherwise the model every container that uses a model must name (a model
+ * file's, say). o: only threads and progress are used (NULL: eiw_options_default). Errors as
+ * eiw_decompress_body's, EIW_ERR_TRAILING for bytes after the last container that do not start
+ * another, EIW_ERR_DST_TOO_SMALL when the content exceeds cap. */
+ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
+                         const eiw_options *o);
+/* The size eiw_decompress would produce from src[0..n): the sum of the totals that the end
+ * records of its containers declare, found by walking the headers and block records (as
+ * `eiw list`; nothing is decoded, payloads are not checked, and the data is untrusted: bound
+ * what you allocate). Every container's total is recorded, whether or not the compressor knew
+ * the input size. Errors: eiw_header_read's, EIW_ERR_TRUNCATED, EIW_ERR_CORRUPT (records that
+ * contradict each other), EIW_ERR_TRAILING. */
+eiw_status eiw_decompressed_size(const void *src, size_t n, uint64_t *size);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,7 @@
 /* The library's conveniences through the public API: one error namespace for eiw.h and
- * eiw_train.h, and the default options. */
+ * eiw_train.h, the default options, and the buffer-to-buffer functions (eiw_compress,
+ * eiw_decompress, eiw_compress_bound, eiw_decompressed_size): round trips per input class,
+ * the same bytes as the FILE* API, capacities, damaged inputs. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,4 +55,122 @@ Test(api, default_options_are_the_programs)
     cr_assert_eq(eiw_block_size_for(eiw_model_default(), &o), EIW_NEURAL_BLOCK_SIZE_DEFAULT);
     o.block_size = 4096;
     cr_assert_eq(eiw_block_size_for(eiw_model_default(), &o), 4096);
+}
+
+/* Compresses with the FILE* API, for comparison. */
+static uint8_t *compress_stream(const uint8_t *src, size_t n, const eiw_model *m,
+                                const eiw_options *o, size_t *len)
+{
+    FILE *in = n ? fmemopen((void *)src, n, "rb") : tmpfile(), *out = tmpfile();
+    cr_assert(in && out);
+    cr_assert_eq(eiw_compress_stream(in, out, m, o, n, NULL), EIW_OK);
+    long end = ftell(out);
+    cr_assert_geq(end, 0);
+    *len = (size_t)end;
+    uint8_t *b = malloc(*len + 1);
+    rewind(out);
+    cr_assert_eq(fread(b, 1, *len, out), *len);
+    fclose(in);
+    fclose(out);
+    return b;
+}
+
+static void buffer_roundtrip(const sample *s, const eiw_model *m, const eiw_options *o)
+{
+    size_t bound = eiw_compress_bound(s->len, m, o);
+    cr_assert_gt(bound, s->len);
+    /* a canary after the capacity: never written */
+    uint8_t *c = malloc(bound + 16);
+    memset(c, 0xA5, bound + 16);
+    ptrdiff_t clen = eiw_compress(c, bound, s->data, s->len, m, o);
+    cr_assert_gt(clen, 0, "%s: %s", s->name, eiw_strerror((int)clen));
+    cr_assert_leq((size_t)clen, bound);
+    for (size_t i = bound; i < bound + 16; i++)
+        cr_assert_eq(c[i], 0xA5, "%s: written past the capacity", s->name);
+    /* byte for byte what the FILE* API writes */
+    size_t flen;
+    uint8_t *f = compress_stream(s->data, s->len, m, o, &flen);
+    cr_assert(flen == (size_t)clen && memcmp(f, c, flen) == 0, "%s: differs from the stream API",
+              s->name);
+    free(f);
+    /* one byte short: refused, nothing past the capacity touched */
+    memset(c + clen - 1, 0xA5, 17);
+    cr_assert_eq(eiw_compress(c, (size_t)clen - 1, s->data, s->len, m, o),
+                 EIW_ERR_DST_TOO_SMALL, "%s", s->name);
+    for (size_t i = (size_t)clen - 1; i < (size_t)clen + 16; i++)
+        cr_assert_eq(c[i], 0xA5, "%s: written past the capacity", s->name);
+    /* restore and decode: the model from the header (NULL) or given */
+    cr_assert_eq(eiw_compress(c, bound, s->data, s->len, m, o), clen);
+    uint64_t size;
+    cr_assert_eq(eiw_decompressed_size(c, (size_t)clen, &size), EIW_OK);
+    cr_assert_eq(size, s->len);
+    uint8_t *d = malloc(s->len + 17);
+    memset(d, 0x5A, s->len + 17);
+    cr_assert_eq(eiw_decompress(d, s->len, c, (size_t)clen, NULL, NULL), (ptrdiff_t)s->len,
+                 "%s", s->name);
+    cr_assert(s->len == 0 || memcmp(d, s->data, s->len) == 0, "%s", s->name);
+    for (size_t i = s->len; i < s->len + 17; i++)
+        cr_assert_eq(d[i], 0x5A, "%s: written past the capacity", s->name);
+    cr_assert_eq(eiw_decompress(d, s->len, c, (size_t)clen, m, o), (ptrdiff_t)s->len);
+    if (s->len > 0)
+        cr_assert_eq(eiw_decompress(d, s->len - 1, c, (size_t)clen, NULL, NULL),
+                     EIW_ERR_DST_TOO_SMALL, "%s", s->name);
+    free(d);
+    free(c);
+}
+
+Test(api, buffers_round_trip_every_input_class_as_the_stream_api_codes_them)
+{
+    static const char *cls[] = { "empty", "one", "ascii", "utf8", "binary", "zeros", "text" };
+    eiw_options lv, m0;
+    eiw_options_default(&lv);
+    lv.level = 1;
+    lv.threads = 2;
+    eiw_options_default(&m0);
+    m0.level = 0;
+    m0.block_size = 4096;   /* several blocks */
+    eiw_options win = m0;
+    win.mode = EIW_MODE_WINDOWS;
+    win.win.window_bits = 64;
+    win.win.token_bits = 8;
+    for (size_t i = 0; i < sizeof cls / sizeof *cls; i++) {
+        sample s = sample_make(cls[i], 20000, 40 + i);
+        buffer_roundtrip(&s, NULL, &lv);
+        buffer_roundtrip(&s, eiw_model_builtin("order1"), &m0);
+        buffer_roundtrip(&s, eiw_model_builtin("order0"), &win);
+        sample_free(&s);
+    }
+}
+
+Test(api, decompress_checks_the_model_and_rejects_damage)
+{
+    sample s = sample_make("text", 6000, 9);
+    eiw_options o;
+    eiw_options_default(&o);
+    o.level = 0;
+    const eiw_model *m = eiw_model_builtin("order1");
+    size_t bound = eiw_compress_bound(s.len, m, &o);
+    uint8_t *c = malloc(bound), *d = malloc(s.len);
+    ptrdiff_t clen = eiw_compress(c, bound, s.data, s.len, m, &o);
+    cr_assert_gt(clen, 0);
+    cr_assert_eq(eiw_decompress(d, s.len, c, (size_t)clen, eiw_model_builtin("order0"), NULL),
+                 EIW_ERR_MODEL);
+    cr_assert_eq(eiw_decompress(d, s.len, c, 0, NULL, NULL), EIW_ERR_MAGIC);
+    cr_assert_eq(eiw_decompress(NULL, 5, c, (size_t)clen, NULL, NULL), EIW_ERR_PARAM);
+    uint64_t size;
+    for (size_t cut = 1; cut < (size_t)clen; cut += 7) {
+        cr_assert_eq(eiw_decompress(d, s.len, c, cut, NULL, NULL), EIW_ERR_TRUNCATED, "%zu", cut);
+        cr_assert_eq(eiw_decompressed_size(c, cut, &size), EIW_ERR_TRUNCATED, "%zu", cut);
+    }
+    uint8_t *more = malloc((size_t)clen + 3);
+    memcpy(more, c, (size_t)clen);
+    memcpy(more + clen, "xyz", 3);
+    cr_assert_eq(eiw_decompress(d, s.len, more, (size_t)clen + 3, NULL, NULL), EIW_ERR_TRAILING);
+    cr_assert_eq(eiw_decompressed_size(more, (size_t)clen + 3, &size), EIW_ERR_TRAILING);
+    more[clen - 10] ^= 1;   /* the end record's total */
+    cr_assert_eq(eiw_decompressed_size(more, (size_t)clen, &size), EIW_ERR_CORRUPT);
+    free(more);
+    free(c);
+    free(d);
+    sample_free(&s);
 }

@@ -1006,7 +1006,7 @@ Test(cli, sizes_declared_beyond_the_data_are_errors_in_bounded_memory)
     free(good);
 }
 
-/* ---- concatenated files ---- */
+/* ---- issue 13: concatenations, aliases, messages, --rm, the library's defaults ---- */
 
 /* Writes the concatenation of files a and b (b may be NULL) and then `tail` to `to`. */
 static void cat_files(const char *to, const char *a, const char *b, const void *tail,
@@ -1103,8 +1103,6 @@ Test(cli, trailing_garbage_is_named_with_its_offset)
     one_error_line("t.eiw");
     cr_assert(strstr(err_text, "truncated"), "%s", err_text);
 }
-
-/* ---- options as gzip, zstd and xz users type them; messages ---- */
 
 Test(cli, test_and_list_have_the_usual_options)
 {
@@ -1240,7 +1238,13 @@ Test(cli, library_defaults_give_the_programs_bytes)
     sample s = sample_make("text", 2000, 49);
     write_file("s.txt", s.data, s.len);
     cr_assert_eq(run(NULL, "-c", "s.txt", NULL), 0, "%s", err_text);
-    uint8_t *c = malloc(out_len + 1);
+    size_t bound = eiw_compress_bound(s.len, NULL, NULL);
+    uint8_t *c = malloc(bound);
+    ptrdiff_t n = eiw_compress(c, bound, s.data, s.len, NULL, NULL);
+    cr_assert_gt(n, 0, "%s", eiw_strerror((int)n));
+    cr_assert(out_len == (size_t)n && memcmp(out_text, c, out_len) == 0,
+              "the program wrote %zu bytes, the library %td", out_len, n);
+    /* the FILE* API with the default options and model too */
     eiw_options o;
     eiw_options_default(&o);
     FILE *in = fmemopen(s.data, s.len, "rb"), *out = tmpfile();
@@ -1248,7 +1252,7 @@ Test(cli, library_defaults_give_the_programs_bytes)
     cr_assert_eq(ftell(out), (long)out_len);
     rewind(out);
     cr_assert_eq(fread(c, 1, out_len, out), out_len);
-    cr_assert(memcmp(out_text, c, out_len) == 0, "the library differs from the program");
+    cr_assert(memcmp(out_text, c, out_len) == 0, "eiw_compress_stream differs from the program");
     fclose(in);
     fclose(out);
     free(c);

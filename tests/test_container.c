@@ -101,6 +101,7 @@ static void check_roundtrip(const sample *s, const eiw_model *m, const eiw_optio
     cr_assert_eq(st, EIW_OK, "%s (%zu bytes) mode %d b=%u t=%u: %s", s->name, s->len, o->mode,
                  o->win.window_bits, o->win.token_bits, eiw_strerror(st));
     cr_assert_leq(c.len, EIW_COMPRESS_BOUND(s->len, eiw_block_size_for(m, o), strlen(m->name)));
+    cr_assert_leq(c.len, eiw_compress_bound(s->len, m, o));
     st = decompress_buf(c.data, c.len, o->threads, &d, NULL);
     cr_assert_eq(st, EIW_OK, "%s mode %d b=%u t=%u: decode: %s", s->name, o->mode,
                  o->win.window_bits, o->win.token_bits, eiw_strerror(st));
@@ -432,6 +433,14 @@ Test(container, concatenated_containers_decode_to_the_concatenation)
         cr_assert_eq(decompress_buf(cat, clen, 2, &d, NULL), EIW_OK, "order %zu", k);
         cr_assert(d.len == wlen && memcmp(d.data, want, wlen) == 0, "order %zu", k);
         buf_free(&d);
+        /* the buffer API does the same, and knows the size beforehand */
+        uint64_t size;
+        cr_assert_eq(eiw_decompressed_size(cat, clen, &size), EIW_OK, "order %zu", k);
+        cr_assert_eq(size, wlen);
+        uint8_t *back = malloc(wlen + 1);
+        cr_assert_eq(eiw_decompress(back, wlen, cat, clen, NULL, NULL), (ptrdiff_t)wlen);
+        cr_assert(memcmp(back, want, wlen) == 0, "order %zu", k);
+        free(back);
         free(cat);
         free(want);
     }
@@ -488,8 +497,8 @@ Test(container, each_method_is_chosen_where_it_wins)
     }
 }
 
-/* Random data is stored, so the bound is reached: the format-2 header (levels) is 4 bytes
- * longer than format 1's. */
+/* Random data is stored: the container reaches the bound exactly, so the bound is tight. The
+ * format-2 header (levels) is 4 bytes longer than format 1's. */
 Test(container, expansion_bound_holds_for_random_data)
 {
     static const size_t sizes[] = { 0, 1, 2, 100, 1023, 1024, 1025, 4096, 70001 };
@@ -510,6 +519,8 @@ Test(container, expansion_bound_holds_for_random_data)
                 size_t bound = EIW_COMPRESS_BOUND(s.len, (size_t)blocks[b], strlen(name));
                 cr_assert_leq(c.len, bound, "%zu bytes, block %u, %s: %zu > bound %zu", s.len,
                               blocks[b], name, c.len, bound);
+                cr_assert_eq(c.len, eiw_compress_bound(s.len, mod, &o), "%zu bytes, block %u, %s",
+                             s.len, blocks[b], name);
                 buf_free(&c);
                 sample_free(&s);
             }
