@@ -102,7 +102,9 @@ eiw_status eiw_model_from_bytes(const uint8_t *buf, size_t len, eiw_model **out)
 /* Serializes the integer M1 made from a training checkpoint's float weights (a byte model with
  * vocab 257 and BOS 256, see eiw train): *out (malloc'd, caller frees) holds *len bytes of an
  * .eiwm file that eiw_model_from_bytes accepts. name: 1..31 printable characters.
- * EIW_ERR_MODEL_FILE for an unreadable/invalid checkpoint or an unsuitable model. */
+ * EIW_ERR_MODEL_FILE for an unreadable/invalid checkpoint or an unsuitable model. Defined in
+ * libeiw_train.a (eiw-train.pc), with the float checkpoints it reads: the codec library
+ * libeiw.a needs no BLAS. */
 eiw_status eiw_model_export_checkpoint(const char *ckpt_path, const char *name, uint8_t **out,
                                        size_t *len);
 
