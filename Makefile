@@ -1,11 +1,11 @@
 # eiw: neural text compression codec.
-# make            build ./eiw and ./libeiw.a (installs missing build deps first)
+# make            build ./eiw, ./libeiw.a and ./libeiw_train.a (installs missing build deps first)
 # make test       build and run the whole test suite
 # make demo       build, then compress and decompress a sample and print the ratio
 # make SAN=1 test same, under AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
 # make SIMD=none  force the portable scalar kernels
 # make fuzz       libFuzzer targets (fuzz/, clang) run FUZZ_SECONDS each; see fuzz/run.sh
-# make install    PREFIX=/usr/local DESTDIR= : eiw, libeiw.a, headers, eiw.pc, eiw.1
+# make install    PREFIX=/usr/local DESTDIR= : eiw, the libraries, headers, eiw.pc, eiw.1
 #
 # The public targets first run scripts/deps.sh (apt-get, only for missing packages) and then
 # re-invoke make: flags come from pkg-config, which must run after the packages exist, and
@@ -46,6 +46,9 @@ CRITERION_LIBS := $(shell pkg-config --libs criterion)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DEIW_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
              -fopenmp -Iinclude -Icodec -Imodel -Idata -Ifuzz $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -fopenmp -lm
+# what a program needs with libeiw.a alone (coding, no training): no OpenBLAS; OpenMP stays,
+# as the container and the context-mixing coder run blocks and lanes in parallel with it
+CODEC_LIBS := $(shell pkg-config --libs libzstd libxxhash) -fopenmp -lm
 
 ifeq ($(SAN),1)
   BUILD := build-san
@@ -75,7 +78,12 @@ ifeq ($(FUZZ),1)
   LDLIBS += -fsanitize=fuzzer,address,undefined
 endif
 
-LIB_SRC  := $(sort $(wildcard codec/*.c model/*.c data/*.c))
+# libeiw.a: coding, the integer models (M1, static), context mixing, token shards: no BLAS.
+# libeiw_train.a: training, float models and checkpoints, M2 sampling, checkpoint export
+# (OpenBLAS); it uses libeiw.a. eiw.pc and eiw-train.pc name what each needs.
+TRAIN_SRC := $(addprefix model/,adamw.c checkpoint.c m1_export.c m2_sample.c tensor_ops.c \
+               train_data.c trainer.c transformer.c)
+LIB_SRC  := $(filter-out $(TRAIN_SRC),$(sort $(wildcard codec/*.c model/*.c data/*.c)))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 # the fuzz targets' entry functions are plain C: the test suite replays their corpora
@@ -84,21 +92,28 @@ FUZZ_TARGETS ?= container window model checkpoint shard jsonl
 # the default M1 (model/weights/m1.eiwm) is embedded in the library by an .incbin
 LIB_ASM  := model/m1_default_data.S
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)
+TRAIN_OBJ := $(TRAIN_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
-TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o)
+# the suite also checks the program's progress line (tests/test_progress.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/progress.o
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
 
 ifeq ($(BUILD),build)
   EIW := eiw
   LIB := libeiw.a
+  TRAIN_LIB := libeiw_train.a
 else
   EIW := $(BUILD)/eiw
   LIB := $(BUILD)/libeiw.a
+  TRAIN_LIB := $(BUILD)/libeiw_train.a
 endif
+# the trainer's library first: it uses the codec's
+LIBS := $(TRAIN_LIB) $(LIB)
 TESTBIN := $(BUILD)/eiw_tests
+LINK_CHECK := $(BUILD)/codec_link_check
 
 all: build
-build: $(EIW) $(LIB)
+build: $(EIW) $(LIB) $(TRAIN_LIB)
 deps:
 
 $(BUILD)/%.o: %.c
@@ -115,6 +130,8 @@ else
 $(BUILD)/model/qkernels.o $(BUILD)/codec/quantize.o: FUZZ_COV :=
 endif
 
+$(BUILD)/tests/test_progress.o: ALL_CFLAGS += -Icli
+
 $(BUILD)/model/m1_default_data.o: model/m1_default_data.S model/weights/m1.eiwm
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
@@ -123,15 +140,25 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(EIW): $(CLI_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+$(TRAIN_LIB): $(TRAIN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(TESTBIN): $(TEST_OBJ) $(LIB) $(EIW)
-	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS) $(CRITERION_LIBS)
+$(EIW): $(CLI_OBJ) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LIBS) $(LDLIBS)
+
+$(TESTBIN): $(TEST_OBJ) $(LIBS) $(EIW)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJ) $(LIBS) $(LDLIBS) $(CRITERION_LIBS)
+
+# A program that only compresses and decompresses links libeiw.a with zstd, xxhash and
+# OpenMP, without OpenBLAS or the trainer: a link failure fails `make test`.
+$(LINK_CHECK): tests/codec_link_check.c $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(CODEC_LIBS) $(filter -fsanitize%,$(LDLIBS))
 
 # Tests find the program through EIW_BIN and run from the tree root (golden files under
 # tests/golden); corpus-level tests run only when ../shared/corpora exists.
-test: build $(TESTBIN)
+test: build $(TESTBIN) $(LINK_CHECK)
+	$(LINK_CHECK)
 	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) EIW_BIN=$(abspath $(EIW)) \
 	    $(TESTBIN) --jobs 2 $(TESTFLAGS)
 
@@ -150,7 +177,7 @@ $(BUILD)/fuzz/libfuzzer_%.o: fuzz/libfuzzer_main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DEIW_FUZZ_ENTRY=eiw_fuzz_$* -c $< -o $@
 
-$(BUILD)/fuzz_%: $(BUILD)/fuzz/libfuzzer_%.o $(FUZZ_SRC:%.c=$(BUILD)/%.o) $(LIB)
+$(BUILD)/fuzz_%: $(BUILD)/fuzz/libfuzzer_%.o $(FUZZ_SRC:%.c=$(BUILD)/%.o) $(LIBS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 install: build
@@ -158,19 +185,24 @@ install: build
 	           $(DESTDIR)$(PREFIX)/include/eiw $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(EIW) $(DESTDIR)$(PREFIX)/bin/eiw
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libeiw.a
+	install -m 644 $(TRAIN_LIB) $(DESTDIR)$(PREFIX)/lib/libeiw_train.a
 	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/eiw/
 	install -m 644 docs/eiw.1 $(DESTDIR)$(PREFIX)/share/man/man1/eiw.1
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' eiw.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eiw.pc
+	for pc in eiw eiw-train; do \
+	    sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
+	        > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; \
+	done
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TRAIN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
 endif
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/eiw $(DESTDIR)$(PREFIX)/lib/libeiw.a \
-	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/eiw.pc $(DESTDIR)$(PREFIX)/share/man/man1/eiw.1
+	      $(DESTDIR)$(PREFIX)/lib/libeiw_train.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/eiw.pc \
+	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/eiw-train.pc $(DESTDIR)$(PREFIX)/share/man/man1/eiw.1
 	rm -rf $(DESTDIR)$(PREFIX)/include/eiw
 
 clean:
-	rm -rf build build-san build-scalar build-san-scalar build-mpi build-fuzz eiw libeiw.a
+	rm -rf build build-san build-scalar build-san-scalar build-mpi build-fuzz eiw libeiw.a \
+	       libeiw_train.a

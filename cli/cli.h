@@ -26,15 +26,11 @@ int eiw_cli_inspect(int argc, char **argv);                       /* cli/cmd_det
 int eiw_cli_eval(int argc, char **argv);                          /* cli/cmd_eval.c */
 int eiw_cli_generate(int argc, char **argv);                      /* cli/cmd_generate.c */
 
-/* Default block size for neural models: their context is a few hundred bytes, so smaller
- * blocks cost little in ratio (about 0.4% with M1) and let many blocks be coded in lockstep. */
-#define NEURAL_BLOCK_SIZE (16u << 10)
-/* The block size a model gets when none is given. */
-#define DEFAULT_BLOCK_SIZE_FOR(m, dflt) \
-    ((m)->context >= 64 && (m)->context < NEURAL_BLOCK_SIZE ? NEURAL_BLOCK_SIZE : (dflt))
 /* Parses a decimal count with an optional K/M/G/T (binary) suffix, optionally followed by B or
  * iB, at most max; 1 ok, 0 bad input. */
 int cli_parse_size(const char *s, uint64_t max, uint64_t *out);
 /* Worker threads when none are asked for: online CPUs, at most 8. */
 int cli_default_threads(void);
+/* Online CPUs, at most max (-T0). */
+int cli_online_cpus(int max);
 #endif

@@ -119,6 +119,8 @@ int eiw_cli_bench(int argc, char **argv)
     const char *model_name = NULL, *modes = "l1,l6,stream,16,64";
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the modes are the model alone's: stream and windows */
+    o.threads = 1;
     int runs = 3, first = argc, block_size_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -160,7 +162,7 @@ int eiw_cli_bench(int argc, char **argv)
             return EIW_EXIT_ERROR;
     }
     if (!block_size_given)
-        o.block_size = DEFAULT_BLOCK_SIZE_FOR(m, o.block_size);
+        o.block_size = eiw_block_size_for(m, &o);
     printf("model %s, %d thread(s), %u-byte blocks, median of %d run(s)\n", m->name, o.threads,
            o.block_size, runs);
     printf("%-24s %-8s %10s %10s %7s %9s %9s %9s %8s  %s\n", "file", "mode", "bytes",

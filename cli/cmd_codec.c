@@ -30,7 +30,7 @@ typedef struct {
     int stream_flag;
     int level_given;
     unsigned window_bits, token_bits;   /* 0 = not given */
-    int block_size_given;
+    int remove_input;          /* --rm */
     eiw_options opt;
 } cli_args;
 
@@ -114,7 +114,17 @@ static void print_help(const cli_args *a)
 }
 
 enum { OPT_STREAM = 256, OPT_WINDOW_BITS, OPT_TOKEN_BITS, OPT_MODEL, OPT_LEVEL, OPT_FAST,
-       OPT_BEST, OPT_LANES, OPT_LANE_MIN };
+       OPT_BEST, OPT_LANES, OPT_LANE_MIN, OPT_RM };
+
+static const char *op_name(enum eiw_cli_op op)
+{
+    switch (op) {
+    case EIW_OP_TEST: return "test";
+    case EIW_OP_LIST: return "list";
+    case EIW_OP_DECOMPRESS: return "decompress";
+    default: return "compress";
+    }
+}
 
 /* Returns -1 to go on, or the exit status (help, version, usage error). */
 static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
@@ -124,10 +134,12 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         { "output", required_argument, NULL, 'o' }, { "force", no_argument, NULL, 'f' },
         { "keep", no_argument, NULL, 'k' },         { "decompress", no_argument, NULL, 'd' },
         { "uncompress", no_argument, NULL, 'd' },   { "compress", no_argument, NULL, 'z' },
+        { "test", no_argument, NULL, 't' },         { "list", no_argument, NULL, 'l' },
         { "quiet", no_argument, NULL, 'q' },        { "verbose", no_argument, NULL, 'v' },
         { "threads", required_argument, NULL, 'T' },
         { "block-size", required_argument, NULL, 'B' },
         { "help", no_argument, NULL, 'h' },         { "version", no_argument, NULL, 'V' },
+        { "rm", no_argument, NULL, OPT_RM },
         { "stream", no_argument, NULL, OPT_STREAM },
         { "window-bits", required_argument, NULL, OPT_WINDOW_BITS },
         { "token-bits", required_argument, NULL, OPT_TOKEN_BITS },
@@ -139,13 +151,26 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         { "lane-min", required_argument, NULL, OPT_LANE_MIN },
         { NULL, 0, NULL, 0 },
     };
-    const int codec = a->op == EIW_OP_COMPRESS || a->op == EIW_OP_DECOMPRESS;
+    /* `eiw test` and `eiw list` name their operation; `eiw`, `eiw compress` and `eiw
+     * decompress` take -z, -d, -t and -l to pick one (the last wins, -d does not undo -t). */
+    const int op_fixed = a->op == EIW_OP_TEST || a->op == EIW_OP_LIST;
+    /* which options do not apply to test and list: checked once the operation is known */
+    char not_test[64] = "", not_list[64] = "";
     uint64_t v;
-    int c;
+    int c, longindex = -1;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":co:fkdzqvT:B:hV0123456789", longopts, NULL)) != -1) {
-        int codec_only = 0;
+    while ((c = getopt_long(argc, argv, ":co:fkdztlqvT:B:hV0123456789", longopts, &longindex))
+           != -1) {
+        /* the option as typed ("-B", "--block-size"): argv[optind - 1] would be the value of
+         * an option whose value is a separate argument */
+        char name[48];
+        if (longindex >= 0)
+            snprintf(name, sizeof name, "--%s", longopts[longindex].name);
+        else
+            snprintf(name, sizeof name, "-%c", c);
+        longindex = -1;
+        int codec_only = 0, list_ok = 0;
         switch (c) {
         case '0': case '1': case '2': case '3': case '4':
         case '5': case '6': case '7': case '8': case '9':
@@ -158,7 +183,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_LEVEL:
             if (!cli_parse_size(optarg, EIW_LEVEL_MAX, &v) || strchr(optarg, 'K') ||
                 strchr(optarg, 'M') || strchr(optarg, 'G') || strchr(optarg, 'T')) {
-                usage_msg("--level: '%s' is not a level from 0 to %d", optarg, EIW_LEVEL_MAX);
+                usage_msg("%s: '%s' is not a level from 0 to %d", name, optarg, EIW_LEVEL_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.level = (int)v;
@@ -168,33 +193,43 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case 'c': a->to_stdout = 1; codec_only = 1; break;
         case 'o': a->output = optarg; codec_only = 1; break;
         case 'f': a->force = 1; codec_only = 1; break;
-        case 'k': codec_only = 1; break;
-        case 'd': a->op = EIW_OP_DECOMPRESS; codec_only = 1; break;
-        case 'z': a->op = EIW_OP_COMPRESS; codec_only = 1; break;
-        case 'q': a->verbosity = -1; break;
-        case 'v': a->verbosity = 1; break;
+        case 'k': a->remove_input = 0; codec_only = 1; break;
+        case OPT_RM: a->remove_input = 1; codec_only = 1; break;
+        case 'z': case 'd': case 't': case 'l': {
+            enum eiw_cli_op want = c == 'z' ? EIW_OP_COMPRESS : c == 'd' ? EIW_OP_DECOMPRESS
+                                   : c == 't' ? EIW_OP_TEST : EIW_OP_LIST;
+            if (op_fixed ? want != a->op && c != 'd' : c == 'z')
+                codec_only = 1;   /* -z tests nothing; `eiw test -l` is not a list */
+            list_ok = c == 'l';
+            /* -d after -t still tests: decompressing is what a test does */
+            if (!op_fixed && !(c == 'd' && a->op == EIW_OP_TEST))
+                a->op = want;
+            break;
+        }
+        case 'q': a->verbosity = -1; list_ok = 1; break;
+        case 'v': a->verbosity = 1; list_ok = 1; break;
         case 'h': print_help(a); return EIW_EXIT_OK;
         case 'V': printf("eiw %s\n", EIW_VERSION_STRING); return EIW_EXIT_OK;
         case 'T':
-            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
-                usage_msg("--threads: '%s' is not a number from 1 to %d", optarg, THREADS_MAX);
+            if (!cli_parse_size(optarg, THREADS_MAX, &v)) {
+                usage_msg("%s: '%s' is not a number from 0 (all online CPUs) to %d", name, optarg,
+                          THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
-            a->opt.threads = (int)v;
+            a->opt.threads = v == 0 ? cli_online_cpus(THREADS_MAX) : (int)v;
             break;
         case 'B':
             if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN) {
-                usage_msg("--block-size: '%s' is not a size from 1K to %uM", optarg,
+                usage_msg("%s: '%s' is not a size from 1K to %uM", name, optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
             }
             a->opt.block_size = (uint32_t)v;
-            a->block_size_given = 1;
             codec_only = 1;
             break;
         case OPT_LANES:
             if (!cli_parse_size(optarg, EIW_LANES_MAX, &v) || v < 1) {
-                usage_msg("--lanes: '%s' is not a number from 1 to %d", optarg, EIW_LANES_MAX);
+                usage_msg("%s: '%s' is not a number from 1 to %d", name, optarg, EIW_LANES_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.lanes = (unsigned)v;
@@ -203,7 +238,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_LANE_MIN:
             if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN ||
                 (v & (v - 1))) {
-                usage_msg("--lane-min: '%s' is not a power of two from 1K to %uM", optarg,
+                usage_msg("%s: '%s' is not a power of two from 1K to %uM", name, optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
             }
@@ -213,7 +248,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_STREAM: a->stream_flag = 1; codec_only = 1; break;
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
-                usage_msg("--window-bits: '%s' is not a number from %d to %d", optarg,
+                usage_msg("%s: '%s' is not a number from %d to %d", name, optarg,
                           EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
                 return EIW_EXIT_USAGE;
             }
@@ -222,7 +257,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_TOKEN_BITS:
             if (strcmp(optarg, "8") != 0 && strcmp(optarg, "16") != 0) {
-                usage_msg("--token-bits: '%s' must be 8 or 16", optarg);
+                usage_msg("%s: '%s' must be 8 or 16", name, optarg);
                 return EIW_EXIT_USAGE;
             }
             a->token_bits = (unsigned)atoi(optarg);
@@ -239,16 +274,17 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
                 usage_msg("unknown option '%s'", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         }
-        if (codec_only && !codec) {
-            usage_msg("option '%s' does not apply to 'eiw %s'", argv[optind - 1], a->prog);
-            return EIW_EXIT_USAGE;
-        }
-        if (a->op == EIW_OP_LIST && c != 'h' && c != 'V' && c != 'q' && c != 'v') {
-            usage_msg("option '%s' does not apply to 'eiw list'", argv[optind - 1]);
-            return EIW_EXIT_USAGE;
-        }
+        if (codec_only && !not_test[0])
+            snprintf(not_test, sizeof not_test, "%s", name);
+        if (!list_ok && !not_list[0])
+            snprintf(not_list, sizeof not_list, "%s", name);
     }
     *first_file = optind;
+    const char *bad = a->op == EIW_OP_TEST ? not_test : a->op == EIW_OP_LIST ? not_list : "";
+    if (bad[0]) {
+        usage_msg("option '%s' does not apply to 'eiw %s'", bad, op_name(a->op));
+        return EIW_EXIT_USAGE;
+    }
     if (a->op == EIW_OP_COMPRESS) {
         if (a->stream_flag && a->window_bits) {
             usage_msg("--stream and --window-bits exclude each other");
@@ -283,7 +319,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         return EIW_EXIT_USAGE;
     }
     if ((a->op == EIW_OP_TEST || a->op == EIW_OP_LIST) && optind >= argc) {
-        usage_msg("'eiw %s' needs at least one FILE.eiw", a->prog);
+        usage_msg("'eiw %s' needs at least one FILE.eiw", op_name(a->op));
         return EIW_EXIT_USAGE;
     }
     return -1;
@@ -462,6 +498,8 @@ static int output_open(cli_output *out, const cli_args *a, const cli_input *in)
         err_msg(path, "already exists (use -f to overwrite)");
     else if (e == EINVAL)
         err_msg(path, "is the input file");
+    else if (e == EISDIR)
+        err_msg(path, "is a directory (name the output file, not its directory)");
     else if (e)
         err_msg(path, "%s", strerror(e));
     if (e) {
@@ -473,10 +511,15 @@ static int output_open(cli_output *out, const cli_args *a, const cli_input *in)
     return EIW_EXIT_OK;
 }
 
-/* Finishes the output: commit (ok) or discard (failed). Returns the exit status. */
-static int output_close(cli_output *out, const cli_args *a, int ok)
+/* Finishes the output: commit (ok) or discard (failed). Returns the exit status. With --rm
+ * the output file is synced before it is renamed into place, and then the input is removed:
+ * only after a success, never an input read from stdin, and never when the output is stdout,
+ * a device or a FIFO (whose data cannot be read back as a file). */
+static int output_close(cli_output *out, const cli_args *a, const cli_input *in, int ok)
 {
     int rc = ok ? EIW_EXIT_OK : EIW_EXIT_ERROR;
+    int removable = ok && a->remove_input && !in->is_stdin && !out->is_stdout &&
+                    out->file.f && !out->file.direct;
     if (out->is_stdout) {
         if (ok && (fflush(stdout) != 0 || ferror(stdout))) {
             err_msg(out->name, "%s", strerror(errno));
@@ -486,6 +529,7 @@ static int output_close(cli_output *out, const cli_args *a, int ok)
         if (!ok) {
             cli_out_abort(&out->file);
         } else {
+            out->file.sync = removable;
             int e = cli_out_commit(&out->file, a->force);
             if (e == EEXIST)
                 err_msg(out->name, "already exists (use -f to overwrite)");
@@ -494,6 +538,10 @@ static int output_close(cli_output *out, const cli_args *a, int ok)
             if (e)
                 rc = EIW_EXIT_ERROR;
         }
+    }
+    if (rc == EIW_EXIT_OK && removable && unlink(in->name) != 0) {
+        err_msg(in->name, "not removed: %s", strerror(errno));
+        rc = EIW_EXIT_ERROR;
     }
     free(out->owned_name);
     out->owned_name = NULL;
@@ -513,17 +561,21 @@ static void report_status(eiw_status st, const cli_input *in, const cli_output *
         err_msg(in->name, "%s", eiw_strerror(st));
 }
 
-static void print_summary(const char *name, uint64_t original, uint64_t compressed)
+/* -v: what the operation did, in its direction (as zstd prints it): compressing
+ * "original -> compressed", decompressing "compressed -> original". */
+static void print_summary(const char *name, uint64_t original, uint64_t compressed,
+                          int decompressed)
 {
+    uint64_t from = decompressed ? compressed : original, to = decompressed ? original : compressed;
     if (original == 0) {
-        fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (empty input)\n", name, original,
-                compressed);
+        fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (empty %s)\n", name, from, to,
+                decompressed ? "output" : "input");
         return;
     }
     if (compressed == 0)
         compressed = 1;
     fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (%.3f bits/byte, ratio %.2f)\n",
-            name, original, compressed, 8.0 * (double)compressed / (double)original,
+            name, from, to, 8.0 * (double)compressed / (double)original,
             (double)original / (double)compressed);
 }
 
@@ -540,7 +592,7 @@ static int compress_one(const cli_args *a, const eiw_model *m, const char *path)
     if (rc == EIW_EXIT_OK && (rc = output_open(&out, a, &in)) == EIW_EXIT_OK) {
         cli_progress pr;
         eiw_options o = a->opt;
-        cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0);
+        cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0, 0);
         o.progress = cli_progress_update;
         o.progress_ctx = &pr;
         eiw_stats stats;
@@ -550,55 +602,96 @@ static int compress_one(const cli_args *a, const eiw_model *m, const char *path)
         cli_progress_end(&pr);
         if (st != EIW_OK)
             report_status(st, &in, &out, err);
-        rc = output_close(&out, a, st == EIW_OK);
+        rc = output_close(&out, a, &in, st == EIW_OK);
         if (rc == EIW_EXIT_OK && a->verbosity > 0)
-            print_summary(in.name, stats.in_bytes, stats.out_bytes);
+            print_summary(in.name, stats.in_bytes, stats.out_bytes, 0);
     }
     input_close(&in);
     return rc;
 }
 
-/* Header and model of an input container; prints errors. */
-static int open_container(const cli_args *a, const eiw_model *given, cli_input *in, eiw_header *h,
-                          const eiw_model **m)
+/* What decoding an input found: its containers ("parts": concatenated files decode to the
+ * concatenation of their contents, as with gzip, zstd and xz) and their sizes. */
+typedef struct {
+    unsigned parts;
+    uint64_t compressed, original;
+} decode_totals;
+
+/* The error for what follows the last good container: trailing garbage gets its own message,
+ * with where it starts; a damaged next container the library's. */
+static void report_next(int r, const cli_input *in, const cli_output *out, uint64_t offset,
+                        int err)
 {
+    if (r == EIW_ERR_TRAILING)
+        err_msg(in->name, "trailing garbage after the compressed data at offset %" PRIu64,
+                offset);
+    else
+        report_status((eiw_status)r, in, out, err);
+}
+
+/* Decodes every container of the input into out (NULL: test only); prints its errors. */
+static int decode_all(const cli_args *a, const eiw_model *given, cli_input *in,
+                      cli_output *out, decode_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    eiw_header h;
     errno = 0;
-    eiw_status st = eiw_header_read(in->f, h);
+    eiw_status st = eiw_header_read(in->f, &h);
     if (st != EIW_OK) {
         report_status(st, in, NULL, errno);
         return EIW_EXIT_ERROR;
     }
-    return decompress_model(a, given, in->name, h, m);
+    cli_progress pr;
+    eiw_options o = a->opt;
+    cli_progress_init(&pr, in->name, input_size(in), a->verbosity < 0, 1);
+    o.progress = cli_progress_update;
+    o.progress_ctx = &pr;
+    int rc = EIW_EXIT_OK;
+    for (;;) {
+        const eiw_model *m = NULL;
+        if ((rc = decompress_model(a, given, in->name, &h, &m)) != EIW_EXIT_OK)
+            break;
+        eiw_stats stats;
+        errno = 0;
+        st = eiw_decompress_body(in->f, out ? out->f : NULL, &h, m, &o, &stats);
+        int err = errno;
+        if (st != EIW_OK) {
+            cli_progress_end(&pr);
+            report_status(st, in, out, err);
+            rc = EIW_EXIT_ERROR;
+            break;
+        }
+        t->parts++;
+        t->compressed += stats.in_bytes;
+        t->original += stats.out_bytes;
+        cli_progress_base(&pr, t->compressed, t->original);
+        errno = 0;
+        int r = eiw_header_read_next(in->f, &h);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            cli_progress_end(&pr);
+            report_next(r, in, out, t->compressed, errno);
+            rc = EIW_EXIT_ERROR;
+            break;
+        }
+    }
+    cli_progress_end(&pr);
+    return rc;
 }
 
 static int decompress_one(const cli_args *a, const eiw_model *given, const char *path)
 {
     cli_input in;
     cli_output out;
-    eiw_header h;
-    const eiw_model *m = NULL;
     int rc = input_open(&in, path, 1);
     /* The output name is checked before reading, so a refused overwrite costs nothing. */
     if (rc == EIW_EXIT_OK && (rc = output_open(&out, a, &in)) == EIW_EXIT_OK) {
-        rc = open_container(a, given, &in, &h, &m);
-        eiw_status st = EIW_ERR_IO;
-        eiw_stats stats;
-        if (rc == EIW_EXIT_OK) {
-            cli_progress pr;
-            eiw_options o = a->opt;
-            cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0);
-            o.progress = cli_progress_update;
-            o.progress_ctx = &pr;
-            errno = 0;
-            st = eiw_decompress_body(in.f, out.f, &h, m, &o, &stats);
-            int err = errno;
-            cli_progress_end(&pr);
-            if (st != EIW_OK)
-                report_status(st, &in, &out, err);
-        }
-        rc = output_close(&out, a, rc == EIW_EXIT_OK && st == EIW_OK);
+        decode_totals t;
+        rc = decode_all(a, given, &in, &out, &t);
+        rc = output_close(&out, a, &in, rc == EIW_EXIT_OK);
         if (rc == EIW_EXIT_OK && a->verbosity > 0)
-            print_summary(in.name, stats.out_bytes, stats.in_bytes);
+            print_summary(in.name, t.original, t.compressed, 1);
     }
     input_close(&in);
     return rc;
@@ -607,28 +700,15 @@ static int decompress_one(const cli_args *a, const eiw_model *given, const char 
 static int test_one(const cli_args *a, const eiw_model *given, const char *path)
 {
     cli_input in;
-    eiw_header h;
-    const eiw_model *m = NULL;
     int rc = input_open(&in, path, 1);
-    if (rc == EIW_EXIT_OK)
-        rc = open_container(a, given, &in, &h, &m);
     if (rc == EIW_EXIT_OK) {
-        cli_progress pr;
-        eiw_options o = a->opt;
-        eiw_stats stats;
-        cli_progress_init(&pr, in.name, input_size(&in), a->verbosity < 0);
-        o.progress = cli_progress_update;
-        o.progress_ctx = &pr;
-        errno = 0;
-        eiw_status st = eiw_decompress_body(in.f, NULL, &h, m, &o, &stats);
-        int err = errno;
-        cli_progress_end(&pr);
-        if (st != EIW_OK) {
-            report_status(st, &in, NULL, err);
-            rc = EIW_EXIT_ERROR;
-        } else if (a->verbosity > 0) {
-            fprintf(stderr, "%s: OK (%" PRIu64 " bytes)\n", in.name, stats.out_bytes);
-        }
+        decode_totals t;
+        rc = decode_all(a, given, &in, NULL, &t);
+        if (rc == EIW_EXIT_OK && a->verbosity > 0 && t.parts > 1)
+            fprintf(stderr, "%s: OK (%" PRIu64 " bytes in %u parts)\n", in.name, t.original,
+                    t.parts);
+        else if (rc == EIW_EXIT_OK && a->verbosity > 0)
+            fprintf(stderr, "%s: OK (%" PRIu64 " bytes)\n", in.name, t.original);
     }
     input_close(&in);
     return rc;
@@ -657,11 +737,18 @@ static int skip_bytes(FILE *f, uint64_t n)
     return 0;
 }
 
+/* One container of a listed file: its header and what its block records say. */
+typedef struct {
+    eiw_header h;
+    uint64_t offset;             /* where it starts in the file */
+    uint64_t blocks[3], windows, original, compressed;
+} list_part;
+
 /* Walks the block headers (layout in docs/format.md) without decoding, like `xz -l`; the
  * payloads are not checked here (`eiw test` does that). */
-static eiw_status walk_blocks(FILE *f, const eiw_header *h, uint64_t blocks[3],
-                              uint64_t *windows, uint64_t *original, uint64_t *compressed)
+static eiw_status walk_blocks(FILE *f, list_part *p)
 {
+    const eiw_header *h = &p->h;
     uint8_t rec[EIW_BLOCK_HEADER_SIZE > EIW_END_RECORD_SIZE ? EIW_BLOCK_HEADER_SIZE
                                                              : EIW_END_RECORD_SIZE];
     uint64_t sum = 0, bytes = h->header_bytes;
@@ -671,79 +758,128 @@ static eiw_status walk_blocks(FILE *f, const eiw_header *h, uint64_t blocks[3],
         if (rec[0] == EIW_METHOD_END) {
             if (fread(rec + 1, 1, EIW_END_RECORD_SIZE - 1, f) != EIW_END_RECORD_SIZE - 1)
                 return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-            if (get_le(rec + 1, 8) != sum)
+            if (get_le(rec + 1, 8) != sum || (h->size_known && h->original_size != sum))
                 return EIW_ERR_CORRUPT;
-            *original = sum;
-            *compressed = bytes + EIW_END_RECORD_SIZE;
+            p->original = sum;
+            p->compressed = bytes + EIW_END_RECORD_SIZE;
             return EIW_OK;
         }
         if (fread(rec + 1, 1, EIW_BLOCK_HEADER_SIZE - 1, f) != EIW_BLOCK_HEADER_SIZE - 1)
             return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
         uint64_t raw = get_le(rec + 1, 4), plen = get_le(rec + 5, 4);
-        if (rec[0] > EIW_METHOD_MODEL || raw == 0 || raw > h->block_size || plen > raw)
+        if (rec[0] > EIW_METHOD_MODEL || raw == 0 || raw > h->block_size || plen > raw ||
+            plen == 0 || (rec[0] == EIW_METHOD_STORED) != (plen == raw))
             return EIW_ERR_CORRUPT;
         if (skip_bytes(f, plen) != 0)
             return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        blocks[rec[0]]++;
+        p->blocks[rec[0]]++;
         if (rec[0] == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS)
-            *windows += plen / (h->win.window_bits / 8);
+            p->windows += plen / (h->win.window_bits / 8);
         sum += raw;
         bytes += EIW_BLOCK_HEADER_SIZE + plen;
     }
 }
 
-static int list_one(const cli_args *a, const char *path)
+static void print_part(const list_part *p, const char *in)
 {
-    (void)a;
+    const eiw_header *h = &p->h;
+    const int uses_model = h->level == 0 || eiw_level_uses_model(h->level);
+    const eiw_model *m = uses_model ? eiw_model_builtin_by_id(h->model_id) : NULL;
+    printf("%sformat version   %u\n", in, h->version);
+    if (h->mode == EIW_MODE_WINDOWS)
+        printf("%smode             windows (window %u bits, token %u bits)\n", in,
+               h->win.window_bits, h->win.token_bits);
+    else
+        printf("%smode             stream\n", in);
+    if (h->level > 0 && uses_model)
+        printf("%slevel            %d (model + adaptive context mixing; up to %u lanes of at "
+               "least %" PRIu32 " bytes)\n", in, h->level, h->lanes, h->lane_min);
+    else if (h->level > 0)
+        printf("%slevel            %d (adaptive context mixing)\n", in, h->level);
+    else
+        printf("%slevel            0 (the model alone)\n", in);
+    if (uses_model)
+        printf("%smodel            %s (id %016" PRIx64 ")%s\n", in, h->model_name, h->model_id,
+               m ? "" : ", not available");
+    else
+        printf("%smodel            none\n", in);
+    printf("%sblock size       %" PRIu32 " bytes\n", in, h->block_size);
+    printf("%soriginal size    %" PRIu64 " bytes\n", in, p->original);
+    printf("%scompressed size  %" PRIu64 " bytes\n", in, p->compressed);
+    if (p->original > 0)
+        printf("%sratio            %.3f (%.3f bits/byte)\n", in,
+               (double)p->original / (double)p->compressed,
+               8.0 * (double)p->compressed / (double)p->original);
+    printf("%sblocks           %" PRIu64 " model, %" PRIu64 " zstd, %" PRIu64 " stored\n", in,
+           p->blocks[EIW_METHOD_MODEL], p->blocks[EIW_METHOD_ZSTD], p->blocks[EIW_METHOD_STORED]);
+    if (h->mode == EIW_MODE_WINDOWS)
+        printf("%swindows          %" PRIu64 "\n", in, p->windows);
+}
+
+/* Lists a file: one container as it always was; several (concatenated files) part by part,
+ * then their total, as `xz -l` does for a file of several streams. A file with an error gets
+ * the error only. */
+static int list_one(const char *path)
+{
     cli_input in;
-    eiw_header h;
     int rc = input_open(&in, path, 1);
     if (rc != EIW_EXIT_OK) {
         input_close(&in);
         return rc;
     }
+    list_part *parts = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t offset = 0;
+    eiw_header h;
     errno = 0;
-    eiw_status st = eiw_header_read(in.f, &h);
-    uint64_t blocks[3] = { 0, 0, 0 }, windows = 0, original = 0, compressed = 0;
-    if (st == EIW_OK)
-        st = walk_blocks(in.f, &h, blocks, &windows, &original, &compressed);
-    if (st != EIW_OK) {
-        report_status(st, &in, NULL, errno);
+    int r = eiw_header_read(in.f, &h);
+    r = r == EIW_OK ? 1 : r;
+    while (r == 1) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 4;
+            list_part *more = realloc(parts, cap * sizeof *parts);
+            if (!more) {
+                r = EIW_ERR_NOMEM;
+                break;
+            }
+            parts = more;
+        }
+        list_part *p = &parts[n];
+        memset(p, 0, sizeof *p);
+        p->h = h;
+        p->offset = offset;
+        if ((r = walk_blocks(in.f, p)) != EIW_OK)
+            break;
+        n++;
+        offset += p->compressed;
+        errno = 0;
+        r = eiw_header_read_next(in.f, &h);
+    }
+    if (r < 0) {
+        report_next(r, &in, NULL, offset, errno);
+        free(parts);
         input_close(&in);
         return EIW_EXIT_ERROR;
     }
-    const int uses_model = h.level == 0 || eiw_level_uses_model(h.level);
-    const eiw_model *m = uses_model ? eiw_model_builtin_by_id(h.model_id) : NULL;
-    printf("%s:\n", in.name);
-    printf("  format version   %u\n", h.version);
-    if (h.mode == EIW_MODE_WINDOWS)
-        printf("  mode             windows (window %u bits, token %u bits)\n",
-               h.win.window_bits, h.win.token_bits);
-    else
-        printf("  mode             stream\n");
-    if (h.level > 0 && uses_model)
-        printf("  level            %d (model + adaptive context mixing; up to %u lanes of at "
-               "least %" PRIu32 " bytes)\n", h.level, h.lanes, h.lane_min);
-    else if (h.level > 0)
-        printf("  level            %d (adaptive context mixing)\n", h.level);
-    else
-        printf("  level            0 (the model alone)\n");
-    if (uses_model)
-        printf("  model            %s (id %016" PRIx64 ")%s\n", h.model_name, h.model_id,
-               m ? "" : ", not available");
-    else
-        printf("  model            none\n");
-    printf("  block size       %" PRIu32 " bytes\n", h.block_size);
-    printf("  original size    %" PRIu64 " bytes\n", original);
-    printf("  compressed size  %" PRIu64 " bytes\n", compressed);
-    if (original > 0)
-        printf("  ratio            %.3f (%.3f bits/byte)\n",
-               (double)original / (double)compressed,
-               8.0 * (double)compressed / (double)original);
-    printf("  blocks           %" PRIu64 " model, %" PRIu64 " zstd, %" PRIu64 " stored\n",
-           blocks[EIW_METHOD_MODEL], blocks[EIW_METHOD_ZSTD], blocks[EIW_METHOD_STORED]);
-    if (h.mode == EIW_MODE_WINDOWS)
-        printf("  windows          %" PRIu64 "\n", windows);
+    if (n == 1) {
+        printf("%s:\n", in.name);
+        print_part(&parts[0], "  ");
+    } else {
+        uint64_t original = 0;
+        printf("%s: %zu parts (concatenated .eiw files)\n", in.name, n);
+        for (size_t i = 0; i < n; i++) {
+            printf("  part %zu at offset %" PRIu64 ":\n", i + 1, parts[i].offset);
+            print_part(&parts[i], "    ");
+            original += parts[i].original;
+        }
+        printf("  total            %zu parts, %" PRIu64 " -> %" PRIu64 " bytes", n, original,
+               offset);
+        if (original > 0)
+            printf(" (ratio %.3f, %.3f bits/byte)", (double)original / (double)offset,
+                   8.0 * (double)offset / (double)original);
+        printf("\n");
+    }
+    free(parts);
     input_close(&in);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         err_msg("stdout", "%s", strerror(errno));
@@ -758,18 +894,13 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
     memset(&a, 0, sizeof a);
     a.op = op;
     a.prog = argv[0];
-    eiw_options_default(&a.opt);
-    a.opt.threads = cli_default_threads();
-    a.opt.level = EIW_LEVEL_DEFAULT;
+    eiw_options_default(&a.opt);   /* level, lanes, threads, automatic block size */
     int first, rc = parse_args(argc, argv, &a, &first);
     if (rc >= 0)
         return rc;
     const eiw_model *m = NULL;
     if ((rc = resolve_model_option(&a, &m)) != EIW_EXIT_OK)
         return rc;
-    if (!a.block_size_given)
-        a.opt.block_size = a.opt.level > 0 ? eiw_level_block_size(a.opt.level)
-                           : m ? DEFAULT_BLOCK_SIZE_FOR(m, a.opt.block_size) : a.opt.block_size;
 
     cli_signals_install();
     static char *stdin_only[] = { "-" };
@@ -782,7 +913,7 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
         case EIW_OP_COMPRESS: r = compress_one(&a, m, files[i]); break;
         case EIW_OP_DECOMPRESS: r = decompress_one(&a, m, files[i]); break;
         case EIW_OP_TEST: r = test_one(&a, m, files[i]); break;
-        default: r = list_one(&a, files[i]); break;
+        default: r = list_one(files[i]); break;
         }
         if (r != EIW_EXIT_OK)
             rc = r;   /* go on with the other files, like gzip, but report the failure */

@@ -98,15 +98,17 @@ int cli_out_open(cli_out_file *o, const char *path, int force, const struct stat
 {
     memset(o, 0, sizeof *o);
     struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-        return open_direct(o, path, force, &st);
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return EISDIR;   /* with or without force: a file never replaces a directory */
+        if (!S_ISREG(st.st_mode))
+            return open_direct(o, path, force, &st);
+    }
     if (lstat(path, &st) == 0) {
         if (input && st.st_dev == input->st_dev && st.st_ino == input->st_ino)
             return EINVAL;
         if (!force)
             return EEXIST;
-        if (S_ISDIR(st.st_mode))
-            return EISDIR;
     } else if (errno != ENOENT) {
         return errno;
     }
@@ -147,6 +149,27 @@ int cli_out_open(cli_out_file *o, const char *path, int force, const struct stat
     return 0;
 }
 
+/* Makes a rename in the directory of path durable. Best effort: some file systems cannot sync
+ * a directory, and the data itself is already synced. */
+static void sync_parent_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        return;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
 static void forget_pending(void)
 {
     sigset_t old;
@@ -160,6 +183,8 @@ int cli_out_commit(cli_out_file *o, int force)
     int err = 0;
     if (fflush(o->f) != 0 || ferror(o->f))
         err = errno ? errno : EIO;
+    if (!err && o->sync && fsync(fileno(o->f)) != 0 && errno != EINVAL)
+        err = errno;   /* EINVAL: a device or FIFO, nothing to sync */
     /* every byte is written: the time set now stays */
     if (!err && o->keep_mtime) {
         const struct timespec times[2] = { { 0, UTIME_OMIT }, o->mtime };
@@ -191,6 +216,8 @@ int cli_out_commit(cli_out_file *o, int force)
         if (!err)
             pending = 0;
         restore_signals(&old);
+        if (!err && o->sync)
+            sync_parent_dir(o->path);
     }
     if (err) {
         cli_out_abort(o);

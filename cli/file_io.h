@@ -20,13 +20,16 @@ typedef struct {
     int direct;        /* the destination itself is open (a device, FIFO, ...) */
     int keep_mtime;    /* give the output the input's modification time, mtime */
     struct timespec mtime;
+    int sync;          /* set before commit: the data reaches the disk before the rename, and
+                        * the rename before commit returns (eiw --rm removes the input next) */
 } cli_out_file;
 
 /* Installs the signal handlers that remove a pending temporary and exit with 128 + signal. */
 void cli_signals_install(void);
 
-/* Creates the temporary for `path`. Without `force`, an existing destination is an error
- * (EEXIST), except one written directly that holds no data of its own (a character device,
+/* Creates the temporary for `path`. A destination that is a directory (or a link to one) is
+ * refused (EISDIR), with or without `force`. Without `force`, an existing destination is an
+ * error (EEXIST), except one written directly that holds no data of its own (a character device,
  * FIFO or socket: `-o /dev/null` needs no -f; a block device does); `input` (may be NULL) is
  * the input's stat: a regular destination that is the input itself is refused (EINVAL) even
  * with force, and a regular input's permission bits and modification time go to a new output

@@ -31,9 +31,14 @@ int cli_parse_size(const char *s, uint64_t max, uint64_t *out)
     return 1;
 }
 
-int cli_default_threads(void)
+int cli_online_cpus(int max)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > max ? max : (int)n;
+}
+
+int cli_default_threads(void)
+{
     /* each thread holds its blocks and model states: a cap keeps memory bounded */
-    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+    return cli_online_cpus(8);
 }

@@ -1,8 +1,9 @@
 /* Fuzz target: an .eiw container, read as `eiw decompress` reads it (header, then the blocks
- * with every check). The header checksum is recomputed on a copy so that mutations reach the
- * fields behind it; the model is the small one the header names (or the tiny M1 for any other
- * name), so decoding stays fast. Block sizes above 4 KiB (1 KiB for the tiny M1) are only read
- * as headers: decoding megabytes per input would make every run slow. */
+ * with every check, then what follows), and walked by eiw_decompressed_size. The header
+ * checksum is recomputed on a copy so that mutations reach the fields behind it; the model is
+ * the small one the header names (or the tiny M1 for any other name), so decoding stays fast.
+ * Block sizes above 4 KiB (1 KiB for the tiny M1) are only read as headers: decoding megabytes
+ * per input would make every run slow. */
 #include "fuzz.h"
 
 #include <stdio.h>
@@ -42,8 +43,19 @@ static void decode(const uint8_t *data, size_t size)
             eiw_options_default(&o);
             o.threads = 1 + (int)(size & 1);
             eiw_stats st;
-            if (eiw_decompress_body(in, NULL, &h, m, &o, &st) == EIW_OK)
-                eiw_fuzz_check(st.in_bytes == size, "a valid container must be read to its end");
+            if (eiw_decompress_body(in, NULL, &h, m, &o, &st) == EIW_OK) {
+                /* it stops at its end record: what follows is the end of the input, another
+                 * container or trailing garbage */
+                eiw_fuzz_check(st.in_bytes <= size, "read beyond the input");
+                int next = eiw_header_read_next(in, &h);
+                eiw_fuzz_check(next != 0 || st.in_bytes == size, "input left over at the end");
+                eiw_fuzz_check(next != EIW_ERR_TRAILING || st.in_bytes < size,
+                               "trailing garbage where nothing follows");
+                uint64_t total;
+                if (next == 0)   /* the block walk agrees with the decoder */
+                    eiw_fuzz_check(eiw_decompressed_size(data, size, &total) == EIW_OK &&
+                                   total == st.out_bytes, "eiw_decompressed_size disagrees");
+            }
         }
     }
     fclose(in);

@@ -47,6 +47,7 @@ static void container(const char *name, const eiw_model *m, int mode, unsigned w
 {
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.mode = mode;
     o.win.window_bits = wbits;
     o.win.token_bits = tbits;

@@ -32,10 +32,13 @@ typedef enum {
     EIW_ERR_CHECKSUM = -9,       /* content checksum mismatch */
     EIW_ERR_MODEL = -10,         /* the data needs a model that is not the one given */
     EIW_ERR_MODEL_FILE = -11,    /* a model file is unreadable or invalid */
-    EIW_ERR_AMBIGUOUS = -12      /* no window of these bytes decodes unambiguously */
+    EIW_ERR_AMBIGUOUS = -12,     /* no window of these bytes decodes unambiguously */
+    EIW_ERR_TRAILING = -13       /* bytes after a container that do not start another one */
 } eiw_status;
+/* The trainer's statuses (eiw_train.h) are -100 and below: no value means two things. */
 
-/* A static, human-readable description of a status code. Never NULL. */
+/* A static, human-readable description of a status code (of this header or of eiw_train.h).
+ * Never NULL. */
 const char *eiw_strerror(int status);
 
 /* ---------------------------------------------------------------------------------------
@@ -99,7 +102,9 @@ eiw_status eiw_model_from_bytes(const uint8_t *buf, size_t len, eiw_model **out)
 /* Serializes the integer M1 made from a training checkpoint's float weights (a byte model with
  * vocab 257 and BOS 256, see eiw train): *out (malloc'd, caller frees) holds *len bytes of an
  * .eiwm file that eiw_model_from_bytes accepts. name: 1..31 printable characters.
- * EIW_ERR_MODEL_FILE for an unreadable/invalid checkpoint or an unsuitable model. */
+ * EIW_ERR_MODEL_FILE for an unreadable/invalid checkpoint or an unsuitable model. Defined in
+ * libeiw_train.a (eiw-train.pc), with the float checkpoints it reads: the codec library
+ * libeiw.a needs no BLAS. */
 eiw_status eiw_model_export_checkpoint(const char *ckpt_path, const char *name, uint8_t **out,
                                        size_t *len);
 
@@ -225,7 +230,9 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
  * the smallest of model coding, zstd or stored, with the xxh3-64 of its original bytes), then
  * an end record with the total size and the xxh3-64 of all original bytes. */
 #define EIW_FORMAT_VERSION 2         /* the newest version written (2: compression levels) */
-#define EIW_BLOCK_SIZE_DEFAULT (1u << 20)
+#define EIW_BLOCK_SIZE_DEFAULT (1u << 20)        /* level 0 with a static model */
+#define EIW_NEURAL_BLOCK_SIZE_DEFAULT (16u << 10)   /* level 0 with a neural model such as M1 */
+#define EIW_THREADS_DEFAULT_MAX 8    /* eiw_options_default: online CPUs, at most this many */
 #define EIW_LANES_DEFAULT 8
 #define EIW_LANE_MIN_DEFAULT (16u << 10)
 #define EIW_BLOCK_SIZE_MIN (1u << 10)
@@ -233,19 +240,28 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
 #define EIW_HEADER_SIZE_MAX (40 + EIW_MODEL_NAME_MAX)
 #define EIW_BLOCK_HEADER_SIZE 17
 #define EIW_END_RECORD_SIZE 17
-/* Worst-case container size for n input bytes and a model name of name_len bytes:
- * never more than this, whatever the input (incompressible blocks are stored). */
+/* Worst-case container size for n input bytes and a model name of name_len bytes (4, "none",
+ * for a level that uses no model): never more than this, whatever the input (incompressible
+ * blocks are stored). The header is 36 + name_len bytes in format 1, 40 + name_len in format 2;
+ * the bound takes the larger. eiw_compress_bound computes it from options. */
 #define EIW_COMPRESS_BOUND(n, block_size, name_len) \
-    ((n) + 36 + (name_len) + EIW_END_RECORD_SIZE + \
+    ((n) + 40 + (name_len) + EIW_END_RECORD_SIZE + \
      EIW_BLOCK_HEADER_SIZE * (((n) + (block_size) - 1) / (block_size)))
 
 enum { EIW_MODE_STREAM = 0, EIW_MODE_WINDOWS = 1 };
 enum { EIW_METHOD_STORED = 0, EIW_METHOD_ZSTD = 1, EIW_METHOD_MODEL = 2, EIW_METHOD_END = 0xFF };
 
+/* Options of compression (all fields) and decompression (threads and progress only; the rest
+ * comes from the header). eiw_options_default gives what `eiw FILE` uses, so that the same
+ * input, model and defaults give the same bytes through the library and the program: level
+ * EIW_LEVEL_DEFAULT, stream mode, automatic block size, EIW_LANES_DEFAULT lanes of at least
+ * EIW_LANE_MIN_DEFAULT bytes, zstd level 9, threads = online CPUs (at most
+ * EIW_THREADS_DEFAULT_MAX). Set level = 0 for the model alone (format 1, as eiw 0.1). */
 typedef struct {
     int mode;                    /* EIW_MODE_STREAM (default) or EIW_MODE_WINDOWS */
     eiw_window_params win;       /* windows mode only */
-    uint32_t block_size;         /* EIW_BLOCK_SIZE_MIN..MAX */
+    uint32_t block_size;         /* EIW_BLOCK_SIZE_MIN..MAX, or 0 (the default): automatic,
+                                  * see eiw_block_size_for */
     int threads;                 /* >= 1; output does not depend on it */
     int zstd_level;              /* level of the zstd fallback */
     /* Called after each block (may be NULL): bytes read and written so far. */
@@ -261,6 +277,10 @@ typedef struct {
                                   * a power of two) */
 } eiw_options;
 void eiw_options_default(eiw_options *o);
+/* The block size compression uses: o->block_size if not 0, else eiw_level_block_size at a
+ * level > 0, EIW_NEURAL_BLOCK_SIZE_DEFAULT at level 0 with a neural model (m->context 64 to
+ * 16K bytes), EIW_BLOCK_SIZE_DEFAULT otherwise (m may be NULL). */
+uint32_t eiw_block_size_for(const eiw_model *m, const eiw_options *o);
 
 typedef struct {
     unsigned version;
@@ -283,19 +303,64 @@ typedef struct {
     uint64_t windows;            /* windows written/read in model-coded blocks */
 } eiw_stats;
 
-/* Compresses `in` to `out` (both already open; nothing is closed). size_hint: the input size if
- * known (recorded in the header), or UINT64_MAX. stats may be NULL. m may be NULL only for a
- * level that uses no model. */
+/* Compresses `in` to `out` (both already open; nothing is closed): one container. size_hint:
+ * the input size if known (recorded in the header), or UINT64_MAX. o: NULL for
+ * eiw_options_default. stats may be NULL. m may be NULL only for a level that uses no model. */
 eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const eiw_options *o,
                                uint64_t size_hint, eiw_stats *stats);
 /* Reads and validates the container header. */
 eiw_status eiw_header_read(FILE *in, eiw_header *h);
 /* Decodes the blocks after the header; out may be NULL (verify only). m must be the model the
  * header names (EIW_ERR_MODEL otherwise); it is not used (may be NULL) when the header's level
- * uses no model. Every block and the whole content are checksummed;
- * on error, bytes already written to out must be discarded by the caller. */
+ * uses no model. o may be NULL (one thread, no progress). Every block and the whole content are
+ * checksummed; on error, bytes already written to out must be discarded by the caller.
+ * It reads exactly to the end of the container's end record and no further: what follows in
+ * `in` is either nothing, another container (files concatenated, as `cat a.eiw b.eiw` makes,
+ * which decode to the concatenation of their contents, like gzip, zstd and xz) or garbage; ask
+ * eiw_header_read_next. stats->in_bytes counts the container's bytes, header included. */
 eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const eiw_model *m,
                                const eiw_options *o, eiw_stats *stats);
+/* After eiw_decompress_body succeeded: what follows. Returns 0 at the end of the input (nothing
+ * follows; nothing is consumed), 1 when another container follows (its header is read into *h:
+ * decode its body next), or a negative status: EIW_ERR_TRAILING when the bytes that follow do
+ * not start with the container magic (trailing garbage, zero padding included), otherwise
+ * eiw_header_read's errors for a damaged or truncated next header, EIW_ERR_IO. */
+int eiw_header_read_next(FILE *in, eiw_header *h);
+
+/* ---------------------------------------------------------------------------------------
+ * Buffer to buffer (codec/buffer_api.c), as zstd's ZSTD_compress / ZSTD_decompress: the same
+ * containers as the FILE* functions above, byte for byte. Both return the number of bytes
+ * written to dst, or a negative eiw_status; they never write past dst + cap (bytes of dst
+ * beyond the returned size may have been written when an error is returned). Thread-safe as
+ * long as the buffers are not shared.
+ *
+ * eiw_compress: src[0..n) into one container. m: the byte model; NULL for the default model
+ * (eiw_model_default) where the level uses one, as `eiw` does. o: NULL for eiw_options_default,
+ * which gives exactly the bytes of `eiw -c FILE` (no option, EIW_MODEL unset) for a file of
+ * these n bytes. EIW_ERR_DST_TOO_SMALL when cap < the container's size (eiw_compress_bound is
+ * always enough). */
+ptrdiff_t eiw_compress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
+                       const eiw_options *o);
+/* The most bytes eiw_compress writes for n input bytes with these model and options (the same
+ * NULLs mean the same defaults; NULL m at a level that uses a model unpacks the default M1 to
+ * learn its name). 0 for invalid options or a bound beyond SIZE_MAX. */
+size_t eiw_compress_bound(size_t n, const eiw_model *m, const eiw_options *o);
+/* eiw_decompress: the containers of src[0..n) (one, or several concatenated: their contents
+ * are concatenated, as `eiw -d` does) into dst. m: NULL to take each container's model among
+ * the built-in ones by the id its header records (eiw_model_builtin_by_id; EIW_ERR_MODEL if
+ * none has it); otherwise the model every container that uses a model must name (a model
+ * file's, say). o: only threads and progress are used (NULL: eiw_options_default). Errors as
+ * eiw_decompress_body's, EIW_ERR_TRAILING for bytes after the last container that do not start
+ * another, EIW_ERR_DST_TOO_SMALL when the content exceeds cap. */
+ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
+                         const eiw_options *o);
+/* The size eiw_decompress would produce from src[0..n): the sum of the totals that the end
+ * records of its containers declare, found by walking the headers and block records (as
+ * `eiw list`; nothing is decoded, payloads are not checked, and the data is untrusted: bound
+ * what you allocate). Every container's total is recorded, whether or not the compressor knew
+ * the input size. Errors: eiw_header_read's, EIW_ERR_TRUNCATED, EIW_ERR_CORRUPT (records that
+ * contradict each other), EIW_ERR_TRAILING. */
+eiw_status eiw_decompressed_size(const void *src, size_t n, uint64_t *size);
 
 #ifdef __cplusplus
 }

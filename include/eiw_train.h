@@ -21,19 +21,21 @@ extern "C" {
 
 typedef enum {
     EIW_TRAIN_OK = 0,
-    EIW_TRAIN_ERR_NOMEM = -1,      /* allocation failed */
-    EIW_TRAIN_ERR_IO = -2,         /* open/read/write/rename failed (errno is kept) */
-    EIW_TRAIN_ERR_FORMAT = -3,     /* not an eiw checkpoint, or a field out of range */
-    EIW_TRAIN_ERR_VERSION = -4,    /* checkpoint of an unsupported format version */
-    EIW_TRAIN_ERR_TRUNCATED = -5,  /* checkpoint shorter (or longer) than its header says */
-    EIW_TRAIN_ERR_CHECKSUM = -6,   /* xxh3 checksum mismatch: the file is corrupted */
-    EIW_TRAIN_ERR_CONFIG = -7,     /* invalid model configuration or training option */
-    EIW_TRAIN_ERR_DATA = -8,       /* data too short for one sample, or a token >= vocab */
-    EIW_TRAIN_ERR_MISMATCH = -9,   /* resume with training data other than the checkpoint's */
-    EIW_TRAIN_ERR_NOSTATE = -10    /* checkpoint holds weights only, cannot resume training */
+    /* -100 and below, apart from eiw.h's eiw_status (-1..-99): a value never means two things,
+     * and eiw_strerror names these too */
+    EIW_TRAIN_ERR_NOMEM = -100,    /* allocation failed */
+    EIW_TRAIN_ERR_IO = -101,       /* open/read/write/rename failed (errno is kept) */
+    EIW_TRAIN_ERR_FORMAT = -102,   /* not an eiw checkpoint, or a field out of range */
+    EIW_TRAIN_ERR_VERSION = -103,  /* checkpoint of an unsupported format version */
+    EIW_TRAIN_ERR_TRUNCATED = -104,  /* checkpoint shorter (or longer) than its header says */
+    EIW_TRAIN_ERR_CHECKSUM = -105,   /* xxh3 checksum mismatch: the file is corrupted */
+    EIW_TRAIN_ERR_CONFIG = -106,   /* invalid model configuration or training option */
+    EIW_TRAIN_ERR_DATA = -107,     /* data too short for one sample, or a token >= vocab */
+    EIW_TRAIN_ERR_MISMATCH = -108, /* resume with training data other than the checkpoint's */
+    EIW_TRAIN_ERR_NOSTATE = -109   /* checkpoint holds weights only, cannot resume training */
 } eiw_train_status;
 
-/* Static string, never NULL. */
+/* Static string, never NULL: the same as eiw_strerror (which covers both headers' codes). */
 const char *eiw_train_strerror(int status);
 
 /* Architecture. Parameters (no biases):

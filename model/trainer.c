@@ -4,6 +4,7 @@
  * natural value of 1, not 0, and decaying the byte embedding would shrink rows of rare bytes
  * that get almost no gradient; small matrix weights also suit the later int8 quantisation. */
 #include "adamw.h"
+#include "eiw.h"
 #include "checkpoint.h"
 #include "tensor_ops.h"
 #include "train_data.h"
@@ -32,20 +33,7 @@ struct eiw_trainer {
 
 const char *eiw_train_strerror(int s)
 {
-    switch (s) {
-    case EIW_TRAIN_OK: return "success";
-    case EIW_TRAIN_ERR_NOMEM: return "out of memory";
-    case EIW_TRAIN_ERR_IO: return "I/O error";
-    case EIW_TRAIN_ERR_FORMAT: return "not an eiw checkpoint or invalid field";
-    case EIW_TRAIN_ERR_VERSION: return "unsupported checkpoint version";
-    case EIW_TRAIN_ERR_TRUNCATED: return "checkpoint truncated (size does not match its header)";
-    case EIW_TRAIN_ERR_CHECKSUM: return "checkpoint corrupted (checksum mismatch)";
-    case EIW_TRAIN_ERR_CONFIG: return "invalid model configuration or training option";
-    case EIW_TRAIN_ERR_DATA: return "training data too short for one sample, or token out of vocabulary";
-    case EIW_TRAIN_ERR_MISMATCH: return "training data differs from the checkpoint's";
-    case EIW_TRAIN_ERR_NOSTATE: return "checkpoint has no training state";
-    default: return "unknown error";
-    }
+    return eiw_strerror(s);
 }
 
 static void set_common(eiw_train_options *o)

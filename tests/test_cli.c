@@ -441,7 +441,7 @@ Test(cli, bad_usage_exits_2)
         { "--stream", "--window-bits", "64", "a.txt" },
         { "--block-size", "3X", "a.txt" },
         { "--block-size", "100", "a.txt" },
-        { "--threads", "0", "a.txt" },
+        { "--threads", "257", "a.txt" },
         { "--model", "no-such-model", "a.txt" },
         { "-o" },
         { "-o", "x", "a.txt", "a.txt" },
@@ -1005,4 +1005,257 @@ Test(cli, sizes_declared_beyond_the_data_are_errors_in_bounded_memory)
     cr_assert_lt(ru.ru_maxrss, 256 * 1024, "peak RSS %ld KiB", ru.ru_maxrss);
     free(c);
     free(good);
+}
+
+/* ---- issue 13: concatenations, aliases, messages, --rm, the library's defaults ---- */
+
+/* Writes the concatenation of files a and b (b may be NULL) and then `tail` to `to`. */
+static void cat_files(const char *to, const char *a, const char *b, const void *tail,
+                      size_t tail_len)
+{
+    size_t na, nb = 0;
+    char *x = test_read_in(dir, a, &na), *y = b ? test_read_in(dir, b, &nb) : NULL;
+    cr_assert(x && (!b || y));
+    char *all = malloc(na + nb + tail_len + 1);
+    memcpy(all, x, na);
+    if (nb)
+        memcpy(all + na, y, nb);
+    if (tail_len)
+        memcpy(all + na + nb, tail, tail_len);
+    write_file(to, all, na + nb + tail_len);
+    free(all);
+    free(x);
+    free(y);
+}
+
+static size_t file_size(const char *name)
+{
+    struct stat st;
+    cr_assert_eq(stat(test_at(dir, name), &st), 0, "%s", name);
+    return (size_t)st.st_size;
+}
+
+/* `eiw -c a b > ab.eiw` and `cat a.eiw b.eiw` decode, test and list like gzip's, zstd's and
+ * xz's concatenations, whatever each part's level, model and format version. */
+Test(cli, concatenated_files_decode_test_and_list)
+{
+    make_input("a.txt", 3000, 40);
+    make_input("b.txt", 2000, 41);
+    cat_files("ab.txt", "a.txt", "b.txt", NULL, 0);
+    cr_assert_eq(run(NULL, "-1", "-c", "a.txt", "b.txt", NULL), 0, "%s", err_text);
+    write_file("ab.eiw", out_text, out_len);
+    cr_assert_eq(run(NULL, "-d", "ab.eiw", NULL), 0, "%s", err_text);
+    cr_assert(same_file_content("ab", "ab.txt"));
+    /* parts of format 2 (level 1, no model) and format 1 (order1 alone), from stdin too */
+    cr_assert_eq(run(NULL, "-1", "-o", "a.eiw", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "-0", "-o", "b.eiw", "b.txt", NULL), 0, "%s", err_text);
+    cat_files("x.eiw", "a.eiw", "b.eiw", NULL, 0);
+    cr_assert_eq(run("x.eiw", "-d", NULL), 0, "%s", err_text);
+    write_file("x.out", out_text, out_len);
+    cr_assert(same_file_content("x.out", "ab.txt"));
+    cr_assert_eq(run(NULL, "-dv", "-o", "x.txt", "x.eiw", NULL), 0, "%s", err_text);
+    cr_assert(same_file_content("x.txt", "ab.txt"));
+    char want[128];
+    snprintf(want, sizeof want, "x.eiw: %zu -> 5000 bytes", file_size("x.eiw"));
+    cr_assert(strstr(err_text, want), "%s", err_text);
+    cr_assert_eq(run(NULL, "test", "-v", "x.eiw", NULL), 0, "%s", err_text);
+    cr_assert(strstr(err_text, "x.eiw: OK (5000 bytes in 2 parts)"), "%s", err_text);
+    cr_assert_eq(run(NULL, "list", "x.eiw", NULL), 0, "%s", err_text);
+    snprintf(want, sizeof want, "part 2 at offset %zu:", file_size("a.eiw"));
+    cr_assert(strstr(out_text, "x.eiw: 2 parts") && strstr(out_text, "part 1 at offset 0:") &&
+              strstr(out_text, want), "%s", out_text);
+    cr_assert(strstr(out_text, "format version   2") && strstr(out_text, "format version   1"),
+              "%s", out_text);
+    snprintf(want, sizeof want, "total            2 parts, 5000 -> %zu bytes",
+             file_size("x.eiw"));
+    cr_assert(strstr(out_text, want), "%s", out_text);
+    /* one part is listed as before, without parts or total */
+    cr_assert_eq(run(NULL, "list", "a.eiw", NULL), 0, "%s", err_text);
+    cr_assert(!strstr(out_text, "part") && !strstr(out_text, "total"), "%s", out_text);
+}
+
+/* Bytes after the last part are an error of their own that says where they start: junk, zero
+ * padding, or the beginning of a magic number that stops short (a truncated part). */
+Test(cli, trailing_garbage_is_named_with_its_offset)
+{
+    make_input("a.txt", 3000, 42);
+    cr_assert_eq(run(NULL, "-1", "-o", "a.eiw", "a.txt", NULL), 0, "%s", err_text);
+    cat_files("j.eiw", "a.eiw", NULL, "junk\n", 5);
+    cat_files("z.eiw", "a.eiw", NULL, "\0\0\0\0", 4);
+    cat_files("t.eiw", "a.eiw", NULL, "\x89" "EI", 3);
+    char want[128];
+    snprintf(want, sizeof want, "trailing garbage after the compressed data at offset %zu",
+             file_size("a.eiw"));
+    static const char *const bad[] = { "j.eiw", "z.eiw" };
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(run(NULL, "-d", bad[i], NULL), 1, "%s", bad[i]);
+        one_error_line(bad[i]);
+        cr_assert(strstr(err_text, want), "%s", err_text);
+        cr_assert(!exists(bad[i][0] == 'j' ? "j" : "z"), "no output file");
+        cr_assert_eq(run(NULL, "test", bad[i], NULL), 1, "%s", bad[i]);
+        one_error_line(bad[i]);
+        cr_assert(strstr(err_text, want), "%s", err_text);
+        cr_assert_eq(run(NULL, "list", bad[i], NULL), 1, "%s", bad[i]);
+        one_error_line(bad[i]);
+        cr_assert(strstr(err_text, want), "%s", err_text);
+        cr_assert_eq(out_len, 0, "%s", out_text);
+    }
+    cr_assert_eq(run(NULL, "test", "t.eiw", NULL), 1);
+    one_error_line("t.eiw");
+    cr_assert(strstr(err_text, "truncated"), "%s", err_text);
+}
+
+Test(cli, test_and_list_have_the_usual_options)
+{
+    make_input("a.txt", 2000, 43);
+    cr_assert_eq(run(NULL, "-1", "-o", "a.eiw", "a.txt", NULL), 0, "%s", err_text);
+    static const char *const tests[][2] = { { "-t" }, { "--test" }, { "-dt" }, { "-t", "-d" } };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        const char *args[4] = { tests[i][0], tests[i][1] ? tests[i][1] : "a.eiw",
+                                tests[i][1] ? "a.eiw" : NULL, NULL };
+        cr_assert_eq(wait_status(spawn_v(NULL, -1, args)), 0, "%s: %s", tests[i][0], err_text);
+        cr_assert_eq(out_len + err_len, 0, "%s writes nothing", tests[i][0]);
+    }
+    cr_assert(!exists("a"), "-t decompresses nothing to a file");
+    cr_assert_eq(run(NULL, "-l", "a.eiw", NULL), 0, "%s", err_text);
+    cr_assert(strstr(out_text, "format version"), "%s", out_text);
+    cr_assert_eq(run(NULL, "--list", "a.eiw", NULL), 0, "%s", err_text);
+    cr_assert(strstr(out_text, "format version"), "%s", out_text);
+    /* a damaged file fails -t; options that do not apply are named */
+    cat_files("bad.eiw", "a.eiw", NULL, "x", 1);
+    cr_assert_eq(run(NULL, "-t", "bad.eiw", NULL), 1);
+    cr_assert_eq(run(NULL, "-t", "-c", "a.eiw", NULL), 2);
+    cr_assert(strstr(err_text, "option '-c' does not apply to 'eiw test'"), "%s", err_text);
+    cr_assert_eq(run(NULL, "-l", "-f", "a.eiw", NULL), 2);
+    cr_assert(strstr(err_text, "option '-f' does not apply to 'eiw list'"), "%s", err_text);
+}
+
+/* Errors about an option name the option as typed, not its value. */
+Test(cli, option_errors_name_the_option)
+{
+    make_input("a.txt", 1000, 44);
+    static const struct { const char *args[5]; const char *want; } cases[] = {
+        { { "test", "-B", "4K", "x.eiw" }, "option '-B' does not apply to 'eiw test'" },
+        { { "test", "--block-size", "4K", "x.eiw" },
+          "option '--block-size' does not apply to 'eiw test'" },
+        { { "test", "--block-size=4K", "x.eiw" },
+          "option '--block-size' does not apply to 'eiw test'" },
+        { { "list", "-T", "2", "x.eiw" }, "option '-T' does not apply to 'eiw list'" },
+        { { "test", "-o", "y", "x.eiw" }, "option '-o' does not apply to 'eiw test'" },
+        { { "-T", "x", "a.txt" }, "-T: 'x' is not a number" },
+        { { "--threads", "x", "a.txt" }, "--threads: 'x' is not a number" },
+        { { "-B", "3X", "a.txt" }, "-B: '3X' is not a size" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cr_assert_eq(wait_status(spawn_v(NULL, -1, cases[i].args)), 2, "case %zu", i);
+        cr_assert(strstr(err_text, cases[i].want), "case %zu: %s", i, err_text);
+    }
+}
+
+/* -T0: every online CPU (zstd's habit); the bytes do not change. */
+Test(cli, threads_zero_means_every_online_cpu)
+{
+    make_input("a.txt", 20000, 45);
+    cr_assert_eq(run(NULL, "-1", "-T0", "-o", "t0.eiw", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "-1", "-T", "1", "-o", "t1.eiw", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert(same_file_content("t0.eiw", "t1.eiw"));
+    cr_assert_eq(run(NULL, "-d", "-T0", "-o", "back.txt", "t0.eiw", NULL), 0, "%s", err_text);
+    cr_assert(same_file_content("back.txt", "a.txt"));
+}
+
+/* -o naming an existing directory says so, with or without -f, and leaves it alone. */
+Test(cli, a_directory_output_is_named_a_directory)
+{
+    make_input("a.txt", 1000, 46);
+    cr_assert_eq(run(NULL, "-1", "-o", "a.eiw", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(mkdir(test_at(dir, "d"), 0755), 0);
+    cr_assert_eq(mkdir(test_at(dir, "a.txt.eiw"), 0755), 0);
+    static const char *const cases[][6] = {
+        { "-o", "d", "a.txt" }, { "-f", "-o", "d", "a.txt" }, { "-d", "-o", "d", "a.eiw" },
+        { "-d", "-f", "-o", "d", "a.eiw" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cr_assert_eq(wait_status(spawn_v(NULL, -1, cases[i])), 1, "case %zu", i);
+        one_error_line("d");
+        cr_assert(strstr(err_text, "is a directory"), "case %zu: %s", i, err_text);
+    }
+    cr_assert_eq(run(NULL, "-f", "a.txt", NULL), 1);   /* FILE.eiw is a directory */
+    one_error_line("a.txt.eiw");
+    cr_assert(strstr(err_text, "is a directory"), "%s", err_text);
+    struct stat st;
+    cr_assert(stat(test_at(dir, "d"), &st) == 0 && S_ISDIR(st.st_mode));
+    cr_assert_eq(count_files(), 4, "no temporary left");
+}
+
+/* -v prints what happened in the operation's direction. */
+Test(cli, verbose_decompression_prints_compressed_to_original)
+{
+    make_input("a.txt", 9000, 47);
+    cr_assert_eq(run(NULL, "-1", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "-dv", "-o", "b.txt", "a.txt.eiw", NULL), 0, "%s", err_text);
+    unsigned long long from = 0, to = 0;
+    double bpb = 0, ratio = 0;
+    cr_assert_eq(sscanf(err_text, "a.txt.eiw: %llu -> %llu bytes (%lf bits/byte, ratio %lf)",
+                        &from, &to, &bpb, &ratio), 4, "%s", err_text);
+    cr_assert_eq(from, file_size("a.txt.eiw"));
+    cr_assert_eq(to, 9000);
+    cr_assert_float_eq(bpb, 8.0 * (double)from / 9000.0, 0.001);
+    cr_assert_float_eq(ratio, 9000.0 / (double)from, 0.01);
+}
+
+/* --rm removes the input once the output is committed, and only then; never for stdout, a
+ * device or a failure. -k after it keeps the input. */
+Test(cli, rm_removes_the_input_only_after_a_committed_file_output)
+{
+    make_input("a.txt", 4000, 48);
+    make_input("orig.txt", 4000, 48);
+    cr_assert_eq(run(NULL, "-1", "--rm", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert(!exists("a.txt") && exists("a.txt.eiw"));
+    cr_assert_eq(run(NULL, "-d", "--rm", "a.txt.eiw", NULL), 0, "%s", err_text);
+    cr_assert(exists("a.txt") && !exists("a.txt.eiw"));
+    cr_assert(same_file_content("a.txt", "orig.txt"));
+    /* kept: stdout, a device, --rm -k, an output that exists, a failure */
+    cr_assert_eq(run(NULL, "-1", "--rm", "-c", "a.txt", NULL), 0, "%s", err_text);
+    write_file("c.eiw", out_text, out_len);
+    cr_assert(exists("a.txt"));
+    cr_assert_eq(run(NULL, "-1", "--rm", "-o", "/dev/null", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert(exists("a.txt"));
+    cr_assert_eq(run(NULL, "-1", "--rm", "-k", "a.txt", NULL), 0, "%s", err_text);
+    cr_assert(exists("a.txt") && exists("a.txt.eiw"));
+    cr_assert_eq(run(NULL, "-1", "--rm", "a.txt", NULL), 1);
+    cr_assert(exists("a.txt"), "the output was not written: the input stays");
+    cat_files("bad.eiw", "c.eiw", NULL, "x", 1);
+    cr_assert_eq(run(NULL, "-d", "--rm", "bad.eiw", NULL), 1);
+    cr_assert(exists("bad.eiw") && !exists("bad"));
+    cr_assert_eq(run(NULL, "test", "--rm", "c.eiw", NULL), 2);
+    cr_assert(exists("c.eiw"));
+}
+
+/* The library with eiw_options_default and the default model gives the bytes of `eiw` with no
+ * option at all (on a small text: M1 codes about 40 KB/s). */
+Test(cli, library_defaults_give_the_programs_bytes)
+{
+    unsetenv("EIW_MODEL");
+    sample s = sample_make("text", 2000, 49);
+    write_file("s.txt", s.data, s.len);
+    cr_assert_eq(run(NULL, "-c", "s.txt", NULL), 0, "%s", err_text);
+    size_t bound = eiw_compress_bound(s.len, NULL, NULL);
+    uint8_t *c = malloc(bound);
+    ptrdiff_t n = eiw_compress(c, bound, s.data, s.len, NULL, NULL);
+    cr_assert_gt(n, 0, "%s", eiw_strerror((int)n));
+    cr_assert(out_len == (size_t)n && memcmp(out_text, c, out_len) == 0,
+              "the program wrote %zu bytes, the library %td", out_len, n);
+    /* the FILE* API with the default options and model too */
+    eiw_options o;
+    eiw_options_default(&o);
+    FILE *in = fmemopen(s.data, s.len, "rb"), *out = tmpfile();
+    cr_assert_eq(eiw_compress_stream(in, out, eiw_model_default(), &o, s.len, NULL), EIW_OK);
+    cr_assert_eq(ftell(out), (long)out_len);
+    rewind(out);
+    cr_assert_eq(fread(c, 1, out_len, out), out_len);
+    cr_assert(memcmp(out_text, c, out_len) == 0, "eiw_compress_stream differs from the program");
+    fclose(in);
+    fclose(out);
+    free(c);
+    sample_free(&s);
 }

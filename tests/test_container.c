@@ -62,7 +62,8 @@ static eiw_status compress_buf(const uint8_t *src, size_t n, const eiw_model *m,
     return st;
 }
 
-/* Decodes a container, picking the model from the header like the CLI does. */
+/* Decodes the containers of src (several when concatenated), picking each one's model from
+ * its header like the CLI does; stats: the first container's. */
 static eiw_status decompress_buf(const uint8_t *src, size_t n, int threads, buf *out,
                                  eiw_stats *stats)
 {
@@ -73,9 +74,17 @@ static eiw_status decompress_buf(const uint8_t *src, size_t n, int threads, buf 
     eiw_options_default(&o);
     o.threads = threads;
     eiw_status st = eiw_header_read(in, &h);
-    if (st == EIW_OK) {
+    for (int part = 0; st == EIW_OK; part++) {
         const eiw_model *m = eiw_model_builtin_by_id(h.model_id);
-        st = m ? eiw_decompress_body(in, of, &h, m, &o, stats) : EIW_ERR_MODEL;
+        eiw_stats local;
+        st = m || (h.level > 0 && !eiw_level_uses_model(h.level))
+                 ? eiw_decompress_body(in, of, &h, m, &o, part == 0 && stats ? stats : &local)
+                 : EIW_ERR_MODEL;
+        int next = st == EIW_OK ? eiw_header_read_next(in, &h) : 0;
+        if (next <= 0) {
+            st = st == EIW_OK ? (eiw_status)next : st;
+            break;
+        }
     }
     *out = slurp(of);
     fclose(in);
@@ -91,7 +100,8 @@ static void check_roundtrip(const sample *s, const eiw_model *m, const eiw_optio
     eiw_status st = compress_buf(s->data, s->len, m, o, &c, cstats ? cstats : &local);
     cr_assert_eq(st, EIW_OK, "%s (%zu bytes) mode %d b=%u t=%u: %s", s->name, s->len, o->mode,
                  o->win.window_bits, o->win.token_bits, eiw_strerror(st));
-    cr_assert_leq(c.len, EIW_COMPRESS_BOUND(s->len, o->block_size, strlen(m->name)));
+    cr_assert_leq(c.len, EIW_COMPRESS_BOUND(s->len, eiw_block_size_for(m, o), strlen(m->name)));
+    cr_assert_leq(c.len, eiw_compress_bound(s->len, m, o));
     st = decompress_buf(c.data, c.len, o->threads, &d, NULL);
     cr_assert_eq(st, EIW_OK, "%s mode %d b=%u t=%u: decode: %s", s->name, o->mode,
                  o->win.window_bits, o->win.token_bits, eiw_strerror(st));
@@ -125,6 +135,7 @@ Test(container, every_class_roundtrips_in_stream_mode)
 {
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.block_size = EIW_BLOCK_SIZE_MIN;   /* several blocks, short last block */
     for (size_t c = 0; c < NCLASSES; c++) {
         sample s = make_sample(classes[c], 5000, 100 + c);
@@ -138,6 +149,7 @@ Test(container, every_class_roundtrips_in_windows_mode)
     static const unsigned wbits[] = { 16, 32, 64, 128 };
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.mode = EIW_MODE_WINDOWS;
     o.block_size = EIW_BLOCK_SIZE_MIN;
     uint64_t model_blocks = 0;
@@ -187,6 +199,7 @@ Test(container, large_input_roundtrips_with_two_threads, .timeout = 600)
     sample s = mixed_sample(len, 7);
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.block_size = 1u << 20;
     o.threads = 2;
     eiw_stats st;
@@ -201,6 +214,7 @@ Test(container, compressing_twice_gives_identical_bytes)
     sample s = mixed_sample(300000, 11);
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.block_size = 64u << 10;
     for (int mode = 0; mode < 2; mode++) {
         o.mode = mode ? EIW_MODE_WINDOWS : EIW_MODE_STREAM;
@@ -222,6 +236,7 @@ Test(container, thread_count_does_not_change_output)
     sample s = mixed_sample(400000, 13);
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.block_size = 32u << 10;
     buf ref;
     o.threads = 1;
@@ -244,6 +259,7 @@ static buf small_container(int mode)
     sample s = make_sample("prose", 400, 5);
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     o.mode = mode;
     o.win.window_bits = 64;
     o.win.token_bits = 8;
@@ -332,17 +348,107 @@ Test(container, wrong_magic_is_rejected)
     buf_free(&c);
 }
 
-Test(container, trailing_garbage_is_rejected)
+/* eiw_decompress_body stops at the end record, leaving what follows unread; what follows is
+ * either nothing, another container, or trailing garbage (zero padding included), which
+ * eiw_header_read_next names. */
+Test(container, decoding_stops_after_the_end_record_and_names_trailing_garbage)
 {
     buf c = small_container(EIW_MODE_STREAM);
-    uint8_t *more = malloc(c.len + 1);
+    static const uint8_t tails[][4] = { { 0, 0, 0, 0 }, { 'j', 'u', 'n', 'k' },
+                                        { 0x89, 'E', 'I', 'W' } };
+    static const eiw_status want[] = { EIW_ERR_TRAILING, EIW_ERR_TRAILING, EIW_ERR_TRUNCATED };
+    uint8_t *more = malloc(c.len + 4);
     memcpy(more, c.data, c.len);
-    more[c.len] = 0;
-    buf d;
-    cr_assert_eq(decompress_buf(more, c.len + 1, 1, &d, NULL), EIW_ERR_CORRUPT);
-    buf_free(&d);
+    for (int t = 0; t < 3; t++)
+        for (size_t k = 1; k <= 4; k++) {
+            memcpy(more + c.len, tails[t], k);
+            FILE *in = open_mem(more, c.len + k);
+            eiw_header h;
+            eiw_stats st;
+            cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
+            cr_assert_eq(eiw_decompress_body(in, NULL, &h, eiw_model_builtin("order1"), NULL,
+                                             &st), EIW_OK, "tail %d of %zu bytes", t, k);
+            cr_assert_eq(st.in_bytes, c.len, "the container's bytes, no more");
+            cr_assert_eq(fgetc(in), tails[t][0], "the tail is left unread");
+            ungetc(tails[t][0], in);
+            eiw_status expect = t < 2 ? want[t] : k < 4 ? EIW_ERR_TRUNCATED : want[t];
+            cr_assert_eq(eiw_header_read_next(in, &h), expect, "tail %d of %zu bytes", t, k);
+            fclose(in);
+            buf d;
+            cr_assert_eq(decompress_buf(more, c.len + k, 1, &d, NULL), expect);
+            buf_free(&d);
+        }
+    /* nothing after it: the end */
+    FILE *in = open_mem(c.data, c.len);
+    eiw_header h;
+    cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
+    cr_assert_eq(eiw_decompress_body(in, NULL, &h, eiw_model_builtin("order1"), NULL, NULL),
+                 EIW_OK);
+    cr_assert_eq(eiw_header_read_next(in, &h), 0);
+    fclose(in);
     free(more);
     buf_free(&c);
+}
+
+/* Containers one after another (`cat a.eiw b.eiw`), each with its own format version, level,
+ * mode and model, decode to the concatenation of their contents. */
+Test(container, concatenated_containers_decode_to_the_concatenation)
+{
+    sample a = make_sample("prose", 3000, 1), b = sample_make("utf8", 2000, 2),
+           e = sample_make("empty", 0, 3);
+    eiw_options o[3];
+    for (int i = 0; i < 3; i++)
+        eiw_options_default(&o[i]);
+    o[0].level = 1;                      /* format 2, no model */
+    o[1].level = 0;                      /* format 1, windows */
+    o[1].mode = EIW_MODE_WINDOWS;
+    o[1].win.window_bits = 64;
+    o[1].win.token_bits = 8;
+    o[2].level = 6;                      /* format 2 with a model */
+    o[2].block_size = EIW_BLOCK_SIZE_MIN;
+    const sample *in[3] = { &a, &b, &e };
+    const eiw_model *m[3] = { NULL, eiw_model_builtin("order0"), eiw_model_builtin("order1") };
+    buf c[3];
+    size_t total = 0, want_len = 0;
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(compress_buf(in[i]->data, in[i]->len, m[i], &o[i], &c[i], NULL), EIW_OK);
+        total += c[i].len;
+        want_len += in[i]->len;
+    }
+    /* every order of the three, and one container twice */
+    static const int orders[][4] = { { 0, 1, 2, -1 }, { 2, 1, 0, -1 }, { 1, 1, -1, -1 },
+                                     { 2, 0, 2, 1 } };
+    for (size_t k = 0; k < sizeof orders / sizeof orders[0]; k++) {
+        uint8_t *cat = malloc(2 * total), *want = malloc(2 * want_len + 1);
+        size_t clen = 0, wlen = 0;
+        for (int j = 0; j < 4 && orders[k][j] >= 0; j++) {
+            int i = orders[k][j];
+            memcpy(cat + clen, c[i].data, c[i].len);
+            clen += c[i].len;
+            if (in[i]->len)
+                memcpy(want + wlen, in[i]->data, in[i]->len);
+            wlen += in[i]->len;
+        }
+        buf d;
+        cr_assert_eq(decompress_buf(cat, clen, 2, &d, NULL), EIW_OK, "order %zu", k);
+        cr_assert(d.len == wlen && memcmp(d.data, want, wlen) == 0, "order %zu", k);
+        buf_free(&d);
+        /* the buffer API does the same, and knows the size beforehand */
+        uint64_t size;
+        cr_assert_eq(eiw_decompressed_size(cat, clen, &size), EIW_OK, "order %zu", k);
+        cr_assert_eq(size, wlen);
+        uint8_t *back = malloc(wlen + 1);
+        cr_assert_eq(eiw_decompress(back, wlen, cat, clen, NULL, NULL), (ptrdiff_t)wlen);
+        cr_assert(memcmp(back, want, wlen) == 0, "order %zu", k);
+        free(back);
+        free(cat);
+        free(want);
+    }
+    for (int i = 0; i < 3; i++)
+        buf_free(&c[i]);
+    sample_free(&a);
+    sample_free(&b);
+    sample_free(&e);
 }
 
 Test(container, other_model_than_header_is_refused)
@@ -363,6 +469,7 @@ Test(container, each_method_is_chosen_where_it_wins)
 {
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     struct {
         const char *what;
         sample s;
@@ -390,24 +497,30 @@ Test(container, each_method_is_chosen_where_it_wins)
     }
 }
 
+/* Random data is stored: the container reaches the bound exactly, so the bound is tight. The
+ * format-2 header (levels) is 4 bytes longer than format 1's. */
 Test(container, expansion_bound_holds_for_random_data)
 {
     static const size_t sizes[] = { 0, 1, 2, 100, 1023, 1024, 1025, 4096, 70001 };
     static const uint32_t blocks[] = { EIW_BLOCK_SIZE_MIN, 4096, EIW_BLOCK_SIZE_DEFAULT };
-    const char *models[] = { "order1", "order0", "uniform" };
-    for (size_t m = 0; m < 3; m++)
+    const char *models[] = { "order1", "order0", "uniform", NULL };
+    for (size_t m = 0; m < 4; m++)
         for (size_t b = 0; b < 3; b++)
             for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-                const eiw_model *mod = eiw_model_builtin(models[m]);
+                const eiw_model *mod = models[m] ? eiw_model_builtin(models[m]) : NULL;
                 sample s = sample_make("binary", sizes[i], 17 + i);
                 eiw_options o;
                 eiw_options_default(&o);
+                o.level = mod ? 0 : 1;   /* the model alone (format 1), or level 1 (format 2) */
                 o.block_size = blocks[b];
                 buf c;
                 cr_assert_eq(compress_buf(s.data, s.len, mod, &o, &c, NULL), EIW_OK);
-                size_t bound = EIW_COMPRESS_BOUND(s.len, (size_t)blocks[b], strlen(mod->name));
+                const char *name = mod ? mod->name : "none";
+                size_t bound = EIW_COMPRESS_BOUND(s.len, (size_t)blocks[b], strlen(name));
                 cr_assert_leq(c.len, bound, "%zu bytes, block %u, %s: %zu > bound %zu", s.len,
-                              blocks[b], models[m], c.len, bound);
+                              blocks[b], name, c.len, bound);
+                cr_assert_eq(c.len, eiw_compress_bound(s.len, mod, &o), "%zu bytes, block %u, %s",
+                             s.len, blocks[b], name);
                 buf_free(&c);
                 sample_free(&s);
             }
@@ -471,6 +584,7 @@ Test(golden, compressing_the_original_again_gives_the_same_bytes)
         cr_assert_not_null(m, "%s: model %s no longer built in", golden_files[i], h.model_name);
         eiw_options o;
         eiw_options_default(&o);
+        o.level = 0;   /* the model alone: format 1 */
         o.mode = h.mode;
         o.win = h.win;
         o.block_size = h.block_size;

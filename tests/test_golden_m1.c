@@ -22,6 +22,7 @@ static void check_golden(const eiw_model *m, const char *path, const uint8_t *or
     eiw_stats st;
     eiw_options o;
     eiw_options_default(&o);
+    o.level = 0;   /* the model alone: format 1 */
     cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
     cr_assert_eq(eiw_decompress_body(in, out, &h, m, &o, &st), EIW_OK, "%s", path);
     fclose(in);

@@ -388,6 +388,7 @@ Test(qm1, many_blocks_decode_in_lockstep_for_any_thread_count)
     for (int mode = 0; mode < 2; mode++) {   /* stream blocks, then windows in lockstep */
         eiw_options o;
         eiw_options_default(&o);
+        o.level = 0;   /* the model alone: format 1 */
         o.block_size = EIW_BLOCK_SIZE_MIN;
         o.zstd_level = 1;
         if (mode) {

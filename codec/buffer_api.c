@@ -1,0 +1,257 @@
+/* The buffer-to-buffer API (eiw_compress, eiw_decompress, eiw_compress_bound,
+ * eiw_decompressed_size), as zstd and lz4 offer it, on top of the FILE* one: the caller's
+ * buffers are wrapped in stdio streams (fopencookie), so both APIs run the same container code
+ * and nothing is copied through an intermediate buffer. It adds no format of its own. */
+#define _GNU_SOURCE   /* fopencookie: glibc and musl */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include "byte_order.h"
+#include "eiw.h"
+
+typedef struct {
+    const uint8_t *src;
+    size_t n, at;
+} mem_reader;
+
+typedef struct {
+    uint8_t *dst;
+    size_t cap, at;
+    int overflow;        /* a write went past cap */
+} mem_writer;
+
+static ssize_t mem_read(void *cookie, char *buf, size_t size)
+{
+    mem_reader *r = cookie;
+    size_t k = r->n - r->at < size ? r->n - r->at : size;
+    if (k)
+        memcpy(buf, r->src + r->at, k);
+    r->at += k;
+    return (ssize_t)k;
+}
+
+static ssize_t mem_write(void *cookie, const char *buf, size_t size)
+{
+    mem_writer *w = cookie;
+    if (size > w->cap - w->at) {
+        w->overflow = 1;
+        errno = ENOSPC;
+        return 0;   /* fopencookie: 0 is a write error */
+    }
+    if (size)
+        memcpy(w->dst + w->at, buf, size);
+    w->at += size;
+    return (ssize_t)size;
+}
+
+static FILE *open_reader(mem_reader *r, const void *src, size_t n)
+{
+    static const cookie_io_functions_t fns = { mem_read, NULL, NULL, NULL };
+    r->src = src;
+    r->n = n;
+    r->at = 0;
+    return fopencookie(r, "rb", fns);
+}
+
+/* Unbuffered: a write past the end fails at once, so compression stops there. */
+static FILE *open_writer(mem_writer *w, void *dst, size_t cap)
+{
+    static const cookie_io_functions_t fns = { NULL, mem_write, NULL, NULL };
+    w->dst = dst;
+    w->cap = cap;
+    w->at = 0;
+    w->overflow = 0;
+    FILE *f = fopencookie(w, "wb", fns);
+    if (f && setvbuf(f, NULL, _IONBF, 0) != 0) {
+        fclose(f);
+        f = NULL;
+    }
+    return f;
+}
+
+/* The model a level needs when the caller gives none: the default, as `eiw` uses. Sets *m to
+ * NULL for a level without a model. */
+static eiw_status model_for(const eiw_options *o, const eiw_model **m)
+{
+    if (o->level > 0 && !eiw_level_uses_model(o->level)) {
+        *m = NULL;
+        return EIW_OK;
+    }
+    if (!*m && !(*m = eiw_model_default()))
+        return EIW_ERR_NOMEM;
+    return EIW_OK;
+}
+
+size_t eiw_compress_bound(size_t n, const eiw_model *m, const eiw_options *o)
+{
+    eiw_options opt;
+    if (o)
+        opt = *o;
+    else
+        eiw_options_default(&opt);
+    if (opt.level < 0 || opt.level > EIW_LEVEL_MAX || model_for(&opt, &m) != EIW_OK)
+        return 0;
+    uint32_t bs = eiw_block_size_for(m, &opt);
+    if (bs < EIW_BLOCK_SIZE_MIN || bs > EIW_BLOCK_SIZE_MAX)
+        return 0;
+    size_t name_len = m ? strnlen(m->name, EIW_MODEL_NAME_MAX) : strlen("none");
+    size_t fixed = 36 + name_len + (opt.level > 0 ? 4 : 0) + EIW_END_RECORD_SIZE;
+    size_t blocks = n / bs + (n % bs != 0);
+    if (blocks > (SIZE_MAX - fixed) / EIW_BLOCK_HEADER_SIZE ||
+        n > SIZE_MAX - fixed - EIW_BLOCK_HEADER_SIZE * blocks)
+        return 0;
+    return n + fixed + EIW_BLOCK_HEADER_SIZE * blocks;
+}
+
+ptrdiff_t eiw_compress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
+                       const eiw_options *o)
+{
+    eiw_options opt;
+    if (o)
+        opt = *o;
+    else
+        eiw_options_default(&opt);
+    if ((!dst && cap) || (!src && n))
+        return EIW_ERR_PARAM;
+    if (cap > PTRDIFF_MAX)
+        cap = PTRDIFF_MAX;   /* the result must fit the return type */
+    eiw_status st = model_for(&opt, &m);
+    if (st != EIW_OK)
+        return st;
+    mem_reader r;
+    mem_writer w;
+    FILE *in = open_reader(&r, src, n), *out = open_writer(&w, dst, cap);
+    if (!in || !out) {
+        st = EIW_ERR_NOMEM;
+    } else {
+        eiw_stats stats;
+        st = eiw_compress_stream(in, out, m, &opt, n, &stats);
+        if (st == EIW_OK && fflush(out) != 0)
+            st = EIW_ERR_IO;
+    }
+    if (in)
+        fclose(in);
+    if (out)
+        fclose(out);
+    if (w.overflow)
+        return EIW_ERR_DST_TOO_SMALL;
+    return st == EIW_OK ? (ptrdiff_t)w.at : st;
+}
+
+ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
+                         const eiw_options *o)
+{
+    eiw_options opt;
+    if (o)
+        opt = *o;
+    else
+        eiw_options_default(&opt);
+    if ((!dst && cap) || (!src && n))
+        return EIW_ERR_PARAM;
+    if (cap > PTRDIFF_MAX)
+        cap = PTRDIFF_MAX;   /* the result must fit the return type */
+    mem_reader r;
+    mem_writer w;
+    FILE *in = open_reader(&r, src, n), *out = open_writer(&w, dst, cap);
+    eiw_status st = in && out ? EIW_OK : EIW_ERR_NOMEM;
+    eiw_header h;
+    if (st == EIW_OK)
+        st = eiw_header_read(in, &h);
+    while (st == EIW_OK) {
+        /* each container names its model: the built-in one of that id, unless m is given */
+        const eiw_model *pm = NULL;
+        if (h.level == 0 || eiw_level_uses_model(h.level)) {
+            pm = m ? m : eiw_model_builtin_by_id(h.model_id);
+            if (!pm) {
+                st = EIW_ERR_MODEL;
+                break;
+            }
+        }
+        if ((st = eiw_decompress_body(in, out, &h, pm, &opt, NULL)) != EIW_OK)
+            break;
+        int next = eiw_header_read_next(in, &h);
+        if (next <= 0) {
+            st = (eiw_status)next;
+            break;
+        }
+    }
+    if (st == EIW_OK && fflush(out) != 0)
+        st = EIW_ERR_IO;
+    if (in)
+        fclose(in);
+    if (out)
+        fclose(out);
+    if (w.overflow)
+        return EIW_ERR_DST_TOO_SMALL;
+    return st == EIW_OK ? (ptrdiff_t)w.at : st;
+}
+
+/* Walks the block records of one container whose header h starts src (n bytes): *len
+ * receives the container's length, *total its end record's total (checked against the
+ * blocks). Payloads are skipped, not checked. */
+static eiw_status walk_container(const uint8_t *src, size_t n, const eiw_header *h,
+                                 size_t *len, uint64_t *total)
+{
+    size_t at = h->header_bytes;
+    uint64_t sum = 0;
+    for (;;) {
+        if (at >= n)
+            return EIW_ERR_TRUNCATED;
+        if (src[at] == EIW_METHOD_END) {
+            if (n - at < EIW_END_RECORD_SIZE)
+                return EIW_ERR_TRUNCATED;
+            if (get64(src + at + 1) != sum || (h->size_known && h->original_size != sum))
+                return EIW_ERR_CORRUPT;
+            *len = at + EIW_END_RECORD_SIZE;
+            *total = sum;
+            return EIW_OK;
+        }
+        if (n - at < EIW_BLOCK_HEADER_SIZE)
+            return EIW_ERR_TRUNCATED;
+        unsigned method = src[at];
+        uint32_t raw = get32(src + at + 1), plen = get32(src + at + 5);
+        if (method > EIW_METHOD_MODEL || raw == 0 || raw > h->block_size || plen == 0 ||
+            plen > raw || (method == EIW_METHOD_STORED) != (plen == raw))
+            return EIW_ERR_CORRUPT;
+        at += EIW_BLOCK_HEADER_SIZE;
+        if (n - at < plen)
+            return EIW_ERR_TRUNCATED;
+        at += plen;
+        sum += raw;
+    }
+}
+
+eiw_status eiw_decompressed_size(const void *src, size_t n, uint64_t *size)
+{
+    if (!size || (!src && n))
+        return EIW_ERR_PARAM;
+    *size = 0;
+    const uint8_t *p = src;
+    uint64_t sum = 0;
+    size_t at = 0;
+    do {
+        mem_reader r;
+        FILE *in = open_reader(&r, p + at, n - at);
+        if (!in)
+            return EIW_ERR_NOMEM;
+        eiw_header h;
+        eiw_status st = eiw_header_read(in, &h);
+        fclose(in);
+        if (st == EIW_ERR_MAGIC && at > 0)
+            st = EIW_ERR_TRAILING;
+        size_t len;
+        uint64_t total;
+        if (st == EIW_OK)
+            st = walk_container(p + at, n - at, &h, &len, &total);
+        if (st != EIW_OK)
+            return st;
+        if (total > UINT64_MAX - sum)
+            return EIW_ERR_CORRUPT;
+        sum += total;
+        at += len;
+    } while (at < n);
+    *size = sum;
+    return EIW_OK;
+}
