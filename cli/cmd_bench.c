@@ -18,7 +18,7 @@
 
 typedef struct {
     double csize, cspeed, dspeed;   /* bytes, MB/s, MB/s */
-    uint64_t blocks[3];             /* blocks stored, zstd, model coded */
+    uint64_t blocks[4];             /* blocks stored, zstd, model coded, adaptive only */
     int ok;
 } bench_result;
 
@@ -244,7 +244,8 @@ int eiw_cli_bench(int argc, char **argv)
             printf("%-24.24s %-8s %10zu %10.0f %7.3f %9.3f %9.3f %9.3f %8.1f  %llu/%llu/%llu\n",
                    base, tok, n, r.csize, n ? (double)n / r.csize : 0.0,
                    n ? 8.0 * r.csize / (double)n : 0.0, r.cspeed, r.dspeed,
-                   (double)ru.ru_maxrss / 1024.0, (unsigned long long)r.blocks[EIW_METHOD_MODEL],
+                   (double)ru.ru_maxrss / 1024.0, (unsigned long long)(r.blocks[EIW_METHOD_MODEL] +
+                                         r.blocks[EIW_METHOD_ADAPTIVE]),
                    (unsigned long long)r.blocks[EIW_METHOD_ZSTD],
                    (unsigned long long)r.blocks[EIW_METHOD_STORED]);
         }

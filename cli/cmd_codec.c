@@ -741,7 +741,7 @@ static int skip_bytes(FILE *f, uint64_t n)
 typedef struct {
     eiw_header h;
     uint64_t offset;             /* where it starts in the file */
-    uint64_t blocks[3], windows, original, compressed;
+    uint64_t blocks[4], windows, original, compressed;
 } list_part;
 
 /* Walks the block headers (layout in docs/format.md) without decoding, like `xz -l`; the
@@ -767,7 +767,9 @@ static eiw_status walk_blocks(FILE *f, list_part *p)
         if (fread(rec + 1, 1, EIW_BLOCK_HEADER_SIZE - 1, f) != EIW_BLOCK_HEADER_SIZE - 1)
             return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
         uint64_t raw = get_le(rec + 1, 4), plen = get_le(rec + 5, 4);
-        if (rec[0] > EIW_METHOD_MODEL || raw == 0 || raw > h->block_size || plen > raw ||
+        if ((rec[0] > EIW_METHOD_MODEL &&
+             !(rec[0] == EIW_METHOD_ADAPTIVE && h->level > 0 && eiw_level_uses_model(h->level))) ||
+            raw == 0 || raw > h->block_size || plen > raw ||
             plen == 0 || (rec[0] == EIW_METHOD_STORED) != (plen == raw))
             return EIW_ERR_CORRUPT;
         if (skip_bytes(f, plen) != 0)
@@ -810,8 +812,11 @@ static void print_part(const list_part *p, const char *in)
         printf("%sratio            %.3f (%.3f bits/byte)\n", in,
                (double)p->original / (double)p->compressed,
                8.0 * (double)p->compressed / (double)p->original);
-    printf("%sblocks           %" PRIu64 " model, %" PRIu64 " zstd, %" PRIu64 " stored\n", in,
+    printf("%sblocks           %" PRIu64 " model, %" PRIu64 " zstd, %" PRIu64 " stored", in,
            p->blocks[EIW_METHOD_MODEL], p->blocks[EIW_METHOD_ZSTD], p->blocks[EIW_METHOD_STORED]);
+    if (p->blocks[EIW_METHOD_ADAPTIVE])
+        printf(", %" PRIu64 " not text (adaptive models only)", p->blocks[EIW_METHOD_ADAPTIVE]);
+    printf("\n");
     if (h->mode == EIW_MODE_WINDOWS)
         printf("%swindows          %" PRIu64 "\n", in, p->windows);
 }

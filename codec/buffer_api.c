@@ -212,7 +212,9 @@ static eiw_status walk_container(const uint8_t *src, size_t n, const eiw_header 
             return EIW_ERR_TRUNCATED;
         unsigned method = src[at];
         uint32_t raw = get32(src + at + 1), plen = get32(src + at + 5);
-        if (method > EIW_METHOD_MODEL || raw == 0 || raw > h->block_size || plen == 0 ||
+        if ((method > EIW_METHOD_MODEL &&
+             !(method == EIW_METHOD_ADAPTIVE && h->level > 0 && eiw_level_uses_model(h->level))) ||
+            raw == 0 || raw > h->block_size || plen == 0 ||
             plen > raw || (method == EIW_METHOD_STORED) != (plen == raw))
             return EIW_ERR_CORRUPT;
         at += EIW_BLOCK_HEADER_SIZE;

@@ -58,7 +58,7 @@ typedef struct {
     unsigned n;
 } step_barrier;
 
-#define SB_SPIN 4000
+#define SB_SPIN 20000
 
 static int sb_init(step_barrier *b, unsigned n)
 {
@@ -154,9 +154,10 @@ ptrdiff_t eiw_mixed_encode(const eiw_model *m, void *const *states, eiw_mix *x, 
     if (st != EIW_OK)
         return st;
     const size_t lane_len = EIW_LANE_LEN(n, lanes);
-    uint32_t *w = NULL;
+    const size_t rows = (size_t)256 * EIW_RUN_CHUNK * lanes;
+    uint32_t *w = NULL;   /* two chunks of rows: the one being coded, the one being predicted */
     if (m) {
-        w = malloc(sizeof(uint32_t) * 256 * EIW_RUN_CHUNK * lanes);
+        w = malloc(sizeof(uint32_t) * 2 * rows);
         if (!w)
             return EIW_ERR_NOMEM;
         for (unsigned k = 0; k < lanes; k++)
@@ -164,30 +165,42 @@ ptrdiff_t eiw_mixed_encode(const eiw_model *m, void *const *states, eiw_mix *x, 
     }
     rc_encoder e;
     rc_enc_init(&e, dst, dst_cap);
-    for (size_t t0 = 0; t0 < lane_len && !e.overflow; t0 += EIW_RUN_CHUNK) {
-        if (m) {
-            /* the byte model over this chunk of every lane: lanes are independent streams */
-            #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-            for (unsigned k = 0; k < lanes; k++) {
-                size_t s = (size_t)k * lane_len + t0;
-                size_t end = (size_t)(k + 1) * lane_len < n ? (size_t)(k + 1) * lane_len : n;
-                if (s < end) {
-                    size_t len = end - s < EIW_RUN_CHUNK ? end - s : EIW_RUN_CHUNK;
-                    model_run(m, states[k], src + s, len, w + (size_t)256 * EIW_RUN_CHUNK * k);
-                }
+    const size_t nchunks = (lane_len + EIW_RUN_CHUNK - 1) / EIW_RUN_CHUNK;
+    /* Step c predicts chunk c with the byte model (a job per lane) while one thread codes
+     * chunk c - 1 (the mixing job), all jobs spread dynamically over the threads; the coding
+     * order and every probability stay the same whatever thread runs what. */
+    for (size_t c = 0; c <= nchunks && !e.overflow; c++) {
+        const int jobs = (int)lanes + 1;
+        #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1 && m)
+        for (int job = 0; job < jobs; job++) {
+            if (job == 0) {
+                if (c == 0)
+                    continue;
+                size_t t0 = (c - 1) * EIW_RUN_CHUNK;
+                size_t t1 = t0 + EIW_RUN_CHUNK < lane_len ? t0 + EIW_RUN_CHUNK : lane_len;
+                const uint32_t *wc = w ? w + rows * ((c - 1) & 1) : NULL;
+                report(pr, t0, lanes, n, e.pos, 0);
+                for (size_t t = t0; t < t1 && !e.overflow; t++)
+                    for (unsigned k = 0; k < lanes; k++) {
+                        size_t p = (size_t)k * lane_len + t;
+                        if (p >= n)
+                            break;
+                        const uint32_t *row =
+                            wc ? wc + (size_t)256 * (EIW_RUN_CHUNK * k + (t - t0)) : NULL;
+                        code_byte(x, &e, k, row, src[p]);
+                    }
+                continue;
+            }
+            unsigned k = (unsigned)job - 1;
+            size_t t0 = c * EIW_RUN_CHUNK;
+            size_t s = (size_t)k * lane_len + t0;
+            size_t end = (size_t)(k + 1) * lane_len < n ? (size_t)(k + 1) * lane_len : n;
+            if (m && c < nchunks && s < end) {
+                size_t len = end - s < EIW_RUN_CHUNK ? end - s : EIW_RUN_CHUNK;
+                model_run(m, states[k], src + s, len,
+                          w + rows * (c & 1) + (size_t)256 * EIW_RUN_CHUNK * k);
             }
         }
-        size_t t1 = t0 + EIW_RUN_CHUNK < lane_len ? t0 + EIW_RUN_CHUNK : lane_len;
-        report(pr, t0, lanes, n, e.pos, 0);
-        for (size_t t = t0; t < t1 && !e.overflow; t++)
-            for (unsigned k = 0; k < lanes; k++) {
-                size_t p = (size_t)k * lane_len + t;
-                if (p >= n || t >= lane_len)
-                    break;
-                const uint32_t *row =
-                    w ? w + (size_t)256 * (EIW_RUN_CHUNK * k + (t - t0)) : NULL;
-                code_byte(x, &e, k, row, src[p]);
-            }
     }
     free(w);
     if (!e.overflow)

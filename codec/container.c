@@ -132,7 +132,7 @@ static slot *slots_new(int n, uint32_t block_size, size_t state_size)
 
 /* Finishes a block whose model coding gave r (bytes in the payload, or an error): keeps the
  * smallest of model / zstd / stored and writes the block header. */
-static void compress_block_finish(const eiw_options *o, slot *s, ptrdiff_t r)
+static void compress_block_finish_as(const eiw_options *o, slot *s, ptrdiff_t r, int coded_as)
 {
     const size_t n = s->raw_len;
     uint8_t *payload = s->coded + EIW_BLOCK_HEADER_SIZE;
@@ -140,7 +140,7 @@ static void compress_block_finish(const eiw_options *o, slot *s, ptrdiff_t r)
     int method = EIW_METHOD_STORED;
     if (r >= 0) {
         best = (size_t)r;
-        method = EIW_METHOD_MODEL;
+        method = coded_as;
         s->windows = o->mode == EIW_MODE_WINDOWS ? best / (o->win.window_bits / 8) : 0;
     } else if (r != EIW_ERR_DST_TOO_SMALL && r != EIW_ERR_AMBIGUOUS) {
         /* too big or not windowable: zstd or stored below; anything else is an error */
@@ -174,6 +174,22 @@ static void compress_block_finish(const eiw_options *o, slot *s, ptrdiff_t r)
     s->coded_len = EIW_BLOCK_HEADER_SIZE + best;
     s->method = method;
     s->status = EIW_OK;
+}
+
+static void compress_block_finish(const eiw_options *o, slot *s, ptrdiff_t r)
+{
+    compress_block_finish_as(o, s, r, EIW_METHOD_MODEL);
+}
+
+/* A block that is clearly not text: more than 1 in 64 of its bytes are control characters
+ * other than tab, line and page breaks and escape. UTF-8 text passes; executables, images and
+ * UTF-16 do not. */
+static int looks_binary(const uint8_t *b, size_t n)
+{
+    size_t ctl = 0;
+    for (size_t i = 0; i < n; i++)
+        ctl += (b[i] < 0x20 && (b[i] < 0x09 || b[i] > 0x0D) && b[i] != 0x1B) || b[i] == 0x7F;
+    return ctl > n / 64;
 }
 
 /* Compresses k consecutive blocks (one thread's share): windows of all of them in lockstep,
@@ -396,6 +412,16 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
             /* one block per thread (several only without a byte model) */
             #pragma omp parallel for num_threads(filled) schedule(static, 1) if (filled > 1)
             for (int i = 0; i < filled; i++) {
+                if (mc.m && looks_binary(s[i].raw, s[i].raw_len)) {
+                    /* not text: the adaptive models alone, no model */
+                    compress_block_finish_as(
+                        o, &s[i],
+                        eiw_mixed_encode(NULL, NULL, mc.mix[i], 1, s[i].raw, s[i].raw_len, 1,
+                                         s[i].coded + EIW_BLOCK_HEADER_SIZE, s[i].raw_len - 1,
+                                         NULL),
+                        EIW_METHOD_ADAPTIVE);
+                    continue;
+                }
                 unsigned lanes = mixed_lanes_of(&mc, s[i].raw_len);
                 /* progress inside the block when it is the only one being coded */
                 eiw_mixed_progress pr = { filled == 1 ? o->progress : NULL, o->progress_ctx,
@@ -581,7 +607,9 @@ static int read_block(FILE *in, const eiw_header *h, slot *s, uint8_t end[EIW_EN
         return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
     int method = s->coded[0];
     uint32_t raw = get32(s->coded + 1), plen = get32(s->coded + 5);
-    if (method > EIW_METHOD_MODEL || raw == 0 || raw > h->block_size || plen > raw ||
+    if ((method > EIW_METHOD_MODEL &&
+         !(method == EIW_METHOD_ADAPTIVE && h->level > 0 && eiw_level_uses_model(h->level))) ||
+        raw == 0 || raw > h->block_size || plen > raw ||
         (method == EIW_METHOD_STORED) != (plen == raw) || plen == 0)
         return EIW_ERR_CORRUPT;
     if (method == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS &&
@@ -661,6 +689,13 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
         if (mixed) {
             #pragma omp parallel for num_threads(filled) schedule(static, 1) if (filled > 1)
             for (int i = 0; i < filled; i++) {
+                if (s[i].method == EIW_METHOD_ADAPTIVE) {
+                    block_done(&s[i], eiw_mixed_decode(NULL, NULL, mc.mix[i], 1,
+                                                       s[i].coded + EIW_BLOCK_HEADER_SIZE,
+                                                       get32(s[i].coded + 5), s[i].raw,
+                                                       s[i].raw_len, 1, NULL));
+                    continue;
+                }
                 if (s[i].method != EIW_METHOD_MODEL) {
                     decompress_block(m, h, &s[i]);
                     continue;

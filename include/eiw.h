@@ -249,7 +249,10 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
      EIW_BLOCK_HEADER_SIZE * (((n) + (block_size) - 1) / (block_size)))
 
 enum { EIW_MODE_STREAM = 0, EIW_MODE_WINDOWS = 1 };
-enum { EIW_METHOD_STORED = 0, EIW_METHOD_ZSTD = 1, EIW_METHOD_MODEL = 2, EIW_METHOD_END = 0xFF };
+/* EIW_METHOD_ADAPTIVE (format 2, a level with a model): a block that is not text, coded by the
+ * level's adaptive models without the model (one lane), so it skips the slow neural model. */
+enum { EIW_METHOD_STORED = 0, EIW_METHOD_ZSTD = 1, EIW_METHOD_MODEL = 2, EIW_METHOD_ADAPTIVE = 3,
+       EIW_METHOD_END = 0xFF };
 
 /* Options of compression (all fields) and decompression (threads and progress only; the rest
  * comes from the header). eiw_options_default gives what `eiw FILE` uses, so that the same
@@ -299,7 +302,7 @@ typedef struct {
 
 typedef struct {
     uint64_t in_bytes, out_bytes;
-    uint64_t blocks[3];          /* per method: stored, zstd, model */
+    uint64_t blocks[4];          /* per method: stored, zstd, model, adaptive (no model) */
     uint64_t windows;            /* windows written/read in model-coded blocks */
 } eiw_stats;
 

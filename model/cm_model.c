@@ -94,7 +94,7 @@ struct eiw_mix {
                   (1u << CTX_O6) | (1u << CTX_WORD))
 #define CTX_ALL ((1u << CTX_KINDS) - 1)
 static const mix_config level_configs[EIW_LEVEL_MAX + 1] = {
-    [1] = { CTX_FAST, 19, 20, 0, 0, 21 },
+    [1] = { CTX_FAST, 19, 20, 0, 0, 19 },
     [2] = { CTX_ALL, 21, 22, 1, 0, 24 },
     [3] = { CTX_ALL, 21, 22, 1, 0, 24 },
     [4] = { CTX_ALL, 21, 22, 1, 0, 24 },

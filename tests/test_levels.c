@@ -124,6 +124,58 @@ Test(levels, every_input_class_round_trips_with_a_byte_model_and_lanes)
     eiw_model_free(m);
 }
 
+/* A block that is not text skips the neural model (method 3) and still round-trips; text
+ * blocks of the same file keep it. */
+Test(levels, binary_blocks_skip_the_model)
+{
+    eiw_model *m = tiny_m1();
+    sample bin = sample_make("binary", 4096, 21), txt = sample_make("text", 4096, 22);
+    uint8_t *both = malloc(8192);
+    memcpy(both, bin.data, 4096);
+    memcpy(both + 4096, txt.data, 4096);
+    eiw_options o;
+    eiw_options_default(&o);
+    o.level = 6;
+    o.block_size = 4096;
+    o.threads = 2;
+    FILE *in = mem_in(both, 8192), *of = tmpfile();
+    eiw_stats st;
+    cr_assert_eq(eiw_compress_stream(in, of, m, &o, 8192, &st), EIW_OK);
+    mbuf c = drain(of), d;
+    fclose(in);
+    fclose(of);
+    cr_assert_eq(st.blocks[EIW_METHOD_ADAPTIVE] + st.blocks[EIW_METHOD_STORED], 1,
+                 "the binary block: adaptive %llu stored %llu",
+                 (unsigned long long)st.blocks[EIW_METHOD_ADAPTIVE],
+                 (unsigned long long)st.blocks[EIW_METHOD_STORED]);
+    cr_assert_eq(st.blocks[EIW_METHOD_MODEL], 1, "the text block keeps the model");
+    eiw_header h;
+    cr_assert_eq(unpack(&c, m, 2, &d, &h), EIW_OK);
+    cr_assert(d.len == 8192 && memcmp(d.data, both, 8192) == 0);
+    free(c.data);
+    free(d.data);
+    /* repetitive binary data compresses, so it is coded with method 3, not stored */
+    uint8_t *rep = malloc(4096);
+    for (int i = 0; i < 4096; i++)
+        rep[i] = (uint8_t)(i % 7 == 0 ? 0 : i % 13);
+    in = mem_in(rep, 4096);
+    of = tmpfile();
+    cr_assert_eq(eiw_compress_stream(in, of, m, &o, 4096, &st), EIW_OK);
+    c = drain(of);
+    fclose(in);
+    fclose(of);
+    cr_assert_eq(st.blocks[EIW_METHOD_ADAPTIVE] + st.blocks[EIW_METHOD_ZSTD], 1);
+    cr_assert_eq(unpack(&c, m, 1, &d, &h), EIW_OK);
+    cr_assert(d.len == 4096 && memcmp(d.data, rep, 4096) == 0);
+    free(c.data);
+    free(d.data);
+    free(rep);
+    free(both);
+    sample_free(&bin);
+    sample_free(&txt);
+    eiw_model_free(m);
+}
+
 /* The bits depend on the data and the options only: not on threads, not on the run. */
 Test(levels, output_is_identical_for_every_thread_count_and_decodes_with_any)
 {
