@@ -95,7 +95,7 @@ static void print_help(const cli_args *a)
            "                     compressing without it: $EIW_MODEL if set, else the default\n"
            "compression only:\n"
            "  -1 .. -9, --level N  compression level (default %d):\n"
-           "                     1 adaptive context models only, fastest (about 1-2 MB/s);\n"
+           "                     1 adaptive context models only, fastest (about 1 MB/s);\n"
            "                     2-5 more adaptive models, still without M1;\n"
            "                     6-9 the model (M1) mixed with the adaptive models, best ratio\n"
            "  -0, --level 0      the model alone, no adaptive models (format 1, as eiw 0.1)\n"
@@ -107,7 +107,8 @@ static void print_help(const cli_args *a)
            "  --window-bits N    Equal-Info Windows of N bits (16..4096, multiple of token bits)\n"
            "  --token-bits 8|16  token size in windows mode (default 16)\n"
            "  -B, --block-size SIZE  independent block size, K/M suffixes\n"
-           "                     (default 16K with a neural model such as M1, else 1M)\n"
+           "                     (default: 512K at level 1, 16M at levels 2-9; at level 0\n"
+           "                     16K with a neural model such as M1, else 1M)\n"
            "  -h, --help         this help\n"
            "  -V, --version      print the version\n",
            eiw_model_builtin_names(), EIW_LEVEL_DEFAULT, EIW_LANES_DEFAULT);
