@@ -125,18 +125,4 @@ files=$(for f in "$@"; do basename "$f"; done)
         }' "$tmp/raw.tsv"
 } > "$out.md"
 cat "$out.md"
-if command -v gnuplot >/dev/null; then
-    gnuplot <<EOF
-set terminal png size 900,600 noenhanced
-set output "$out.png"
-set title "bits/byte vs compression speed"
-set xlabel "compression speed, MB/s (log)"
-set ylabel "bits/byte (aggregate)"
-set logscale x
-set grid
-set key off
-plot "$tmp/plot.dat" using 3:2 with points pt 7 ps 1.5, \
-     "$tmp/plot.dat" using 3:2:1 with labels offset 1,0.8 left
-EOF
-    [ -f "$out.png" ] && echo "plot: $out.png"
-fi
+bench/plot_compare.sh "$out"
