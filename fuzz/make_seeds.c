@@ -42,6 +42,25 @@ static uint8_t *text_sample(size_t *n)
     return b;
 }
 
+/* Compresses src with the options o into the container seed `name`. */
+static void container_with(const char *name, const eiw_model *m, const eiw_options *o,
+                           const uint8_t *src, size_t n)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *in = fmemopen((void *)src, n ? n : 1, "rb"), *f = open_memstream(&out, &len);
+    if (!n)
+        fgetc(in);   /* an empty input */
+    if (eiw_compress_stream(in, f, m, o, n, NULL) != EIW_OK) {
+        fprintf(stderr, "make_seeds: compress %s failed\n", name);
+        exit(1);
+    }
+    fclose(in);
+    fclose(f);
+    put_file("container", name, out, len);
+    free(out);
+}
+
 static void container(const char *name, const eiw_model *m, int mode, unsigned wbits,
                       unsigned tbits, uint32_t block, const uint8_t *src, size_t n)
 {
@@ -52,19 +71,7 @@ static void container(const char *name, const eiw_model *m, int mode, unsigned w
     o.win.window_bits = wbits;
     o.win.token_bits = tbits;
     o.block_size = block;
-    char *out = NULL;
-    size_t len = 0;
-    FILE *in = fmemopen((void *)src, n ? n : 1, "rb"), *f = open_memstream(&out, &len);
-    if (!n)
-        fgetc(in);   /* an empty input */
-    if (eiw_compress_stream(in, f, m, &o, n, NULL) != EIW_OK) {
-        fprintf(stderr, "make_seeds: compress %s failed\n", name);
-        exit(1);
-    }
-    fclose(in);
-    fclose(f);
-    put_file("container", name, out, len);
-    free(out);
+    container_with(name, m, &o, src, n);
 }
 
 /* A level (format 2) container with small blocks and lanes, so the fuzzer decodes it. */
@@ -76,17 +83,7 @@ static void container_level(const char *name, const eiw_model *m, int level, uin
     o.level = level;
     o.block_size = block;
     o.lane_min = 1024;
-    char *out = NULL;
-    size_t len = 0;
-    FILE *in = fmemopen((void *)src, n, "rb"), *f = open_memstream(&out, &len);
-    if (eiw_compress_stream(in, f, m, &o, n, NULL) != EIW_OK) {
-        fprintf(stderr, "make_seeds: compress %s failed\n", name);
-        exit(1);
-    }
-    fclose(in);
-    fclose(f);
-    put_file("container", name, out, len);
-    free(out);
+    container_with(name, m, &o, src, n);
 }
 
 static void containers(const uint8_t *text, size_t n)
