@@ -121,7 +121,7 @@ eiw_status eiw_model_export_checkpoint(const char *ckpt_path, const char *name, 
  * 256 weights for it, or NULL), then for each of the 8 bits, most significant first, p1 (the
  * probability of a 1 in 1..4095 out of 4096) and update with the bit. When update is given a
  * byte's last bit, buf[position of that byte] must already hold the byte. One object per
- * coding thread; it owns its tables (eiw_mix_memory bytes). */
+ * coding thread; it owns its tables (up to ~160 MB at levels 2-9, ~40 MB at level 1). */
 #define EIW_LEVEL_MIN 1
 #define EIW_LEVEL_MAX 9
 #define EIW_LEVEL_DEFAULT 6
@@ -133,8 +133,6 @@ int eiw_level_uses_model(int level);
 /* The block size a level uses by default (each block is coded on its own; levels without a
  * model code several blocks at once, one per thread). */
 uint32_t eiw_level_block_size(int level);
-/* Bytes of tables a level's eiw_mix holds (0 for an invalid level). */
-size_t eiw_mix_memory(int level);
 eiw_status eiw_mix_new(int level, eiw_mix **out);
 /* Starts a block: forgets everything learned; buf holds (or, when decoding, will hold) the
  * block's n bytes. lanes: 1..EIW_LANES_MAX. */

@@ -46,7 +46,7 @@ typedef struct {
 #define MATCH_LEN_MAX 65535
 
 typedef struct {
-    size_t start, end, pos;     /* the lane's bytes: [start, end); pos is the next one */
+    size_t start, pos;          /* the lane's first byte; pos is the next one to code */
     uint64_t c8;                /* last 8 bytes of the lane, newest in the low byte */
     uint32_t word0, word1;      /* hashes of the current and the previous word */
     size_t line, prev_line;     /* starts of the current and previous line */
@@ -57,7 +57,6 @@ typedef struct {
 
 struct eiw_mix {
     mix_config cfg;
-    int level;
     int nctx;
     uint8_t kinds[CTX_KINDS];   /* the active context kinds, in order */
     const uint8_t *buf;
@@ -115,16 +114,6 @@ uint32_t eiw_level_block_size(int level)
     if (level < EIW_LEVEL_MIN || level > EIW_LEVEL_MAX)
         return EIW_BLOCK_SIZE_DEFAULT;
     return 1u << level_configs[level].block_log2;
-}
-
-size_t eiw_mix_memory(int level)
-{
-    if (level < EIW_LEVEL_MIN || level > EIW_LEVEL_MAX)
-        return 0;
-    const mix_config *c = &level_configs[level];
-    size_t apms = c->full ? 2 * 65536 + (c->byte_model ? (1u << BYTE_SSE_BITS) : 0) : 65536;
-    return ((size_t)64 << c->hash_bits) + ((size_t)4 << c->match_bits) + apms * 66 +
-           (size_t)4 * CM_MIX_MAX_INPUTS * (NSEL_A + NSEL_B + NSEL_C);
 }
 
 static inline uint64_t mix64(uint64_t v)
@@ -206,12 +195,36 @@ static int position_known(const eiw_mix *x, size_t p)
     return p < x->ls[lane].pos;
 }
 
-static void lane_reset(eiw_mix *x, lane_state *L, size_t start, size_t end)
+static void lane_reset(eiw_mix *x, lane_state *L, size_t start)
 {
     memset(L, 0, sizeof *L);
     L->start = L->pos = L->line = L->prev_line = start;
-    L->end = end;
     lane_hashes(x, L);
+}
+
+/* Prefix sums of the byte model's 256 weights (pre[i] = weights of bytes below i); returns the
+ * model's confidence class, 0..7: eighths of the most likely byte's share. */
+static int weights_prefix(const uint32_t *weights, uint64_t pre[257])
+{
+    uint64_t s = 0, mx = 0;
+    pre[0] = 0;
+    for (int i = 0; i < 256; i++) {
+        s += weights[i];
+        mx = weights[i] > mx ? weights[i] : mx;
+        pre[i + 1] = s;
+    }
+    return s ? (int)(mx * 8 / (s + 1)) : 0;
+}
+
+/* The byte model's stretched P(1) at node c0 of bit `bit` (0 = most significant): the weight of
+ * the node's upper half over the node's weight, in 1..4095 out of 4096. */
+static int node_stretch(const uint64_t pre[257], unsigned c0, int bit)
+{
+    unsigned size = 256u >> bit;
+    size_t lo = (size_t)(c0 - (1u << bit)) * size, mid = lo + size / 2;
+    uint64_t s0 = pre[mid] - pre[lo], s1 = pre[lo + size] - pre[mid], tot = s0 + s1;
+    int p = tot ? (int)((s1 * 4096 + tot / 2) / tot) : 2048;
+    return cm_stretch(p < 1 ? 1 : p > 4095 ? 4095 : p);
 }
 
 void eiw_mix_free(eiw_mix *x)
@@ -229,7 +242,7 @@ void eiw_mix_free(eiw_mix *x)
     free(x);
 }
 
-static eiw_status mix_new(int level, const mix_config *cfg, eiw_mix **out)
+static eiw_status mix_new(const mix_config *cfg, eiw_mix **out)
 {
     *out = NULL;
     cm_tables_init();
@@ -237,7 +250,6 @@ static eiw_status mix_new(int level, const mix_config *cfg, eiw_mix **out)
     if (!x)
         return EIW_ERR_NOMEM;
     x->cfg = *cfg;
-    x->level = level;
     for (int k = 0; k < CTX_KINDS; k++)
         if (x->cfg.contexts >> k & 1)
             x->kinds[x->nctx++] = (uint8_t)k;
@@ -303,8 +315,7 @@ eiw_status eiw_mix_start(eiw_mix *x, const uint8_t *buf, size_t n, unsigned lane
     for (unsigned k = 0; k < lanes; k++) {
         size_t s = (size_t)k * x->lane_len;
         s = s < n ? s : n;
-        size_t e = s + x->lane_len < n ? s + x->lane_len : n;
-        lane_reset(x, &ls[k], s, e);
+        lane_reset(x, &ls[k], s);
     }
     x->cur = NULL;
     return EIW_OK;
@@ -315,7 +326,7 @@ eiw_status eiw_mix_new(int level, eiw_mix **out)
     *out = NULL;
     if (level < EIW_LEVEL_MIN || level > EIW_LEVEL_MAX)
         return EIW_ERR_PARAM;
-    return mix_new(level, &level_configs[level], out);
+    return mix_new(&level_configs[level], out);
 }
 
 eiw_status eiw_mix_new_ablation(int level, uint32_t contexts, int match, eiw_mix **out)
@@ -326,7 +337,7 @@ eiw_status eiw_mix_new_ablation(int level, uint32_t contexts, int match, eiw_mix
     mix_config c = level_configs[level];
     c.contexts = contexts & CTX_ALL;
     c.no_match = !match;
-    return mix_new(level, &c, out);
+    return mix_new(&c, out);
 }
 
 void eiw_mix_byte_begin(eiw_mix *x, unsigned lane, const uint32_t *weights)
@@ -339,18 +350,7 @@ void eiw_mix_byte_begin(eiw_mix *x, unsigned lane, const uint32_t *weights)
     x->miss = 0;
     x->path = NULL;
     x->has_weights = weights != NULL && x->cfg.byte_model;
-    if (x->has_weights) {
-        uint64_t s = 0, mx = 0;
-        x->pre[0] = 0;
-        for (int i = 0; i < 256; i++) {
-            s += weights[i];
-            mx = weights[i] > mx ? weights[i] : mx;
-            x->pre[i + 1] = s;
-        }
-        x->conf = s ? (int)(mx * 8 / (s + 1)) : 0;
-    } else {
-        x->conf = 0;
-    }
+    x->conf = x->has_weights ? weights_prefix(weights, x->pre) : 0;
     buckets_fetch(x, L->h);
     for (int k = 0; k < x->nctx; k++)
         x->bucket[k] = bucket_get(x, L->h[k]);
@@ -409,17 +409,7 @@ unsigned eiw_mix_p1(eiw_mix *x)
     if (x->cfg.byte_model && x->path) {
         in[n++] = x->path[x->bitpos];
     } else if (x->cfg.byte_model) {
-        int p = 2048;
-        if (x->has_weights) {
-            unsigned size = 256u >> x->bitpos;
-            size_t lo = (size_t)(x->c0 - (1u << x->bitpos)) * size, mid = lo + size / 2;
-            uint64_t s0 = x->pre[mid] - x->pre[lo], s1 = x->pre[lo + size] - x->pre[mid];
-            uint64_t tot = s0 + s1;
-            if (tot)
-                p = (int)((s1 * 4096 + tot / 2) / tot);
-            p = p < 1 ? 1 : p > 4095 ? 4095 : p;
-        }
-        in[n++] = cm_stretch(p);
+        in[n++] = x->has_weights ? node_stretch(x->pre, x->c0, x->bitpos) : cm_stretch(2048);
     }
     if (x->cfg.byte_model) {
         /* the byte model refined by the order-2 context: what it gets wrong in this file */
@@ -544,22 +534,11 @@ void eiw_mix_byte_begin_path(eiw_mix *x, unsigned lane, const int16_t st[8], int
 void eiw_mix_path_of(const uint32_t *weights, unsigned c, int16_t st[8], int *conf)
 {
     cm_tables_init();
-    uint64_t pre[257], s = 0, mx = 0;
-    pre[0] = 0;
-    for (int i = 0; i < 256; i++) {
-        s += weights[i];
-        mx = weights[i] > mx ? weights[i] : mx;
-        pre[i + 1] = s;
-    }
-    *conf = s ? (int)(mx * 8 / (s + 1)) : 0;
+    uint64_t pre[257];
+    *conf = weights_prefix(weights, pre);
     unsigned c0 = 1;
     for (int j = 0; j < 8; j++) {
-        unsigned size = 256u >> j;
-        size_t lo = (size_t)(c0 - (1u << j)) * size, mid = lo + size / 2;
-        uint64_t s0 = pre[mid] - pre[lo], s1 = pre[lo + size] - pre[mid], tot = s0 + s1;
-        int p = tot ? (int)((s1 * 4096 + tot / 2) / tot) : 2048;
-        p = p < 1 ? 1 : p > 4095 ? 4095 : p;
-        st[j] = (int16_t)cm_stretch(p);
+        st[j] = (int16_t)node_stretch(pre, c0, j);
         c0 = c0 << 1 | (c >> (7 - j) & 1);
     }
 }
