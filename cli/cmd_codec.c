@@ -767,19 +767,16 @@ static eiw_status walk_blocks(FILE *f, list_part *p)
         }
         if (fread(rec + 1, 1, EIW_BLOCK_HEADER_SIZE - 1, f) != EIW_BLOCK_HEADER_SIZE - 1)
             return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        uint64_t raw = get_le(rec + 1, 4), plen = get_le(rec + 5, 4);
-        if ((rec[0] > EIW_METHOD_MODEL &&
-             !(rec[0] == EIW_METHOD_ADAPTIVE && h->level > 0 && eiw_level_uses_model(h->level))) ||
-            raw == 0 || raw > h->block_size || plen > raw ||
-            plen == 0 || (rec[0] == EIW_METHOD_STORED) != (plen == raw))
+        eiw_block_record r;
+        if (eiw_block_record_parse(h, rec, &r) != EIW_OK)
             return EIW_ERR_CORRUPT;
-        if (skip_bytes(f, plen) != 0)
+        if (skip_bytes(f, r.payload_size) != 0)
             return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        p->blocks[rec[0]]++;
-        if (rec[0] == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS)
-            p->windows += plen / (h->win.window_bits / 8);
-        sum += raw;
-        bytes += EIW_BLOCK_HEADER_SIZE + plen;
+        p->blocks[r.method]++;
+        if (r.method == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS)
+            p->windows += r.payload_size / (h->win.window_bits / 8);
+        sum += r.raw_size;
+        bytes += EIW_BLOCK_HEADER_SIZE + r.payload_size;
     }
 }
 

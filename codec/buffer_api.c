@@ -105,20 +105,30 @@ size_t eiw_compress_bound(size_t n, const eiw_model *m, const eiw_options *o)
     return n + fixed + EIW_BLOCK_HEADER_SIZE * blocks;
 }
 
+/* What both buffer calls start with: the options (the defaults for NULL) and the checks of
+ * the buffers; the capacity is capped so that a size always fits the return type. */
+static eiw_status buffer_args(const eiw_options *o, eiw_options *opt, const void *dst,
+                              size_t *cap, const void *src, size_t n)
+{
+    if (o)
+        *opt = *o;
+    else
+        eiw_options_default(opt);
+    if ((!dst && *cap) || (!src && n))
+        return EIW_ERR_PARAM;
+    if (*cap > PTRDIFF_MAX)
+        *cap = PTRDIFF_MAX;
+    return EIW_OK;
+}
+
 ptrdiff_t eiw_compress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
                        const eiw_options *o)
 {
     eiw_options opt;
-    if (o)
-        opt = *o;
-    else
-        eiw_options_default(&opt);
-    if ((!dst && cap) || (!src && n))
-        return EIW_ERR_PARAM;
-    if (cap > PTRDIFF_MAX)
-        cap = PTRDIFF_MAX;   /* the result must fit the return type */
-    eiw_status st = model_for(&opt, &m);
+    eiw_status st = buffer_args(o, &opt, dst, &cap, src, n);
     if (st != EIW_OK)
+        return st;
+    if ((st = model_for(&opt, &m)) != EIW_OK)
         return st;
     mem_reader r;
     mem_writer w;
@@ -144,18 +154,13 @@ ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const
                          const eiw_options *o)
 {
     eiw_options opt;
-    if (o)
-        opt = *o;
-    else
-        eiw_options_default(&opt);
-    if ((!dst && cap) || (!src && n))
-        return EIW_ERR_PARAM;
-    if (cap > PTRDIFF_MAX)
-        cap = PTRDIFF_MAX;   /* the result must fit the return type */
+    eiw_status st = buffer_args(o, &opt, dst, &cap, src, n);
+    if (st != EIW_OK)
+        return st;
     mem_reader r;
     mem_writer w;
     FILE *in = open_reader(&r, src, n), *out = open_writer(&w, dst, cap);
-    eiw_status st = in && out ? EIW_OK : EIW_ERR_NOMEM;
+    st = in && out ? EIW_OK : EIW_ERR_NOMEM;
     eiw_header h;
     if (st == EIW_OK)
         st = eiw_header_read(in, &h);
@@ -210,18 +215,14 @@ static eiw_status walk_container(const uint8_t *src, size_t n, const eiw_header 
         }
         if (n - at < EIW_BLOCK_HEADER_SIZE)
             return EIW_ERR_TRUNCATED;
-        unsigned method = src[at];
-        uint32_t raw = get32(src + at + 1), plen = get32(src + at + 5);
-        if ((method > EIW_METHOD_MODEL &&
-             !(method == EIW_METHOD_ADAPTIVE && h->level > 0 && eiw_level_uses_model(h->level))) ||
-            raw == 0 || raw > h->block_size || plen == 0 ||
-            plen > raw || (method == EIW_METHOD_STORED) != (plen == raw))
+        eiw_block_record r;
+        if (eiw_block_record_parse(h, src + at, &r) != EIW_OK)
             return EIW_ERR_CORRUPT;
         at += EIW_BLOCK_HEADER_SIZE;
-        if (n - at < plen)
+        if (n - at < r.payload_size)
             return EIW_ERR_TRUNCATED;
-        at += plen;
-        sum += raw;
+        at += r.payload_size;
+        sum += r.raw_size;
     }
 }
 

@@ -592,6 +592,25 @@ static void decompress_group(const eiw_model *m, const eiw_header *h, slot *s, i
 }
 
 /* Reads one block record into a slot. Returns 1 for a block, 0 for the end record, or a status. */
+eiw_status eiw_block_record_parse(const eiw_header *h, const uint8_t rec[EIW_BLOCK_HEADER_SIZE],
+                                  eiw_block_record *r)
+{
+    r->method = rec[0];
+    r->raw_size = get32(rec + 1);
+    r->payload_size = get32(rec + 5);
+    r->hash = get64(rec + 9);
+    const int adaptive_ok = h->level > 0 && eiw_level_uses_model(h->level);
+    if ((r->method > EIW_METHOD_MODEL && !(r->method == EIW_METHOD_ADAPTIVE && adaptive_ok)) ||
+        r->raw_size == 0 || r->raw_size > h->block_size || r->payload_size == 0 ||
+        r->payload_size > r->raw_size ||
+        (r->method == EIW_METHOD_STORED) != (r->payload_size == r->raw_size))
+        return EIW_ERR_CORRUPT;
+    if (r->method == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS &&
+        r->payload_size % (h->win.window_bits / 8))
+        return EIW_ERR_CORRUPT;
+    return EIW_OK;
+}
+
 static int read_block(FILE *in, const eiw_header *h, slot *s, uint8_t end[EIW_END_RECORD_SIZE])
 {
     size_t got = read_full(in, s->coded, 1);
@@ -605,21 +624,14 @@ static int read_block(FILE *in, const eiw_header *h, slot *s, uint8_t end[EIW_EN
     }
     if (read_full(in, s->coded + 1, EIW_BLOCK_HEADER_SIZE - 1) != EIW_BLOCK_HEADER_SIZE - 1)
         return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-    int method = s->coded[0];
-    uint32_t raw = get32(s->coded + 1), plen = get32(s->coded + 5);
-    if ((method > EIW_METHOD_MODEL &&
-         !(method == EIW_METHOD_ADAPTIVE && h->level > 0 && eiw_level_uses_model(h->level))) ||
-        raw == 0 || raw > h->block_size || plen > raw ||
-        (method == EIW_METHOD_STORED) != (plen == raw) || plen == 0)
+    eiw_block_record r;
+    if (eiw_block_record_parse(h, s->coded, &r) != EIW_OK)
         return EIW_ERR_CORRUPT;
-    if (method == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS &&
-        plen % (h->win.window_bits / 8))
-        return EIW_ERR_CORRUPT;
-    if (read_full(in, s->coded + EIW_BLOCK_HEADER_SIZE, plen) != plen)
+    if (read_full(in, s->coded + EIW_BLOCK_HEADER_SIZE, r.payload_size) != r.payload_size)
         return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-    s->method = method;
-    s->raw_len = raw;
-    s->coded_len = EIW_BLOCK_HEADER_SIZE + plen;
+    s->method = r.method;
+    s->raw_len = r.raw_size;
+    s->coded_len = EIW_BLOCK_HEADER_SIZE + r.payload_size;
     return 1;
 }
 

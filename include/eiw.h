@@ -304,6 +304,20 @@ typedef struct {
     uint64_t windows;            /* windows written/read in model-coded blocks */
 } eiw_stats;
 
+/* A block record's 17-byte header (docs/format.md), checked against its container's header:
+ * a method the container's version and level allow, sizes within the block size, a payload
+ * that is the raw size exactly when stored and a whole number of windows in windows mode.
+ * Returns EIW_OK or EIW_ERR_CORRUPT. The one parser of block records: decoding, walking a
+ * buffer and `eiw list` all use it. */
+typedef struct {
+    int method;                  /* EIW_METHOD_STORED .. EIW_METHOD_ADAPTIVE */
+    uint32_t raw_size;           /* original bytes, 1..block size */
+    uint32_t payload_size;       /* 1..raw_size */
+    uint64_t hash;               /* xxh3-64 of the original bytes */
+} eiw_block_record;
+eiw_status eiw_block_record_parse(const eiw_header *h, const uint8_t rec[EIW_BLOCK_HEADER_SIZE],
+                                  eiw_block_record *r);
+
 /* Compresses `in` to `out` (both already open; nothing is closed): one container. size_hint:
  * the input size if known (recorded in the header), or UINT64_MAX. o: NULL for
  * eiw_options_default. stats may be NULL. m may be NULL only for a level that uses no model. */
