@@ -121,6 +121,18 @@ static eiw_status buffer_args(const eiw_options *o, eiw_options *opt, const void
     return EIW_OK;
 }
 
+/* What both buffer calls end with: close the streams; the bytes written, or the error. */
+static ptrdiff_t buffer_end(FILE *in, FILE *out, const mem_writer *w, eiw_status st)
+{
+    if (in)
+        fclose(in);
+    if (out)
+        fclose(out);
+    if (w->overflow)
+        return EIW_ERR_DST_TOO_SMALL;
+    return st == EIW_OK ? (ptrdiff_t)w->at : st;
+}
+
 ptrdiff_t eiw_compress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
                        const eiw_options *o)
 {
@@ -141,13 +153,7 @@ ptrdiff_t eiw_compress(void *dst, size_t cap, const void *src, size_t n, const e
         if (st == EIW_OK && fflush(out) != 0)
             st = EIW_ERR_IO;
     }
-    if (in)
-        fclose(in);
-    if (out)
-        fclose(out);
-    if (w.overflow)
-        return EIW_ERR_DST_TOO_SMALL;
-    return st == EIW_OK ? (ptrdiff_t)w.at : st;
+    return buffer_end(in, out, &w, st);
 }
 
 ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
@@ -184,13 +190,7 @@ ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const
     }
     if (st == EIW_OK && fflush(out) != 0)
         st = EIW_ERR_IO;
-    if (in)
-        fclose(in);
-    if (out)
-        fclose(out);
-    if (w.overflow)
-        return EIW_ERR_DST_TOO_SMALL;
-    return st == EIW_OK ? (ptrdiff_t)w.at : st;
+    return buffer_end(in, out, &w, st);
 }
 
 /* Walks the block records of one container whose header h starts src (n bytes): *len
