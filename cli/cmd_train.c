@@ -53,6 +53,8 @@ static void usage(FILE *f)
           "         --beta2 X --eps X --grad-clip X\n"
           "run:     --token-bytes 0|1|2 (0: text) --log-every N (10) --eval-every N (500)\n"
           "         --ckpt-every N (500) --val-tokens N (262144, 0: all)\n"
+          "         --stop-at N     checkpoint and exit (status 0) once step N is reached,\n"
+          "                         leaving the run resumable (the schedule still ends at --steps)\n"
           "         --val-bytes N   original byte count of the --val data, for bits/byte of tokens\n"
           "MPI (make MPI=1): mpirun -np N build-mpi/eiw train ... trains data-parallel: each\n"
           "rank takes a slice of every batch (batch >= N; threads default to the CPUs / ranks\n"
@@ -66,7 +68,7 @@ typedef struct {
     const char **data, **val;
     int n_data, n_val;
     int token_bytes;
-    long long log_every, eval_every, ckpt_every, val_tokens, val_bytes;
+    long long log_every, eval_every, ckpt_every, val_tokens, val_bytes, stop_at;
 } cli_opts;
 
 static int parse_ll(const char *flag, const char *s, long long lo, long long hi, long long *out)
@@ -275,6 +277,7 @@ int eiw_cli_train(int argc, char **argv)
         LL("--ckpt-every", 0, 1LL << 40, c.ckpt_every)
         LL("--val-tokens", 0, 1LL << 40, c.val_tokens)
         LL("--val-bytes", 1, 1LL << 50, c.val_bytes)
+        LL("--stop-at", 1, 1LL << 40, c.stop_at)
         FL("--patch-fraction", opt.patch_fraction)
         FL("--lr", opt.lr)
         FL("--min-lr-frac", opt.min_lr_frac)
@@ -442,6 +445,15 @@ int eiw_cli_train(int argc, char **argv)
                 fprintf(stderr, "eiw: interrupted at step %lld; checkpoint written to %s\n",
                         (long long)info.step, c.out);
             status = EIW_EXIT_INTERRUPTED;
+            goto done;
+        }
+        if (c.stop_at && info.step >= c.stop_at) {   /* a planned pause: same as a signal */
+            if (save_checkpoint(tr, c.out) != EIW_TRAIN_OK)
+                goto done;
+            if (!quiet)
+                fprintf(stderr, "eiw train: stopped at step %lld (--stop-at); checkpoint %s\n",
+                        (long long)info.step, c.out);
+            status = EIW_EXIT_OK;
             goto done;
         }
         float loss;

@@ -103,6 +103,41 @@ Test(model_cli, short_run_then_resume_succeeds)
     cr_expect(strstr(err, "step 30/30"), "%s", err);
 }
 
+/* --stop-at pauses a run (status 0, checkpoint); resuming it ends with the very weights of the
+ * same run done in one go */
+Test(model_cli, stop_at_then_resume_matches_one_run)
+{
+    static char err[1 << 16];
+    const char *one[] = {bin(), "train", "--config", "tiny", "--data", path_in("text.txt"),
+                         "--steps", "20", "--threads", "1", "--seed", "5", "--out",
+                         path_in("a.ckpt"), NULL};
+    int fd;
+    pid_t pid = spawn(one, &fd);
+    cr_assert_eq(finish(pid, fd, err, sizeof err), 0, "%s", err);
+    const char *part[] = {bin(), "train", "--config", "tiny", "--data", path_in("text.txt"),
+                          "--steps", "20", "--threads", "1", "--seed", "5", "--stop-at", "8",
+                          "--out", path_in("m.ckpt"), NULL};
+    pid = spawn(part, &fd);
+    cr_assert_eq(finish(pid, fd, err, sizeof err), 0, "%s", err);
+    cr_expect(strstr(err, "stopped at step 8"), "%s", err);
+    cr_expect(!strstr(err, "step 9/20"), "%s", err);
+    const char *rest[] = {bin(), "train", "--resume", path_in("m.ckpt"), "--data",
+                          path_in("text.txt"), "--threads", "1", "--out", path_in("m.ckpt"), NULL};
+    pid = spawn(rest, &fd);
+    cr_assert_eq(finish(pid, fd, err, sizeof err), 0, "%s", err);
+    cr_expect(strstr(err, "step 20/20"), "%s", err);
+    eiw_model_config ca, cb;
+    float *wa = NULL, *wb = NULL;
+    size_t na, nb;
+    cr_assert_eq(eiw_checkpoint_load_weights(path_in("a.ckpt"), &ca, &wa, &na), EIW_TRAIN_OK);
+    cr_assert_eq(eiw_checkpoint_load_weights(path_in("m.ckpt"), &cb, &wb, &nb), EIW_TRAIN_OK);
+    cr_assert_eq(na, nb);
+    cr_expect(memcmp(wa, wb, na * sizeof *wa) == 0, "weights differ after --stop-at + resume");
+    free(wa);
+    free(wb);
+    unlink(path_in("a.ckpt"));
+}
+
 Test(model_cli, sigint_writes_checkpoint_and_exits_130)
 {
     static char err[1 << 16];

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Trains M1 v2 from scratch on the broad mixture (corpora/m1v2_mixture.txt, built by
+# scripts/train_m1v2_data.sh), resumably, and records the training curve.
+#
+# Recipe (every value is here or in the checkpoint; nothing else is read):
+#   shape   d_model 256, 4 heads, 3 layers, MLP 1024, ReLU, ALiBi, context 256, vocab 257 (BOS
+#           256 before every sample): m1-202611's shape, so the default level's speed is unchanged
+#           and the shapes table compares data, not cost (see bench/results/m1v2.md)
+#   data    282,375,367 bytes (the mixture list, sha256-checked), 1 KiB pages in a seeded random
+#           order; seed 1
+#   optim   16,000 steps x batch 32 x 256 bytes = 131M bytes (~0.46 of one pass), AdamW lr 1.5e-3,
+#           betas 0.9/0.95, wd 0.1 on matrices, warm-up 300, cosine to 10%, grad clip 1.0
+#   curve   every 1,000 steps the run pauses (--stop-at, exact: resuming gives the weights of an
+#           unbroken run), evaluates the checkpoint on each dev domain sample and appends a row to
+#           runs/m1v2/curve.tsv (step, bytes seen, bits/byte per domain)
+#
+# Interruptions: SIGTERM/SIGINT checkpoint and stop; rerunning resumes from runs/m1v2/m1v2.ckpt,
+# or, in a fresh checkout, from the committed model/weights/m1v2_train.ckpt (put there by
+# scripts/train_m1v2_save.sh at the end of a session, with the curve so far).
+# A GPU, when one is at hand: scripts/train_m1_gpu.py --ckpt runs/m1v2/m1v2.ckpt --out ... --data
+# runs/m1v2-data/train continues the same run (same batches and schedule, float rounding apart).
+# usage: nohup scripts/train_m1v2.sh >> runs/m1v2/train.log 2>&1 &
+#        EIW_THREADS=N (default 2), EIW_NICE=N (default 5: interactive work keeps the machine)
+set -eu
+cd "$(dirname "$0")/.."
+run=runs/m1v2
+data=runs/m1v2-data
+steps=16000
+every=1000
+mkdir -p $run
+scripts/train_m1v2_data.sh $data
+[ -x ./eiw ] || make eiw
+# a private copy, so that rebuilding ./eiw never disturbs the running job
+[ -x $run/eiw.bin ] || cp ./eiw $run/eiw.bin
+threads=${EIW_THREADS:-2}
+nice="nice -n ${EIW_NICE:-5}"
+# per-invocation options (not kept in the checkpoint): the same on every resume
+runopts="--threads $threads --val $data/dev_sample.txt --val-tokens 0 --out $run/m1v2.ckpt
+    --ckpt-every 250 --eval-every 0 --log-every 10"
+echo "train_m1v2.sh: $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" >&2
+
+ckpt_step() { od -An -tu8 -j112 -N8 "$1" | tr -d ' '; }
+
+if [ ! -f $run/m1v2.ckpt ] && [ -f model/weights/m1v2_train.ckpt ]; then
+    cp model/weights/m1v2_train.ckpt $run/m1v2.ckpt
+    [ -f $run/curve.tsv ] || cp bench/results/m1v2_curve.tsv $run/curve.tsv 2>/dev/null || true
+fi
+domains=$(ls $data/domains | sed 's/\.txt$//')
+[ -f $run/curve.tsv ] || { printf 'step\tbytes'; for d in $domains; do printf '\t%s' "$d"; done; echo; } > $run/curve.tsv
+
+curve_row() {   # evaluates the checkpoint on every domain sample, appends one row
+    s=$(ckpt_step $run/m1v2.ckpt)
+    grep -q "^$s	" $run/curve.tsv && return
+    row="$s	$((s * 32 * 256))"
+    for d in $domains; do
+        bpb=$($nice $run/eiw.bin train --eval $run/m1v2.ckpt --val $data/domains/$d.txt \
+              --val-tokens 0 --threads "$threads" | sed -n 's/.*: \([0-9.]*\) bits\/token.*/\1/p')
+        row="$row	$bpb"
+    done
+    echo "$row" >> $run/curve.tsv
+    echo "curve: $row" >&2
+}
+
+while :; do
+    if [ -f $run/m1v2.ckpt ]; then
+        s=$(ckpt_step $run/m1v2.ckpt)
+        [ "$s" -ge $steps ] && break
+        next=$(( (s / every + 1) * every ))
+        $nice $run/eiw.bin train --resume $run/m1v2.ckpt --data $data/train $runopts \
+            --stop-at $next
+    else
+        $nice $run/eiw.bin train --config m1 --seed 1 --steps $steps --batch 32 --context 256 \
+            --lr 1.5e-3 --warmup 300 --min-lr-frac 0.1 --weight-decay 0.1 --grad-clip 1.0 \
+            --data $data/train $runopts --stop-at $every
+    fi
+    curve_row
+done
+curve_row
+echo "train_m1v2.sh: done, $(ckpt_step $run/m1v2.ckpt) steps" >&2
