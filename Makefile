@@ -44,7 +44,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CRITERION_LIBS := $(shell pkg-config --libs criterion)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DEIW_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) \
-             -fopenmp -Iinclude -Icodec -Imodel -Idata -Ifuzz $(PKG_CFLAGS)
+             -fopenmp -Iinclude -I. $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -fopenmp -lm
 # what a program needs with libeiw.a alone (coding, no training): no OpenBLAS; OpenMP stays,
 # as the container and the context-mixing coder run blocks and lanes in parallel with it
@@ -83,7 +83,7 @@ endif
 # (OpenBLAS); it uses libeiw.a. eiw.pc and eiw-train.pc name what each needs.
 TRAIN_SRC := $(addprefix model/,adamw.c checkpoint.c m1_export.c m2_sample.c tensor_ops.c \
                train_data.c trainer.c transformer.c)
-LIB_SRC  := $(filter-out $(TRAIN_SRC),$(sort $(wildcard codec/*.c model/*.c data/*.c)))
+LIB_SRC  := $(filter-out $(TRAIN_SRC),$(sort $(wildcard common/*.c codec/*.c model/*.c data/*.c)))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 # the fuzz targets' entry functions are plain C: the test suite replays their corpora
@@ -130,7 +130,6 @@ else
 $(BUILD)/model/qkernels.o $(BUILD)/codec/quantize.o: FUZZ_COV :=
 endif
 
-$(BUILD)/tests/test_progress.o: ALL_CFLAGS += -Icli
 
 $(BUILD)/model/m1_default_data.o: model/m1_default_data.S model/weights/m1.eiwm
 	@mkdir -p $(dir $@)

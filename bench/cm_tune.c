@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <xxhash.h>
-#include "cm_model.h"
-#include "cm_primitives.h"
+#include "model/cm_model.h"
+#include "model/cm_primitives.h"
 #include "eiw.h"
 
 static uint8_t *read_file(const char *p, size_t *n)

@@ -5,7 +5,7 @@ set -e
 corp=${EIW_CORPORA:-../shared/corpora}
 make -s libeiw.a
 mkdir -p build
-cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Imodel bench/cm_tune.c libeiw.a \
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -I. bench/cm_tune.c libeiw.a \
    $(pkg-config --libs libzstd libxxhash openblas) -fopenmp -lm -o build/cm_tune
 level=$1; shift
 args=""

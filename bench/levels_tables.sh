@@ -15,7 +15,7 @@ corp=${EIW_CORPORA:-../shared/corpora}
 files=$(grep -v '^#' corpora/dev.txt | sed "s|^|$corp/|")
 make -s libeiw.a eiw
 mkdir -p build
-cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Imodel bench/cm_tune.c libeiw.a \
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -I. bench/cm_tune.c libeiw.a \
    $(pkg-config --libs libzstd libxxhash openblas) -fopenmp -lm -o build/cm_tune
 mean_of() { tail -1 | awk '{ print $2 }'; }
 speed_of() { tail -1 | sed 's/.*part: \([0-9.]*\) MB.*/\1/'; }

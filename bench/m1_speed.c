@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "eiw.h"
-#include "qkernels.h"
+#include "model/qkernels.h"
 
 static double now_s(void)
 {

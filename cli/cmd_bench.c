@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "eiw.h"
-#include "model_file.h"
+#include "cli/model_file.h"
 
 typedef struct {
     double csize, cspeed, dspeed;   /* bytes, MB/s, MB/s */

@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "eiw.h"
-#include "file_io.h"
-#include "model_file.h"
-#include "progress.h"
+#include "cli/file_io.h"
+#include "cli/model_file.h"
+#include "cli/progress.h"
 
 #define SUFFIX ".eiw"
 #define THREADS_MAX 256

@@ -13,14 +13,14 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "cli.h"
-#include "docs.h"
+#include "cli/cli.h"
+#include "data/docs.h"
 #include "eiw.h"
-#include "file_io.h"
-#include "model_file.h"
-#include "shard.h"
-#include "token_dataset.h"
-#include "tokenize_util.h"
+#include "cli/file_io.h"
+#include "cli/model_file.h"
+#include "data/shard.h"
+#include "cli/token_dataset.h"
+#include "cli/tokenize_util.h"
 
 #define THREADS_MAX 256
 

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "eiw_train.h"
-#include "train_inputs.h"
+#include "cli/train_inputs.h"
 
 static void usage(FILE *f)
 {

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "eiw.h"
-#include "file_io.h"
+#include "cli/file_io.h"
 
 static void usage(FILE *f)
 {

@@ -13,13 +13,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "eiw.h"
 #include "eiw_train.h"
-#include "m2_sample.h"
-#include "model_file.h"
-#include "tokenize_util.h"
-#include "tensor_ops.h"
+#include "model/m2_sample.h"
+#include "cli/model_file.h"
+#include "cli/tokenize_util.h"
+#include "model/tensor_ops.h"
 
 #define THREADS_MAX 256
 #define TEXT_MAX (1u << 16)      /* bytes one window can hold (the codec's bound) */

@@ -22,16 +22,16 @@
 #include <omp.h>
 #endif
 
-#include "cli.h"
-#include "doc_encode.h"
-#include "docs.h"
+#include "cli/cli.h"
+#include "data/doc_encode.h"
+#include "data/docs.h"
 #include "eiw.h"
-#include "file_io.h"
-#include "model_file.h"
-#include "mpi_ranks.h"
-#include "shard.h"
-#include "byte_order.h"
-#include "tokenize_util.h"
+#include "cli/file_io.h"
+#include "cli/model_file.h"
+#include "cli/mpi_ranks.h"
+#include "data/shard.h"
+#include "common/byte_order.h"
+#include "cli/tokenize_util.h"
 
 #define THREADS_MAX 256
 #define SHARD_SIZE_DEFAULT (64ull << 20)

@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "eiw_train.h"
-#include "train_inputs.h"
-#include "train_parallel.h"
+#include "cli/train_inputs.h"
+#include "cli/train_parallel.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "file_io.h"
+#include "cli/cli.h"
+#include "cli/file_io.h"
 
 static char pending_tmp[PATH_MAX];
 static volatile sig_atomic_t pending = 0;

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "eiw.h"
-#include "qkernels.h"   /* the integer kernels: which one runs, for --version and EIW_SIMD */
+#include "model/qkernels.h"   /* the integer kernels: which one runs, for --version and EIW_SIMD */
 
 static void print_usage(FILE *f)
 {

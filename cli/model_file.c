@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli.h"
-#include "model_file.h"
+#include "cli/cli.h"
+#include "cli/model_file.h"
 
 /* Largest model file accepted: far above any M1, small enough to read whole. */
 #define MODEL_FILE_MAX (256u << 20)

@@ -1,5 +1,5 @@
 /* The MPI ranks of one eiw command (see mpi_ranks.h). */
-#include "mpi_ranks.h"
+#include "cli/mpi_ranks.h"
 
 #include <unistd.h>
 

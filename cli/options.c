@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "cli.h"
+#include "cli/cli.h"
 
 int cli_parse_size(const char *s, uint64_t max, uint64_t *out)
 {

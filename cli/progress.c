@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "progress.h"
+#include "cli/progress.h"
 
 #define REDRAW_SECONDS 0.25   /* keep terminals (and slow ssh links) responsive */
 #define RATE_AFTER_SECONDS 1.0   /* earlier, the first block's setup dominates the rate */

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <xxhash.h>
 
-#include "token_dataset.h"
+#include "cli/token_dataset.h"
 
 void shard_free(shard_data *d)
 {

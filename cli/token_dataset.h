@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "shard.h"
-#include "tokenize_util.h"
+#include "data/shard.h"
+#include "cli/tokenize_util.h"
 
 typedef struct {
     eiw_sidecar sc;

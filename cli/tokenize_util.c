@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "file_io.h"
-#include "tokenize_util.h"
+#include "cli/file_io.h"
+#include "cli/tokenize_util.h"
 
 void tok_shard_path(char *path, const char *prefix, uint64_t shard, const char *ext)
 {

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "token_dataset.h"
-#include "train_inputs.h"
+#include "cli/token_dataset.h"
+#include "cli/train_inputs.h"
 
 /* token_bytes: 0 = text (one token per byte), 1 = uint8 tokens, 2 = little-endian uint16 */
 static int read_file(tokbuf *b, const char *path, int token_bytes)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "token_dataset.h"
+#include "cli/token_dataset.h"
 
 /* What one list of inputs turned out to be. */
 typedef struct {

@@ -4,7 +4,7 @@
  * gives every rank the same sums (Open MPI reduces each element once and shares it, or in
  * commutative pairs), so the ranks' weights stay identical; par_same_weights checks that at
  * every checkpoint. */
-#include "train_parallel.h"
+#include "cli/train_parallel.h"
 
 #include <limits.h>
 #include <xxhash.h>

@@ -7,7 +7,7 @@
 #define EIW_TRAIN_PARALLEL_H
 
 #include "eiw_train.h"
-#include "mpi_ranks.h"
+#include "cli/mpi_ranks.h"
 
 /* eiw_trainer_set_partition for this rank (EIW_TRAIN_ERR_CONFIG: more ranks than samples). */
 int par_partition(eiw_trainer *tr);

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
-#include "byte_order.h"
+#include "common/byte_order.h"
 #include "eiw.h"
 
 typedef struct {

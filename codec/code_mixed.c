@@ -10,10 +10,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include "code_mixed.h"
+#include "codec/code_mixed.h"
 #include "eiw.h"
-#include "model_run.h"
-#include "range_coder.h"
+#include "codec/model_run.h"
+#include "codec/range_coder.h"
 
 /* P(1) in 1..4095 out of 4096 as the coder's two-symbol partition of 2^24. */
 static inline uint32_t freq0_of(unsigned p1) { return (4096u - p1) << 12; }

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
-#include "model_run.h"
-#include "range_coder.h"
+#include "codec/model_run.h"
+#include "codec/range_coder.h"
 
 ptrdiff_t eiw_stream_encode(const eiw_model *m, void *state, const uint8_t *src, size_t n,
                             uint8_t *dst, size_t dst_cap)

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
-#include "model_run.h"
-#include "range_coder.h"
+#include "codec/model_run.h"
+#include "codec/range_coder.h"
 
 #define WBYTES_MAX (EIW_WINDOW_BITS_MAX / 8)
 #define SCRATCH (WBYTES_MAX + 16)   /* one rejected symbol can shift out at most 3 bytes */

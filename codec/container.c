@@ -7,8 +7,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include <zstd.h>
-#include "byte_order.h"
-#include "code_mixed.h"
+#include "common/byte_order.h"
+#include "codec/code_mixed.h"
 #include "eiw.h"
 
 static const uint8_t magic[4] = { 0x89, 'E', 'I', 'W' };

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <xxhash.h>
 #include "eiw.h"
-#include "model_static.h"
-#include "order_tables.h"
+#include "codec/model_static.h"
+#include "codec/order_tables.h"
 
 typedef struct {
     uint8_t prev;       /* previous byte, valid when has_prev */

@@ -1,6 +1,6 @@
 /* Range coder: byte shifting with carry propagation, exact code length, shortest termination.
  * The hot per-symbol steps are inline in range_coder.h. */
-#include "range_coder.h"
+#include "codec/range_coder.h"
 
 void rc_enc_init(rc_encoder *e, uint8_t *out, size_t cap)
 {

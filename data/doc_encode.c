@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "doc_encode.h"
+#include "data/doc_encode.h"
 
 #define LANES 16   /* segments per batched call */
 

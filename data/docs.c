@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <zstd.h>
 
-#include "docs.h"
+#include "data/docs.h"
 
 #define READ_STEP (64u << 10)
 #define DIR_DEPTH_MAX 64

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "byte_order.h"
-#include "shard.h"
+#include "common/byte_order.h"
+#include "data/shard.h"
 
 static const uint8_t mmidx_magic[9] = { 'M', 'M', 'I', 'D', 'I', 'D', 'X', 0, 0 };
 static const uint8_t sidecar_magic[8] = { 'E', 'I', 'W', 'D', 'O', 'C', 'S', 0 };

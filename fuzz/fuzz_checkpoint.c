@@ -2,9 +2,9 @@
  * bytes for `eiw train --resume`, `eiw export`), as given and with its checksum recomputed.
  * A checkpoint of a byte model with BOS that parses is also converted to the integer M1, as
  * `eiw export` does, whatever its float weights are (NaN, infinities, huge values). */
-#include "fuzz.h"
-#include "checkpoint.h"
-#include "qm1.h"
+#include "fuzz/fuzz.h"
+#include "model/checkpoint.h"
+#include "model/qm1.h"
 
 #include <stdlib.h>
 #include <string.h>

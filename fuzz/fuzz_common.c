@@ -1,11 +1,11 @@
 /* Helpers shared by the fuzz targets, and the table of targets. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
-#include "byte_order.h"
+#include "common/byte_order.h"
 
 const eiw_fuzz_target eiw_fuzz_targets[] = {
     { "container", eiw_fuzz_container },

@@ -4,13 +4,13 @@
  * the small one the header names (or the tiny M1 for any other name), so decoding stays fast.
  * Block sizes above 4 KiB (1 KiB for the tiny M1) are only read as headers: decoding megabytes
  * per input would make every run slow. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
-#include "byte_order.h"
+#include "common/byte_order.h"
 
 static const eiw_model *model_named(const char *name)
 {

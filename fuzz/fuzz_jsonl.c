@@ -3,8 +3,8 @@
  * UTF-8 check, delimiter, record limit), a field byte, then the file's content. The file goes
  * to a temporary (the reader takes paths); with zstd it is compressed first unless settings
  * bit 7 asks for the raw bytes as a damaged .zst. */
-#include "fuzz.h"
-#include "docs.h"
+#include "fuzz/fuzz.h"
+#include "data/docs.h"
 
 #include <stdio.h>
 #include <stdlib.h>

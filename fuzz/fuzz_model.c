@@ -2,7 +2,7 @@
  * bytes are tried as given, then with their checksum recomputed, so that mutations reach the
  * structure behind it. A model that loads must give weights within the interface's bounds
  * for the window start and a run of bytes, and code a short text both ways. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
 #include <stdlib.h>
 #include <string.h>

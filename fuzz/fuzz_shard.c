@@ -3,9 +3,9 @@
  * the sidecar's length (4 bytes, little-endian), the .bin size the index is checked against
  * (8 bytes), the sidecar, then the index. With settings bit 0 the sidecar's checksum is
  * recomputed, so that mutations reach the fields behind it. */
-#include "fuzz.h"
-#include "byte_order.h"
-#include "shard.h"
+#include "fuzz/fuzz.h"
+#include "common/byte_order.h"
+#include "data/shard.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * ways: as one window to decode on its own (eiw_window_decode, as `eiw detokenize` and
  * `eiw inspect` do), and as text to encode into windows, each of which must then decode alone
  * to exactly its bytes, and all together to the text. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
 #include <stdlib.h>
 #include <string.h>

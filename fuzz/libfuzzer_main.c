@@ -1,6 +1,6 @@
 /* libFuzzer entry point for one target, chosen at compile time (`make fuzz` builds one binary
  * per target with -DEIW_FUZZ_ENTRY=eiw_fuzz_<name>). */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

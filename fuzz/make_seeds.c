@@ -6,13 +6,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <zstd.h>
-#include "byte_order.h"
-#include "checkpoint.h"
+#include "common/byte_order.h"
+#include "model/checkpoint.h"
 #include "eiw.h"
 #include "eiw_train.h"
-#include "fuzz.h"
-#include "qm1.h"
-#include "shard.h"
+#include "fuzz/fuzz.h"
+#include "model/qm1.h"
+#include "data/shard.h"
 
 static void put_file(const char *target, const char *name, const void *data, size_t n)
 {

@@ -1,6 +1,6 @@
 /* AdamW (Loshchilov & Hutter) with bias correction, and the gradient norm used for clipping.
  * Elementwise, so any parallel split gives the same bits. */
-#include "adamw.h"
+#include "model/adamw.h"
 
 #include <math.h>
 

@@ -2,8 +2,9 @@
  * The reader checks magic, version, every config field, the exact file size implied by the
  * header (so a bad header can never cause a large allocation: we only ever allocate the real
  * file size, after it matched) and the xxh3 checksum before returning anything. */
-#include "checkpoint.h"
-#include "transformer.h"
+#include "model/checkpoint.h"
+#include "common/byte_order.h"
+#include "model/transformer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,12 +25,6 @@ static int host_is_little_endian(void)
     return b == 1;
 }
 
-static void put32(unsigned char *p, uint32_t x) { memcpy(p, &x, 4); }
-static void put64(unsigned char *p, uint64_t x) { memcpy(p, &x, 8); }
-static void putf(unsigned char *p, float x) { memcpy(p, &x, 4); }
-static uint32_t get32(const unsigned char *p) { uint32_t x; memcpy(&x, p, 4); return x; }
-static uint64_t get64(const unsigned char *p) { uint64_t x; memcpy(&x, p, 8); return x; }
-static float getf(const unsigned char *p) { float x; memcpy(&x, p, 4); return x; }
 
 static void encode_header(unsigned char *h, const eiw_ckpt_view *v)
 {
@@ -50,14 +45,14 @@ static void encode_header(unsigned char *h, const eiw_ckpt_view *v)
     put32(h + 52, (uint32_t)o->patch_size);
     put64(h + 56, (uint64_t)o->steps);
     put64(h + 64, (uint64_t)o->warmup);
-    putf(h + 72, o->lr);
-    putf(h + 76, o->min_lr_frac);
-    putf(h + 80, o->weight_decay);
-    putf(h + 84, o->beta1);
-    putf(h + 88, o->beta2);
-    putf(h + 92, o->eps);
-    putf(h + 96, o->grad_clip);
-    putf(h + 100, o->patch_fraction);
+    putf32(h + 72, o->lr);
+    putf32(h + 76, o->min_lr_frac);
+    putf32(h + 80, o->weight_decay);
+    putf32(h + 84, o->beta1);
+    putf32(h + 88, o->beta2);
+    putf32(h + 92, o->eps);
+    putf32(h + 96, o->grad_clip);
+    putf32(h + 100, o->patch_fraction);
     put64(h + 104, o->seed);
     put64(h + 112, (uint64_t)v->step);
     put64(h + 120, (uint64_t)v->epoch);
@@ -165,14 +160,14 @@ static int decode_header(const unsigned char *h, eiw_ckpt_view *v)
     o->patch_size = (int32_t)get32(h + 52);
     o->steps = (int64_t)get64(h + 56);
     o->warmup = (int64_t)get64(h + 64);
-    o->lr = getf(h + 72);
-    o->min_lr_frac = getf(h + 76);
-    o->weight_decay = getf(h + 80);
-    o->beta1 = getf(h + 84);
-    o->beta2 = getf(h + 88);
-    o->eps = getf(h + 92);
-    o->grad_clip = getf(h + 96);
-    o->patch_fraction = getf(h + 100);
+    o->lr = getf32(h + 72);
+    o->min_lr_frac = getf32(h + 76);
+    o->weight_decay = getf32(h + 80);
+    o->beta1 = getf32(h + 84);
+    o->beta2 = getf32(h + 88);
+    o->eps = getf32(h + 92);
+    o->grad_clip = getf32(h + 96);
+    o->patch_fraction = getf32(h + 100);
     o->seed = get64(h + 104);
     o->threads = 0;
     v->step = (int64_t)get64(h + 112);

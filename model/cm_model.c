@@ -10,8 +10,8 @@
  * depends on threads. Integer arithmetic only. Not here: the coder and the byte model. */
 #include <stdlib.h>
 #include <string.h>
-#include "cm_model.h"
-#include "cm_primitives.h"
+#include "model/cm_model.h"
+#include "model/cm_primitives.h"
 #include "eiw.h"
 
 

@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include "cm_primitives.h"
+#include "model/cm_primitives.h"
 
 #define HUGE_PAGE ((size_t)2 << 20)
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "eiw.h"
 #include "eiw_train.h"
-#include "qm1.h"
+#include "model/qm1.h"
 
 eiw_status eiw_model_export_checkpoint(const char *ckpt_path, const char *name, uint8_t **out,
                                        size_t *len)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <xxhash.h>
 #include "eiw.h"
-#include "qm1.h"
+#include "model/qm1.h"
 
 #define QUEUE_MAX EIW_QM1_MAXP
 

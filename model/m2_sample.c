@@ -6,10 +6,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "checkpoint.h"
-#include "m2_sample.h"
-#include "tensor_ops.h"
-#include "transformer.h"
+#include "model/checkpoint.h"
+#include "model/m2_sample.h"
+#include "model/tensor_ops.h"
+#include "model/transformer.h"
 
 struct eiw_m2 {
     eiw_model_config cfg;

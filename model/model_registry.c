@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "eiw.h"
-#include "model_static.h"
+#include "codec/model_static.h"
 
 extern const uint8_t eiw_m1_default_bytes[];
 extern const uint8_t eiw_m1_default_end[];

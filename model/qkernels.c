@@ -5,9 +5,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include "qkernels.h"
+#include "model/qkernels.h"
 
-#include "exp2_table.inc"   /* eiw_exp2_neg_q23[f] = round(2^23 * 2^(-f/256)) */
+#include "model/exp2_table.inc"   /* eiw_exp2_neg_q23[f] = round(2^23 * 2^(-f/256)) */
 
 #if defined(__x86_64__) && !defined(EIW_SIMD_NONE)
 #define EIW_HAVE_X86 1

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
-#include "qm1.h"
+#include "model/qm1.h"
+#include "common/byte_order.h"
 
 
 #define LOG2E_Q16 94548           /* log2(e) * 2^16 */
@@ -309,9 +310,7 @@ static const uint8_t *take(reader *r, size_t n)
 static int32_t get_i32(reader *r)
 {
     const uint8_t *q = take(r, 4);
-    return q ? (int32_t)((uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
-                         (uint32_t)q[3] << 24)
-             : 0;
+    return q ? (int32_t)get32(q) : 0;
 }
 
 static int read_linear(reader *r, eiw_qlinear *L, int R, int K)
@@ -503,7 +502,8 @@ static void put(writer *w, const void *p, size_t n)
 
 static void put_i32(writer *w, int32_t v)
 {
-    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    uint8_t b[4];
+    put32(b, (uint32_t)v);
     put(w, b, 4);
 }
 

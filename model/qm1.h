@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "eiw_train.h"
-#include "qkernels.h"
+#include "model/qkernels.h"
 
 #define EIW_QM1_MAXP 64          /* positions per forward pass (scratch in each state) */
 #define EIW_QM1_NAME_MAX 32

@@ -1,7 +1,7 @@
 /* Matrix products for the linear layers: cblas_sgemm when available, else blocked OpenMP loops.
  * The portable path is deterministic for any thread count (each output element is summed by one
  * thread in a fixed order); the BLAS path is deterministic for a fixed thread count. */
-#include "tensor_ops.h"
+#include "model/tensor_ops.h"
 
 #include <omp.h>
 #include <string.h>

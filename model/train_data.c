@@ -1,8 +1,8 @@
 /* Seeded, resumable data order for the trainer (see train_data.h). Pages of 1024 tokens are
  * small enough that a batch mixes many places of the corpus and large enough to keep samples
  * contiguous text. A tail shorter than a page is never used. */
-#include "train_data.h"
-#include "transformer.h"
+#include "model/train_data.h"
+#include "model/transformer.h"
 
 #include <stdlib.h>
 

@@ -3,12 +3,12 @@
  * Weight decay goes to the matrices (Wqkv, Wo, W1, W2, LM head) only: RMSNorm gains have a
  * natural value of 1, not 0, and decaying the byte embedding would shrink rows of rare bytes
  * that get almost no gradient; small matrix weights also suit the later int8 quantisation. */
-#include "adamw.h"
+#include "model/adamw.h"
 #include "eiw.h"
-#include "checkpoint.h"
-#include "tensor_ops.h"
-#include "train_data.h"
-#include "transformer.h"
+#include "model/checkpoint.h"
+#include "model/tensor_ops.h"
+#include "model/train_data.h"
+#include "model/transformer.h"
 
 #include <math.h>
 #include <stdlib.h>

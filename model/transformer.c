@@ -4,8 +4,8 @@
  * a long stream (only distances matter, so it extrapolates past the training length), and in
  * integer inference it is one integer add per score (RoPE needs sin/cos rotations).
  * RMSNorm and ReLU for the same reason: cheap and exact to mirror in fixed point. */
-#include "transformer.h"
-#include "tensor_ops.h"
+#include "model/transformer.h"
+#include "model/tensor_ops.h"
 
 #include <math.h>
 #include <stdlib.h>

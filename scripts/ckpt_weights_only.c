@@ -3,7 +3,7 @@
  * usage: ckpt_weights_only IN.ckpt OUT.ckpt */
 #include <stdio.h>
 #include <stdlib.h>
-#include "checkpoint.h"
+#include "model/checkpoint.h"
 
 int main(int argc, char **argv)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "eiw.h"
 #include "eiw_train.h"
-#include "test_util.h"
+#include "tests/test_util.h"
 
 Test(api, every_status_has_its_own_value_and_message)
 {

@@ -19,9 +19,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include "eiw.h"
-#include "qkernels.h"
-#include "test_files.h"
-#include "test_util.h"
+#include "model/qkernels.h"
+#include "tests/test_files.h"
+#include "tests/test_util.h"
 
 static char dir[64];       /* the user's working directory */
 static char cap[64];       /* captured stdout/stderr, kept out of `dir` */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <xxhash.h>
 #include "eiw.h"
-#include "test_util.h"
+#include "tests/test_util.h"
 
 typedef struct {
     uint8_t *data;

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "test_files.h"
-#include "test_util.h"
+#include "tests/test_files.h"
+#include "tests/test_util.h"
 
 void test_remove_tree(const char *d)
 {

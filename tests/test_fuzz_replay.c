@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fuzz.h"
-#include "test_util.h"
+#include "fuzz/fuzz.h"
+#include "tests/test_util.h"
 
 static int by_name(const void *a, const void *b)
 {

@@ -13,10 +13,10 @@
 #include <unistd.h>
 #include "eiw.h"
 #include "eiw_train.h"
-#include "m2_sample.h"
-#include "test_files.h"
-#include "test_util.h"
-#include "transformer.h"
+#include "model/m2_sample.h"
+#include "tests/test_files.h"
+#include "tests/test_util.h"
+#include "model/transformer.h"
 
 /* ---- inference and sampling (library) ---- */
 

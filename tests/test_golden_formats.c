@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
-#include "checkpoint.h"
+#include "model/checkpoint.h"
 #include "eiw.h"
-#include "shard.h"
-#include "test_util.h"
+#include "data/shard.h"
+#include "tests/test_util.h"
 
 #define DIR "tests/golden/formats/"
 

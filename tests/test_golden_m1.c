@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
-#include "qkernels.h"
-#include "test_util.h"
+#include "model/qkernels.h"
+#include "tests/test_util.h"
 
 static void check_golden(const eiw_model *m, const char *path, const uint8_t *orig, size_t n,
                          int mode, unsigned wbits)

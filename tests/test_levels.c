@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
-#include "qkernels.h"
-#include "test_util.h"
+#include "model/qkernels.h"
+#include "tests/test_util.h"
 
 typedef struct {
     uint8_t *data;

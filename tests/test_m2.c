@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "test_files.h"
-#include "test_util.h"
+#include "tests/test_files.h"
+#include "tests/test_util.h"
 
 static char dir[64];
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "eiw.h"
 #include "eiw_train.h"
-#include "qm1.h"
+#include "model/qm1.h"
 
 static const char text[] =
     "It was the best of times, it was the worst of times, it was the age of wisdom, it was the "

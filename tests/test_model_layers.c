@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor_ops.h"
-#include "transformer.h"
+#include "model/tensor_ops.h"
+#include "model/transformer.h"
 
 static uint64_t rng_state;
 

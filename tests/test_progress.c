@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <string.h>
-#include "progress.h"
+#include "cli/progress.h"
 
 static cli_progress at_start(uint64_t total, int decompressing)
 {

@@ -5,10 +5,10 @@
 #include <string.h>
 #include "eiw.h"
 #include "eiw_train.h"
-#include "qkernels.h"
-#include "qm1.h"
-#include "test_util.h"
-#include "transformer.h"
+#include "model/qkernels.h"
+#include "model/qm1.h"
+#include "tests/test_util.h"
+#include "model/transformer.h"
 
 static const eiw_model_config tiny_cfg = { 257, 24, 64, 4, 2, 128 };
 

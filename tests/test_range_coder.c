@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
-#include "range_coder.h"
-#include "test_util.h"
+#include "codec/range_coder.h"
+#include "tests/test_util.h"
 
 /* A skewed random distribution (geometric-like), different per seed. */
 static void random_dist(uint64_t *r, uint32_t floor_freq, uint32_t freq[256], uint32_t cum[257])

@@ -18,12 +18,12 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include <zstd.h>
-#include "doc_encode.h"
-#include "docs.h"
+#include "data/doc_encode.h"
+#include "data/docs.h"
 #include "eiw.h"
-#include "shard.h"
-#include "test_files.h"
-#include "test_util.h"
+#include "data/shard.h"
+#include "tests/test_files.h"
+#include "tests/test_util.h"
 
 static char dir[64], cap[64];
 static char root[1024];          /* the tree root, where the suite starts */

@@ -5,8 +5,8 @@
 #include <unistd.h>
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
-#include "qkernels.h"
-#include "test_util.h"
+#include "model/qkernels.h"
+#include "tests/test_util.h"
 
 uint64_t test_rng(uint64_t *s)
 {

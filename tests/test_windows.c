@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
-#include "range_coder.h"
-#include "test_util.h"
+#include "codec/range_coder.h"
+#include "tests/test_util.h"
 
 /* Bits one symbol of frequency f at cumulative position c takes in an empty coder. */
 static uint64_t single_symbol_bits(uint32_t c, uint32_t f)
