@@ -45,25 +45,24 @@ if [ ! -f $run/m1v2.ckpt ] && [ -f model/weights/m1v2_train.ckpt ]; then
     cp model/weights/m1v2_train.ckpt $run/m1v2.ckpt
     [ -f $run/curve.tsv ] || cp bench/results/m1v2_curve.tsv $run/curve.tsv 2>/dev/null || true
 fi
-domains=$(ls $data/domains | sed 's/\.txt$//')
-[ -f $run/curve.tsv ] || { printf 'step\tbytes'; for d in $domains; do printf '\t%s' "$d"; done; echo; } > $run/curve.tsv
+[ -f $run/curve.tsv ] ||
+    printf 'step\tbytes\t%s\n' "$(scripts/m1_domain_eval.sh --header x $data x)" > $run/curve.tsv
 
 curve_row() {   # evaluates the checkpoint on every domain sample, appends one row
     s=$(ckpt_step $run/m1v2.ckpt)
     grep -q "^$s	" $run/curve.tsv && return
-    row="$s	$((s * 32 * 256))"
-    for d in $domains; do
-        bpb=$($nice $run/eiw.bin train --eval $run/m1v2.ckpt --val $data/domains/$d.txt \
-              --val-tokens 0 --threads "$threads" | sed -n 's/.*: \([0-9.]*\) bits\/token.*/\1/p')
-        row="$row	$bpb"
-    done
+    row="$s	$((s * 32 * 256))	$($nice scripts/m1_domain_eval.sh $run/m1v2.ckpt $data $run/eiw.bin)"
     echo "$row" >> $run/curve.tsv
     echo "curve: $row" >&2
 }
 
+# a trainer of this run still going (its wrapper was stopped): let it reach its pause first
+while pgrep -f "$run/eiw.bin train" >/dev/null; do sleep 20; done
+
 while :; do
     if [ -f $run/m1v2.ckpt ]; then
         s=$(ckpt_step $run/m1v2.ckpt)
+        [ $((s % every)) -eq 0 ] && curve_row   # a pause whose row is missing (stopped run)
         [ "$s" -ge $steps ] && break
         next=$(( (s / every + 1) * every ))
         $nice $run/eiw.bin train --resume $run/m1v2.ckpt --data $data/train $runopts \
@@ -73,7 +72,5 @@ while :; do
             --lr 1.5e-3 --warmup 300 --min-lr-frac 0.1 --weight-decay 0.1 --grad-clip 1.0 \
             --data $data/train $runopts --stop-at $every
     fi
-    curve_row
 done
-curve_row
 echo "train_m1v2.sh: done, $(ckpt_step $run/m1v2.ckpt) steps" >&2
