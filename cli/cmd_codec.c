@@ -30,6 +30,7 @@ typedef struct {
     int stream_flag;
     int level_given;
     unsigned window_bits, token_bits;   /* 0 = not given */
+    int window_end;            /* --window-end: EIW_WINDOW_END_*, or -1 (not given) */
     int remove_input;          /* --rm */
     eiw_options opt;
 } cli_args;
@@ -106,6 +107,8 @@ static void print_help(const cli_args *a)
            "  --stream           one coder stream per block (the default)\n"
            "  --window-bits N    Equal-Info Windows of N bits (16..4096, multiple of token bits)\n"
            "  --token-bits 8|16  token size in windows mode (default 16)\n"
+           "  --window-end implicit|marker  how a window's end is coded (default implicit;\n"
+           "                     marker: the windows of eiw 0.2 and earlier)\n"
            "  -B, --block-size SIZE  independent block size, K/M suffixes\n"
            "                     (default: 512K at level 1, 16M at levels 2-9; at level 0\n"
            "                     16K with a neural model such as M1, else 1M)\n"
@@ -115,7 +118,7 @@ static void print_help(const cli_args *a)
 }
 
 enum { OPT_STREAM = 256, OPT_WINDOW_BITS, OPT_TOKEN_BITS, OPT_MODEL, OPT_LEVEL, OPT_FAST,
-       OPT_BEST, OPT_LANES, OPT_LANE_MIN, OPT_RM };
+       OPT_BEST, OPT_LANES, OPT_LANE_MIN, OPT_RM, OPT_WINDOW_END };
 
 static const char *op_name(enum eiw_cli_op op)
 {
@@ -144,6 +147,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         { "stream", no_argument, NULL, OPT_STREAM },
         { "window-bits", required_argument, NULL, OPT_WINDOW_BITS },
         { "token-bits", required_argument, NULL, OPT_TOKEN_BITS },
+        { "window-end", required_argument, NULL, OPT_WINDOW_END },
         { "model", required_argument, NULL, OPT_MODEL },
         { "level", required_argument, NULL, OPT_LEVEL },
         { "fast", no_argument, NULL, OPT_FAST },
@@ -264,6 +268,15 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             a->token_bits = (unsigned)atoi(optarg);
             codec_only = 1;
             break;
+        case OPT_WINDOW_END:
+            if (strcmp(optarg, "implicit") != 0 && strcmp(optarg, "marker") != 0) {
+                usage_msg("%s: '%s' must be implicit or marker", name, optarg);
+                return EIW_EXIT_USAGE;
+            }
+            a->window_end = strcmp(optarg, "marker") == 0 ? (int)EIW_WINDOW_END_MARKER
+                                                          : (int)EIW_WINDOW_END_IMPLICIT;
+            codec_only = 1;
+            break;
         case OPT_MODEL: a->model_name = optarg; break;
         case ':':
             usage_msg("option '%s' needs a value", argv[optind - 1]);
@@ -291,8 +304,9 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             usage_msg("--stream and --window-bits exclude each other");
             return EIW_EXIT_USAGE;
         }
-        if (a->token_bits && !a->window_bits) {
-            usage_msg("--token-bits applies to windows mode: give --window-bits too");
+        if ((a->token_bits || a->window_end >= 0) && !a->window_bits) {
+            usage_msg("%s applies to windows mode: give --window-bits too",
+                      a->token_bits ? "--token-bits" : "--window-end");
             return EIW_EXIT_USAGE;
         }
         if (a->window_bits && a->level_given && a->opt.level > 0) {
@@ -304,6 +318,8 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             a->opt.mode = EIW_MODE_WINDOWS;
             a->opt.win.window_bits = a->window_bits;
             a->opt.win.token_bits = a->token_bits ? a->token_bits : 16;
+            a->opt.win.end_rule = a->window_end >= 0 ? (unsigned)a->window_end
+                                                     : EIW_WINDOW_END_IMPLICIT;
             if (eiw_window_params_check(&a->opt.win) != EIW_OK) {
                 usage_msg("--window-bits %u is not a multiple of the token size (%u bits)",
                           a->opt.win.window_bits, a->opt.win.token_bits);
@@ -311,8 +327,9 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             }
         }
     } else if (a->op == EIW_OP_DECOMPRESS &&
-               (a->window_bits || a->token_bits || a->stream_flag || a->level_given)) {
-        usage_msg("levels, --stream, --window-bits and --token-bits apply to compression only");
+               (a->window_bits || a->token_bits || a->window_end >= 0 || a->stream_flag ||
+                a->level_given)) {
+        usage_msg("levels, --stream and the window options apply to compression only");
         return EIW_EXIT_USAGE;
     }
     if (a->output && argc - optind > 1) {
@@ -787,8 +804,9 @@ static void print_part(const list_part *p, const char *in)
     const eiw_model *m = uses_model ? eiw_model_builtin_by_id(h->model_id) : NULL;
     printf("%sformat version   %u\n", in, h->version);
     if (h->mode == EIW_MODE_WINDOWS)
-        printf("%smode             windows (window %u bits, token %u bits)\n", in,
-               h->win.window_bits, h->win.token_bits);
+        printf("%smode             windows (window %u bits, token %u bits, %s end)\n", in,
+               h->win.window_bits, h->win.token_bits,
+               h->win.end_rule == EIW_WINDOW_END_MARKER ? "marker" : "implicit");
     else
         printf("%smode             stream\n", in);
     if (h->level > 0 && uses_model)
@@ -896,6 +914,7 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
     cli_args a;
     memset(&a, 0, sizeof a);
     a.op = op;
+    a.window_end = -1;
     a.prog = argv[0];
     eiw_options_default(&a.opt);   /* level, lanes, threads, automatic block size */
     int first, rc = parse_args(argc, argv, &a, &first);

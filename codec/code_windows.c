@@ -1,18 +1,34 @@
-/* Equal-Info Windows: windows of exactly window_bits bits, coder and model reset at every
- * window. A window holds a code c of j bits, then a 1 bit, then zero padding; c names the
- * dyadic interval D = [c, c + 2^-j). The decoder strips the padding and the 1, decodes from
- * both ends of D in lockstep and stops where they disagree. The encoder ends a window after
- * the longest prefix P for which some D inside P's interval also straddles a boundary of the
- * next byte's partition, so the two ends disagree exactly after P: no side information and
- * no ambiguity. (The paper's rule -- shortest code, keep the longest prefix that re-encodes
- * to the window -- is ambiguous: a window for "t" also re-encodes as "t " when a likely space
- * codes to zero bits.) Only a document's last window uses its byte count instead, and its
- * plain shortest code.
- * Why a window never gets stuck: the first byte is quantized to 13 bits and coded exactly, so
- * its interval is a union of aligned 2^-13 blocks; the next byte's partition has 255 distinct
- * boundaries inside it, and the 2^-13 block around any one not on a block edge straddles it:
- * 13 + 1 bits <= 16. Only a partition with every boundary on a block edge (all 255 next-byte
- * frequencies multiples of 2^11) could fail; EIW_ERR_AMBIGUOUS reports that. */
+/* Equal-Info Windows: windows of exactly window_bits (b) bits, coder and model reset at every
+ * window. Every window but a document's last is decoded from both ends of an interval D of
+ * codes, in lockstep, and ends where the two ends disagree; the encoder ends a window after the
+ * longest prefix P for which some such D inside P's interval also straddles a boundary of the
+ * next byte's partition, so the two ends disagree exactly after P: no side information and no
+ * ambiguity. (The paper's rule -- shortest code, keep the longest prefix that re-encodes to the
+ * window -- is ambiguous: a window for "t" also re-encodes as "t " when a likely space codes to
+ * zero bits.) Two ways to write D (eiw_window_params.end_rule):
+ * - implicit end (the default): D is the window itself, W followed by anything: the interval
+ *   [W, W + 2^-b). The encoder takes the leftmost straddling block of size 2^-b inside P's
+ *   interval. No bit is spent on the end.
+ * - marker end (eiw 0.1-0.2): D = [c, c + 2^-j) for a code c of j bits; the window holds c, a
+ *   1 bit, then zeros, and the decoder strips the zeros and the 1. The encoder takes the
+ *   shortest straddling c (then the leftmost) with j + 1 <= b. This costs the 1 bit and, as
+ *   D must be twice the implicit block, about one more: on the dev split at b = 16 the implicit
+ *   end gives 0.3-0.4 bits/byte less (bench/results/windows.md).
+ * Only a document's last window uses its byte count instead, and its plain shortest code.
+ * Why a window can end: the first byte is quantized to 13 bits and coded exactly, so its
+ * interval is a union of aligned 2^-13 blocks, at least 2^-13 wide. The next byte's partition
+ * has 255 distinct boundaries inside it (every frequency is >= 1 of 2^24 and the coder's range
+ * >= 2^24). Marker end: the 2^-13 block around a boundary not on a block edge straddles it:
+ * 13 + 1 bits <= b. Implicit end, b <= 31: the coder holds at least 32 bits after one byte, so
+ * a boundary inside the interval but not on the 2^-b grid has its 2^-b block inside the
+ * interval, straddling it; an interval narrower than 2^-8 has fewer than 255 grid points
+ * inside, so such a boundary exists. Either rule fails only for a partition with every
+ * boundary on a block edge, which EIW_ERR_AMBIGUOUS reports. Implicit end, b >= 32: a one-byte
+ * window may be too coarse for a 2^-b block to straddle (the coder may hold only 32 bits), so
+ * the window ends later, once the coder holds more than b bits; no proof covers every input
+ * there: a document whose window cannot end is EIW_ERR_AMBIGUOUS, which the container turns
+ * into a zstd block and tokenize into a bad record (measured: none on the dev split and the
+ * broad samples, bench/results/windows.md). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +41,8 @@
 
 eiw_status eiw_window_params_check(const eiw_window_params *p)
 {
-    if (!p || (p->token_bits != 8 && p->token_bits != 16))
+    if (!p || (p->token_bits != 8 && p->token_bits != 16) ||
+        (p->end_rule != EIW_WINDOW_END_IMPLICIT && p->end_rule != EIW_WINDOW_END_MARKER))
         return EIW_ERR_PARAM;
     if (p->window_bits < EIW_WINDOW_BITS_MIN || p->window_bits > EIW_WINDOW_BITS_MAX ||
         p->window_bits % p->token_bits)
@@ -111,6 +128,51 @@ static int find_straddling_code(const rc_encoder *e, const uint32_t cum[257], ui
     return 0;
 }
 
+/* Implicit end: the leftmost block of size 2^-b (level s = 8 * shifted + 32 - b of the coder's
+ * window) that lies in the encoder's interval and straddles a boundary of cum. */
+static int find_straddling_block(const rc_encoder *e, const uint32_t cum[257], uint64_t b,
+                                 uint64_t *v_out, unsigned *s_out)
+{
+    uint64_t prec = 8 * e->shifted + 32;   /* bits the coder's interval is known to */
+    if (prec <= b || prec - b > 31)
+        return 0;
+    unsigned s = (unsigned)(prec - b);
+    uint64_t vlo = (e->low + ((1ull << s) - 1)) >> s;
+    uint64_t vhi = (e->low + e->range) >> s;   /* blocks vlo .. vhi-1 lie inside */
+    uint64_t mask = (1ull << s) - 1, best = UINT64_MAX;
+    if (vlo >= vhi)
+        return 0;
+    for (unsigned t = 1; t < 256; t++) {   /* boundaries rise with t: the first one found wins */
+        uint64_t q = boundary(e, cum, t), v = q >> s;
+        if ((q & mask) && v >= vlo && v < vhi) {
+            best = v;
+            break;
+        }
+    }
+    if (best == UINT64_MAX)
+        return 0;
+    *v_out = best;
+    *s_out = s;
+    return 1;
+}
+
+/* Can the window end here (after the bytes coded into e, next-byte partition cum)? The code's
+ * block v at level s, for window_finish. */
+static int find_window_end(const rc_encoder *e, const uint32_t cum[257], uint64_t b,
+                           unsigned rule, uint64_t *v, unsigned *s)
+{
+    return rule == EIW_WINDOW_END_IMPLICIT ? find_straddling_block(e, cum, b, v, s)
+                                           : find_straddling_code(e, cum, b, v, s);
+}
+
+/* Writes the window's code for block v at level s; returns its bits. */
+static uint64_t window_finish(rc_encoder *e, unsigned rule, uint64_t v, unsigned s)
+{
+    if (rule == EIW_WINDOW_END_IMPLICIT)
+        return rc_enc_finish_at(e, v, s);         /* the block itself: b bits */
+    return rc_enc_finish_at(e, 2 * v + 1, s - 1);   /* c, then a 1 */
+}
+
 /* Most bytes one window may hold: keeps windows (and the decoder's work) bounded even for a
  * model that is nearly certain of long runs. */
 #define WINDOW_BYTES_MAX (1u << 16)
@@ -136,7 +198,7 @@ typedef struct {
 
 /* Runs a lane until it needs model rows (returns 1: rows for src[pos + chunk_at ..] of
  * chunk_len bytes) or is done (returns 0; ret < 0 on error). */
-static int lane_work(const eiw_model *m, uint64_t b, wenc_lane *l)
+static int lane_work(const eiw_model *m, uint64_t b, unsigned rule, wenc_lane *l)
 {
     const size_t wbytes = (size_t)(b / 8);
     uint32_t freq[256], cum[257];
@@ -171,7 +233,7 @@ static int lane_work(const eiw_model *m, uint64_t b, wenc_lane *l)
             }
             quantize_at(l->k, l->w + 256 * (l->k - l->chunk_at), freq, cum);
             /* Can the window end after the k bytes coded so far? */
-            if (l->k > 0 && find_straddling_code(&l->e, cum, b, &l->best_v, &l->best_s)) {
+            if (l->k > 0 && find_window_end(&l->e, cum, b, rule, &l->best_v, &l->best_s)) {
                 l->best = l->e;
                 l->best_k = l->k;
             }
@@ -190,7 +252,7 @@ static int lane_work(const eiw_model *m, uint64_t b, wenc_lane *l)
             bits = rc_enc_finish(&l->e);
         } else if (l->best_k > 0) {
             k = l->best_k;
-            bits = rc_enc_finish_at(&l->best, 2 * l->best_v + 1, l->best_s - 1);   /* c, then a 1 */
+            bits = window_finish(&l->best, rule, l->best_v, l->best_s);
         } else {
             l->ret = EIW_ERR_AMBIGUOUS;
             l->done = 1;
@@ -252,7 +314,7 @@ void eiw_windows_encode_many(const eiw_model *m, const eiw_window_params *p, siz
             for (size_t i = 0; i < nl; i++) {
                 if (l[i].done)
                     continue;
-                if (lane_work(m, b, &l[i])) {
+                if (lane_work(m, b, p->end_rule, &l[i])) {
                     req_states[nr] = l[i].state;
                     req_runs[nr] = l[i].src + l[i].pos + l[i].chunk_at;
                     req_lens[nr] = l[i].chunk_len;
@@ -289,7 +351,7 @@ ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, voi
  * partition cum, or the last window's shortest code when cum is NULL)? Rejects any other bits,
  * padding included, so every valid content has one encoding. */
 static int window_is_canonical(const rc_encoder *e, const uint32_t *cum, uint64_t b,
-                               const uint8_t *window, size_t wbytes)
+                               unsigned rule, const uint8_t *window, size_t wbytes)
 {
     uint8_t canon[SCRATCH];
     rc_encoder fin = *e;
@@ -300,9 +362,9 @@ static int window_is_canonical(const rc_encoder *e, const uint32_t *cum, uint64_
     if (cum) {
         uint64_t v;
         unsigned s;
-        if (!find_straddling_code(e, cum, b, &v, &s))
+        if (!find_window_end(e, cum, b, rule, &v, &s))
             return 0;
-        bits = rc_enc_finish_at(&fin, 2 * v + 1, s - 1);
+        bits = window_finish(&fin, rule, v, s);
     } else {
         bits = rc_enc_finish(&fin);
     }
@@ -318,6 +380,7 @@ static int window_is_canonical(const rc_encoder *e, const uint32_t *cum, uint64_
 typedef struct {
     const uint8_t *window;
     uint64_t b;
+    unsigned rule;
     size_t wbytes;
     ptrdiff_t known_len;     /* -1: find the end from the window itself */
     uint8_t *dst;
@@ -342,6 +405,7 @@ static void wd_init(window_decoder *wd, const eiw_model *m, const eiw_window_par
 {
     wd->window = window;
     wd->b = p->window_bits;
+    wd->rule = p->end_rule;
     wd->wbytes = p->window_bits / 8;
     wd->known_len = known_len;
     wd->dst = dst;
@@ -352,7 +416,7 @@ static void wd_init(window_decoder *wd, const eiw_model *m, const eiw_window_par
     size_t last = wd->wbytes;   /* the byte holding the last 1 bit: the end of the code */
     while (last && window[last - 1] == 0)
         last--;
-    if (last == 0 && known_len < 0) {   /* only a last window may be all zero bits */
+    if (last == 0 && known_len < 0 && wd->rule == EIW_WINDOW_END_MARKER) {   /* no marker */
         wd_finish(wd, EIW_ERR_CORRUPT);
         return;
     }
@@ -360,11 +424,12 @@ static void wd_init(window_decoder *wd, const eiw_model *m, const eiw_window_par
         wd_finish(wd, EIW_ERR_DST_TOO_SMALL);
         return;
     }
-    /* Both ends of D: the code followed by zeros, and the code followed by ones. A last window
-     * has no 1 bit after its code; it is decoded from the window as it is. */
+    /* Both ends of D: the code followed by zeros, and the code followed by ones (with the
+     * implicit end the code is the whole window). A last window is decoded from the window as
+     * it is: its code is the shortest one of its bytes. */
     memcpy(wd->bottom, window, wd->wbytes);
     memcpy(wd->top, window, wd->wbytes);
-    if (known_len < 0) {
+    if (known_len < 0 && wd->rule == EIW_WINDOW_END_MARKER) {
         uint8_t one = (uint8_t)(window[last - 1] & -window[last - 1]);   /* lowest set bit */
         wd->bottom[last - 1] = (uint8_t)(window[last - 1] & ~one);
         wd->top[last - 1] = (uint8_t)(window[last - 1] | (one - 1));
@@ -375,7 +440,7 @@ static void wd_init(window_decoder *wd, const eiw_model *m, const eiw_window_par
     rc_enc_init(&wd->e, wd->scratch, sizeof wd->scratch);
     m->ops->reset(m, state);
     if (known_len == 0)
-        wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, window, wd->wbytes)
+        wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, wd->rule, window, wd->wbytes)
                           ? 0 : EIW_ERR_CORRUPT);
 }
 
@@ -387,7 +452,7 @@ static void wd_step(window_decoder *wd, const eiw_model *m, const uint32_t *weig
     quantize_at(k, weights, freq, cum);
     unsigned x = rc_dec_symbol(&wd->lo, cum);
     if (wd->known_len < 0 && rc_dec_symbol(&wd->hi, cum) != x) {
-        wd_finish(wd, k > 0 && window_is_canonical(&wd->e, cum, wd->b, wd->window, wd->wbytes)
+        wd_finish(wd, k > 0 && window_is_canonical(&wd->e, cum, wd->b, wd->rule, wd->window, wd->wbytes)
                           ? (ptrdiff_t)k : EIW_ERR_CORRUPT);
         return;
     }
@@ -406,7 +471,7 @@ static void wd_step(window_decoder *wd, const eiw_model *m, const uint32_t *weig
     wd->dst[k] = (uint8_t)x;
     wd->k = k + 1;
     if (wd->known_len >= 0 && wd->k == (size_t)wd->known_len) {
-        wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, wd->window, wd->wbytes)
+        wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, wd->rule, wd->window, wd->wbytes)
                           ? wd->known_len : EIW_ERR_CORRUPT);
         return;
     }

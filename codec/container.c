@@ -229,7 +229,9 @@ static size_t header_encode(uint8_t *h, const eiw_model *m, const eiw_options *o
     size_t name_len = strlen(name);
     memcpy(h, magic, 4);
     h[4] = o->level > 0 ? 2 : 1;   /* files without levels stay readable by format-1 readers */
-    h[5] = (uint8_t)o->mode;
+    /* windows: 1 = marker end (as eiw 0.1-0.2 wrote them), 2 = implicit end */
+    h[5] = (uint8_t)(o->mode != EIW_MODE_WINDOWS ? o->mode
+                     : o->win.end_rule == EIW_WINDOW_END_MARKER ? 1 : 2);
     put16(h + 6, o->mode == EIW_MODE_WINDOWS ? o->win.window_bits : 0);
     h[8] = (uint8_t)(o->mode == EIW_MODE_WINDOWS ? o->win.token_bits : 0);
     h[9] = size != UINT64_MAX ? 1 : 0;
@@ -493,7 +495,8 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
     if (get32(b + at) != (uint32_t)XXH3_64bits(b, at))
         return EIW_ERR_CHECKSUM;
     h->version = b[4];
-    h->mode = b[5];
+    h->mode = b[5] == 2 ? EIW_MODE_WINDOWS : b[5];
+    h->win.end_rule = b[5] == 1 ? EIW_WINDOW_END_MARKER : EIW_WINDOW_END_IMPLICIT;
     h->win.window_bits = get16(b + 6);
     h->win.token_bits = b[8];
     h->size_known = b[9] & 1;

@@ -1,5 +1,5 @@
 /* Fuzz target: Equal-Info windows. Input: a settings byte (model, token size, whether the
- * window is a document's last and how long that is), a window size byte, then bytes used two
+ * window is a document's last and how long that is, end rule), a window size byte, then bytes used two
  * ways: as one window to decode on its own (eiw_window_decode, as `eiw detokenize` and
  * `eiw inspect` do), and as text to encode into windows, each of which must then decode alone
  * to exactly its bytes, and all together to the text. */
@@ -53,6 +53,7 @@ int eiw_fuzz_window(const uint8_t *data, size_t size)
         return 0;
     eiw_window_params p;
     p.token_bits = sel & 4 ? 16 : 8;
+    p.end_rule = sel & 16 ? EIW_WINDOW_END_MARKER : EIW_WINDOW_END_IMPLICIT;
     unsigned kmin = EIW_WINDOW_BITS_MIN / p.token_bits, kmax = EIW_WINDOW_BITS_MAX / p.token_bits;
     p.window_bits = p.token_bits * (kmin + data[1] % (kmax - kmin + 1));
     ptrdiff_t known = sel & 8 ? (ptrdiff_t)data[2] : -1;

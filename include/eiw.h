@@ -166,18 +166,24 @@ void eiw_quantize(const uint32_t weights[256], uint32_t floor_freq, uint32_t fre
  * byte aligned (window_bits is a multiple of token_bits, hence of 8). */
 #define EIW_WINDOW_BITS_MIN 16
 #define EIW_WINDOW_BITS_MAX 4096
+/* How a window's end is found (codec/code_windows.c). The default, the implicit end: the window
+ * is the code, and the decoder reads it as the interval [W, W + 2^-b) of all codes that start
+ * with its b bits. The marker end (eiw 0.1 to 0.2's windows): the code, a 1 bit, then zeros. */
+#define EIW_WINDOW_END_IMPLICIT 0u
+#define EIW_WINDOW_END_MARKER 1u
 typedef struct {
     unsigned window_bits;   /* 16..4096, multiple of token_bits */
     unsigned token_bits;    /* 8 or 16 */
+    unsigned end_rule;      /* EIW_WINDOW_END_IMPLICIT (0, the default) or _MARKER */
 } eiw_window_params;
 eiw_status eiw_window_params_check(const eiw_window_params *p);
 
 /* Encodes src[0..n) greedily into windows written to dst (window_bits/8 bytes each). A
  * window holds the longest prefix whose code can end so that the decoder stops exactly there
- * (code, a 1 bit, zero padding; see codec/code_windows.c); a document's last window uses its
- * byte count instead. Returns the number of bytes written (a multiple of window_bits/8), or a
+ * (p->end_rule; see codec/code_windows.c); a document's last window uses its byte count
+ * instead (its shortest code, zero padded). Returns the number of bytes written (a multiple of window_bits/8), or a
  * negative eiw_status: EIW_ERR_DST_TOO_SMALL when the windows would exceed dst_cap,
- * EIW_ERR_AMBIGUOUS if even a one-byte window cannot be ended (rare). If window_counts is not
+ * EIW_ERR_AMBIGUOUS if a window cannot be ended at all (rare). If window_counts is not
  * NULL, it receives, per window, the number of source bytes it holds (capacity:
  * dst_cap / (window_bits/8) entries). state: model state buffer (state_size). */
 ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, void *state,

@@ -10,7 +10,7 @@
 #include "tests/test_util.h"
 
 static void check_golden(const eiw_model *m, const char *path, const uint8_t *orig, size_t n,
-                         int mode, unsigned wbits)
+                         int mode, unsigned wbits, unsigned end_rule)
 {
     size_t len;
     uint8_t *gold = test_read_file(path, &len);
@@ -24,6 +24,7 @@ static void check_golden(const eiw_model *m, const char *path, const uint8_t *or
     eiw_options_default(&o);
     o.level = 0;   /* the model alone: format 1 */
     cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
+    cr_assert(mode != EIW_MODE_WINDOWS || h.win.end_rule == end_rule, "%s: end rule", path);
     cr_assert_eq(eiw_decompress_body(in, out, &h, m, &o, &st), EIW_OK, "%s", path);
     fclose(in);
     fclose(out);
@@ -34,6 +35,7 @@ static void check_golden(const eiw_model *m, const char *path, const uint8_t *or
     o.mode = mode;
     o.win.window_bits = wbits;
     o.win.token_bits = 16;
+    o.win.end_rule = end_rule;
     char *again = NULL;
     size_t alen = 0;
     in = fmemopen((void *)orig, n, "rb");
@@ -48,22 +50,25 @@ static void check_golden(const eiw_model *m, const char *path, const uint8_t *or
     free(gold);
 }
 
-/* The stream and 16-bit-window golden files PREFIX_stream.eiw and PREFIX_windows_b16.eiw of
- * tests/golden/original.txt, checked under every kernel. */
+/* The stream and 16-bit-window golden files PREFIX_stream.eiw, PREFIX_windows_b16.eiw (marker
+ * end, as eiw 0.2 wrote windows) and PREFIX_windows_b16_implicit.eiw of tests/golden/original.txt,
+ * checked under every kernel. */
 static void check_golden_every_kernel(const eiw_model *m, const char *prefix)
 {
     size_t n;
     uint8_t *orig = test_read_file("tests/golden/original.txt", &n);
     cr_assert_not_null(orig, "run from the tree root (make test)");
-    char stream[256], windows[256];
+    char stream[256], windows[256], implicit[256];
     snprintf(stream, sizeof stream, "%s_stream.eiw", prefix);
     snprintf(windows, sizeof windows, "%s_windows_b16.eiw", prefix);
+    snprintf(implicit, sizeof implicit, "%s_windows_b16_implicit.eiw", prefix);
     eiw_kernel was = eiw_kernel_active();
     int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
     for (int i = 0; i < nk; i++) {
         eiw_kernel_force((eiw_kernel)ks[i]);
-        check_golden(m, stream, orig, n, EIW_MODE_STREAM, 16);
-        check_golden(m, windows, orig, n, EIW_MODE_WINDOWS, 16);
+        check_golden(m, stream, orig, n, EIW_MODE_STREAM, 16, 0);
+        check_golden(m, windows, orig, n, EIW_MODE_WINDOWS, 16, EIW_WINDOW_END_MARKER);
+        check_golden(m, implicit, orig, n, EIW_MODE_WINDOWS, 16, EIW_WINDOW_END_IMPLICIT);
     }
     eiw_kernel_force(was);
     free(orig);

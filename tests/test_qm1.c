@@ -273,7 +273,7 @@ Test(qm1, codec_roundtrip_with_neural_model)
     cr_assert(memcmp(dec, s.data, s.len) == 0);
     const unsigned bs[] = { 16, 64 };
     for (int i = 0; i < 2; i++) {
-        eiw_window_params p = { bs[i], 16 };
+        eiw_window_params p = { bs[i], 16, (unsigned)i & 1 };   /* both end rules */
         n = eiw_windows_encode(m, &p, state, s.data, s.len, enc, cap, NULL);
         cr_assert_gt(n, 0, "b=%u: %s", bs[i], eiw_strerror((int)n));
         memset(dec, 0, s.len);
@@ -454,7 +454,7 @@ Test(qm1, windows_encode_many_equals_one_at_a_time)
     }
     const unsigned bs[] = { 16, 48 };
     for (int b = 0; b < 2; b++) {
-        eiw_window_params p = { bs[b], 16 };
+        eiw_window_params p = { bs[b], 16, (unsigned)b & 1 };   /* both end rules */
         eiw_windows_encode_many(m, &p, DOCS, states, srcs, ns, dsts, caps, counts, res);
         void *one = calloc(1, m->state_size);
         for (int i = 0; i < DOCS; i++) {

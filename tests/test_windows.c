@@ -1,5 +1,6 @@
-/* Equal-Info Windows and stream mode: round trips for every input class and window setting,
- * exact window size, independent decoding of any window, the window-start floor at its edge. */
+/* Equal-Info Windows and stream mode: round trips for every input class, window setting and
+ * end rule, exact window size, independent decoding of any window, the window-start floor at
+ * its edge, and no two windows decoding to the same bytes. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,31 +78,34 @@ Test(windows, one_byte_window_always_possible)
     /* Every byte value at a window start, followed by a byte that is too unlikely to fit in
      * the same 16-bit window, under a model that is certain of some other next byte. */
     eiw_model m = { &certain_ops, "certain", 1, 1, 1, NULL, 0 };
-    eiw_window_params p = { 16, 16 };
     uint8_t state[1], enc[64], dec[4];
     uint32_t counts[4];
-    for (int x = 0; x < 256; x++) {
-        uint8_t doc[3] = { (uint8_t)x, (uint8_t)(x * 7 + 2), (uint8_t)(x * 7 + 3) };
+    for (int x = 0; x < 512; x++) {
+        eiw_window_params p = { 16, 16, x < 256 ? EIW_WINDOW_END_IMPLICIT : EIW_WINDOW_END_MARKER };
+        uint8_t c = (uint8_t)x, doc[3] = { c, (uint8_t)(c * 7 + 2), (uint8_t)(c * 7 + 3) };
         ptrdiff_t n = eiw_windows_encode(&m, &p, state, doc, 3, enc, sizeof enc, counts);
-        cr_assert_geq(n, 0, "byte %d: %s", x, eiw_strerror((int)n));
+        cr_assert_geq(n, 0, "byte %d rule %u: %s", c, p.end_rule, eiw_strerror((int)n));
         cr_assert_eq(counts[0], 1);
         cr_assert_eq(eiw_window_decode(&m, &p, state, enc, -1, dec, 4), 1);
-        cr_assert_eq(dec[0], x);
+        cr_assert_eq(dec[0], c);
     }
 }
 
 static const unsigned wbits[] = { 16, 32, 64, 128 };
 static const char *classes[] = { "empty", "one", "ascii", "utf8", "binary", "zeros", "text" };
 
-static int check_windows(const eiw_model *m, const sample *s, unsigned b, unsigned t)
+static const unsigned rules[] = { EIW_WINDOW_END_IMPLICIT, EIW_WINDOW_END_MARKER };
+
+static int check_windows(const eiw_model *m, const sample *s, unsigned b, unsigned t,
+                         unsigned rule)
 {
-    eiw_window_params p = { b, t };
+    eiw_window_params p = { b, t, rule };
     size_t wb = b / 8, cap = s->len * wb + wb;
     uint8_t *enc = malloc(cap), *dec = malloc(s->len + 1), *one = malloc(s->len + 1);
     uint32_t *counts = malloc(sizeof(uint32_t) * (s->len + 1));
     void *state = calloc(1, m->state_size);
     ptrdiff_t n = eiw_windows_encode(m, &p, state, s->data, s->len, enc, cap, counts);
-    cr_assert_geq(n, 0, "%s b=%u t=%u: %s", s->name, b, t, eiw_strerror((int)n));
+    cr_assert_geq(n, 0, "%s b=%u t=%u rule %u: %s", s->name, b, t, rule, eiw_strerror((int)n));
     cr_assert_eq((size_t)n % wb, 0, "every window is exactly b bits");
     cr_assert_eq(eiw_windows_decode(m, &p, state, enc, (size_t)n, dec, s->len), EIW_OK,
                  "%s b=%u t=%u", s->name, b, t);
@@ -140,7 +144,8 @@ Test(windows, all_classes_all_sizes_roundtrip)
             sample s = sample_make(classes[c], 3000, 42 + c);
             for (size_t w = 0; w < 4; w++)
                 for (unsigned t = 8; t <= 16; t += 8)
-                    check_windows(eiw_model_builtin(models[mi]), &s, wbits[w], t);
+                    for (size_t r = 0; r < 2; r++)
+                        check_windows(eiw_model_builtin(models[mi]), &s, wbits[w], t, rules[r]);
             sample_free(&s);
         }
 }
@@ -148,25 +153,28 @@ Test(windows, all_classes_all_sizes_roundtrip)
 Test(windows, large_windows_roundtrip)
 {
     sample s = sample_make("text", 20000, 5);
-    cr_assert(check_windows(eiw_model_builtin("order1"), &s, 4096, 16));
-    cr_assert(check_windows(eiw_model_builtin("order1"), &s, 1024, 8));
+    for (size_t r = 0; r < 2; r++) {
+        cr_assert(check_windows(eiw_model_builtin("order1"), &s, 4096, 16, rules[r]));
+        cr_assert(check_windows(eiw_model_builtin("order1"), &s, 1024, 8, rules[r]));
+    }
     sample_free(&s);
 }
 
 Test(windows, invalid_params_rejected)
 {
-    eiw_window_params bad[] = { { 8, 8 }, { 24, 16 }, { 4104, 8 }, { 16, 12 }, { 0, 8 } };
-    for (size_t i = 0; i < 5; i++)
+    eiw_window_params bad[] = { { 8, 8, 0 },  { 24, 16, 0 }, { 4104, 8, 0 },
+                                { 16, 12, 0 }, { 0, 8, 0 },   { 16, 16, 2 } };
+    for (size_t i = 0; i < 6; i++)
         cr_assert_eq(eiw_window_params_check(&bad[i]), EIW_ERR_PARAM);
-    eiw_window_params good = { 4096, 16 };
+    eiw_window_params good = { 4096, 16, EIW_WINDOW_END_MARKER };
     cr_assert_eq(eiw_window_params_check(&good), EIW_OK);
 }
 
 Test(windows, window_of_bits_no_encoder_makes_is_rejected)
 {
-    /* An all-zero window has no code at all (every code ends in a 1 bit), unless it is the
-     * last window of a document (its byte count is known, e.g. one 0x00 byte). */
-    eiw_window_params p = { 16, 8 };
+    /* With the marker end an all-zero window has no code at all (every code ends in a 1 bit),
+     * unless it is the last window of a document (its byte count is known, e.g. one 0x00). */
+    eiw_window_params p = { 16, 8, EIW_WINDOW_END_MARKER };
     uint8_t w[2] = { 0, 0 }, out[64];
     void *state = calloc(1, 8);
     ptrdiff_t r = eiw_window_decode(eiw_model_builtin("uniform"), &p, state, w, -1, out, 64);
@@ -204,4 +212,46 @@ Test(stream, output_over_capacity_reports_too_small)
                  EIW_ERR_DST_TOO_SMALL);
     free(state);
     sample_free(&s);
+}
+
+/* Every 16-bit window, decoded on its own: no two valid windows give the same bytes (each
+ * content has one encoding), for both end rules. A window accepted without being the encoder's
+ * canonical choice would show up as a duplicate. */
+typedef struct {
+    uint8_t len, bytes[15];
+} decoded;
+
+static int cmp_decoded(const void *a, const void *b)
+{
+    return memcmp(a, b, sizeof(decoded));
+}
+
+Test(windows, no_two_windows_decode_to_the_same_bytes)
+{
+    const eiw_model *m = eiw_model_builtin("order1");
+    void *state = calloc(1, m->state_size);
+    decoded *all = calloc(1u << 16, sizeof *all);
+    for (size_t r = 0; r < 2; r++) {
+        eiw_window_params p = { 16, 16, rules[r] };
+        size_t valid = 0;
+        uint8_t out[64];
+        for (uint32_t w = 0; w < 1u << 16; w++) {
+            uint8_t win[2] = { (uint8_t)(w >> 8), (uint8_t)w };
+            ptrdiff_t k = eiw_window_decode(m, &p, state, win, -1, out, sizeof out);
+            if (k < 0)
+                continue;
+            cr_assert(k >= 1 && k <= 15, "window %04x: %td bytes", w, k);
+            memset(&all[valid], 0, sizeof all[valid]);
+            all[valid].len = (uint8_t)k;
+            memcpy(all[valid].bytes, out, (size_t)k);
+            valid++;
+        }
+        cr_assert_gt(valid, 1000, "rule %u: only %zu valid windows", rules[r], valid);
+        qsort(all, valid, sizeof *all, cmp_decoded);
+        for (size_t i = 1; i < valid; i++)
+            cr_assert(cmp_decoded(&all[i - 1], &all[i]) != 0, "rule %u: two windows hold the "
+                      "same %u bytes", rules[r], all[i].len);
+    }
+    free(all);
+    free(state);
 }
