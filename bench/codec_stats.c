@@ -1,6 +1,7 @@
 /* Coding statistics on real files: stream-mode coder overhead against the ideal code length,
  * and Equal-Info Window statistics (bytes per window, bits/byte, and how the gap to stream
- * mode splits into context resets and padding) for several window sizes.
+ * mode splits into context resets and padding) for several window sizes, with the default
+ * window end (bench/window_rules.c compares the end rules).
  * Usage: codec_stats MODEL FILE...   (each file is one document). Prints a Markdown table. */
 #include <math.h>
 #include <stdio.h>
@@ -71,7 +72,7 @@ static void ideal_bits(const eiw_model *m, void *state, const uint8_t *d, size_t
 }
 
 typedef struct {
-    double bytes, s_bits, s_quant, s_raw, w_bits[4], w_win[4], w_reset[4], w_used[4];
+    double bytes, s_bits, s_quant, s_raw, w_bits[4], w_win[4], w_reset[4];
     long ambiguous[4];
     int bad;
 } sums;
@@ -102,7 +103,7 @@ static void one_file(const eiw_model *m, const char *path, sums *t)
     t->s_raw = raw;
     uint32_t *counts = malloc(sizeof(uint32_t) * (n + 1));
     for (int i = 0; i < 4; i++) {
-        eiw_window_params p = { bs[i], 16 };
+        eiw_window_params p = { bs[i], 16, EIW_WINDOW_END_IMPLICIT };
         size_t wcap = n * (bs[i] / 8) + 64;
         uint8_t *wenc = malloc(wcap);
         r = eiw_windows_encode(m, &p, state, d, n, wenc, wcap, counts);
@@ -114,17 +115,6 @@ static void one_file(const eiw_model *m, const char *path, sums *t)
         size_t nwin = (size_t)r / (bs[i] / 8);
         t->w_bits[i] = 8.0 * (double)r;
         t->w_win[i] = (double)nwin;
-        /* bits up to a window's last 1 bit: its code and end marker; the zeros after it are
-         * room that the next byte did not fit in */
-        size_t wb = bs[i] / 8;
-        for (size_t wi = 0; wi < nwin; wi++) {
-            const uint8_t *win = wenc + wi * wb;
-            size_t last = wb;
-            while (last && win[last - 1] == 0)
-                last--;
-            if (last)
-                t->w_used[i] += 8.0 * (double)last - (double)__builtin_ctz(win[last - 1]);
-        }
         ideal_bits(m, state, d, n, counts, nwin, &q, &raw);
         t->w_reset[i] = q;
         free(wenc);
@@ -173,22 +163,19 @@ int main(int argc, char **argv)
             t.w_win[i] += per[f].w_win[i];
             t.w_reset[i] += per[f].w_reset[i];
             t.ambiguous[i] += per[f].ambiguous[i];
-            t.w_used[i] += per[f].w_used[i];
         }
     }
-    printf("model %s, %d files, %.0f bytes\n\n", m->name, nf, t.bytes);
+    printf("model %s, %d files, %.0f bytes, implicit window end\n\n", m->name, nf, t.bytes);
     printf("stream mode: %.4f bits/byte; ideal with quantized freqs %.4f; with raw weights %.4f\n",
            t.s_bits / t.bytes, t.s_quant / t.bytes, t.s_raw / t.bytes);
     printf("coder overhead %.4f%%, quantization overhead %.4f%%\n\n",
            100 * (t.s_bits - t.s_quant) / t.s_quant, 100 * (t.s_quant - t.s_raw) / t.s_raw);
-    printf("| b | windows | bytes/window | bits/byte | from resets | from padding | padding: code end "
-           "| padding: unused room | ambiguous docs |\n");
-    printf("|---|---|---|---|---|---|---|---|---|\n");
+    printf("| b | windows | bytes/window | bits/byte | from resets | from padding | ambiguous docs |\n");
+    printf("|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < 4; i++)
-        printf("| %u | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %ld |\n", bs[i], t.w_win[i],
+        printf("| %u | %.0f | %.3f | %.3f | %.3f | %.3f | %ld |\n", bs[i], t.w_win[i],
                t.bytes / t.w_win[i], t.w_bits[i] / t.bytes, (t.w_reset[i] - t.s_quant) / t.bytes,
-               (t.w_bits[i] - t.w_reset[i]) / t.bytes, (t.w_used[i] - t.w_reset[i]) / t.bytes,
-               (t.w_bits[i] - t.w_used[i]) / t.bytes, t.ambiguous[i]);
+               (t.w_bits[i] - t.w_reset[i]) / t.bytes, t.ambiguous[i]);
     eiw_model_free(loaded);
     free(per);
     return 0;
