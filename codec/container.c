@@ -228,7 +228,9 @@ static size_t header_encode(uint8_t *h, const eiw_model *m, const eiw_options *o
     const char *name = model_name_of(m, o->level);
     size_t name_len = strlen(name);
     memcpy(h, magic, 4);
-    h[4] = o->level > 0 ? 2 : 1;   /* files without levels stay readable by format-1 readers */
+    /* files without levels or implicit-end windows stay readable by format-1 readers */
+    h[4] = o->level > 0 ? 2
+           : o->mode == EIW_MODE_WINDOWS && o->win.end_rule == EIW_WINDOW_END_IMPLICIT ? 3 : 1;
     /* windows: 1 = marker end (as eiw 0.1-0.2 wrote them), 2 = implicit end */
     h[5] = (uint8_t)(o->mode != EIW_MODE_WINDOWS ? o->mode
                      : o->win.end_rule == EIW_WINDOW_END_MARKER ? 1 : 2);
@@ -488,7 +490,7 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
     size_t name_len = b[10];
     if (name_len == 0 || name_len >= EIW_MODEL_NAME_MAX)
         return EIW_ERR_CORRUPT;
-    size_t extra = b[4] >= 2 ? 4 : 0;   /* format 2: level, lanes, log2 lane_min, reserved */
+    size_t extra = b[4] == 2 ? 4 : 0;   /* format 2: level, lanes, log2 lane_min, reserved */
     size_t at = 32 + name_len + extra;
     if (read_full(in, b + 32, name_len + extra + 4) != name_len + extra + 4)
         return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
@@ -523,6 +525,9 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
         if (!eiw_level_uses_model(h->level) && (h->model_id != 0 || strcmp(h->model_name, "none")))
             return EIW_ERR_CORRUPT;
     }
+    /* format 3 is format 1 with the implicit window end (mode byte 2), and only that */
+    if ((b[5] == 2) != (h->version == 3))
+        return EIW_ERR_CORRUPT;
     if (h->mode == EIW_MODE_WINDOWS) {
         if (eiw_window_params_check(&h->win) != EIW_OK)
             return EIW_ERR_CORRUPT;

@@ -233,7 +233,8 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
  * The .eiw container (byte layout: docs/format.md). A header, then independent blocks (each
  * the smallest of model coding, zstd or stored, with the xxh3-64 of its original bytes), then
  * an end record with the total size and the xxh3-64 of all original bytes. */
-#define EIW_FORMAT_VERSION 2         /* the newest version written (2: compression levels) */
+#define EIW_FORMAT_VERSION 3         /* the newest version written (2: compression levels,
+                                      * 3: Equal-Info windows with the implicit end) */
 #define EIW_BLOCK_SIZE_DEFAULT (1u << 20)        /* level 0 with a static model */
 #define EIW_NEURAL_BLOCK_SIZE_DEFAULT (16u << 10)   /* level 0 with a neural model such as M1 */
 #define EIW_THREADS_DEFAULT_MAX 8    /* eiw_options_default: online CPUs, at most this many */

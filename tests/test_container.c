@@ -620,3 +620,33 @@ Test(golden, header_checksum_covers_the_model_id)
     fclose(in);
     buf_free(&c);
 }
+
+/* Version 3 is version 1 with the implicit window end (mode byte 2), and only that: the
+ * version and the mode byte must agree (checksum made good, so the check itself is tested),
+ * and a version above the newest is refused as newer, not as damaged. */
+static eiw_status header_with(const char *golden, uint8_t version, uint8_t mode)
+{
+    buf c = read_golden(golden);
+    c.data[4] = version;
+    c.data[5] = mode;
+    size_t name_len = c.data[10];
+    uint32_t sum = (uint32_t)XXH3_64bits(c.data, 32 + name_len);
+    for (int k = 0; k < 4; k++)
+        c.data[32 + name_len + (size_t)k] = (uint8_t)(sum >> (8 * k));
+    FILE *in = open_mem(c.data, c.len);
+    eiw_header h;
+    eiw_status st = eiw_header_read(in, &h);
+    fclose(in);
+    buf_free(&c);
+    return st;
+}
+
+Test(golden, version_3_is_the_implicit_window_end_only)
+{
+    cr_assert_eq(header_with("windows_b16_t16.eiw", 1, 1), EIW_OK);   /* as written */
+    cr_assert_eq(header_with("windows_b16_t16.eiw", 3, 2), EIW_OK);
+    cr_assert_eq(header_with("windows_b16_t16.eiw", 1, 2), EIW_ERR_CORRUPT);
+    cr_assert_eq(header_with("windows_b16_t16.eiw", 3, 1), EIW_ERR_CORRUPT);
+    cr_assert_eq(header_with("stream.eiw", 3, 0), EIW_ERR_CORRUPT);
+    cr_assert_eq(header_with("windows_b16_t16.eiw", EIW_FORMAT_VERSION + 1, 2), EIW_ERR_VERSION);
+}
