@@ -708,8 +708,37 @@ Test(cli, compressed_data_is_not_written_to_a_terminal)
     close(master);
 }
 
-/* Levels as gzip/zstd users type them; the file records its level and `list` shows it. */
 static void input_intact(const char *name, size_t len, uint64_t seed);
+
+/* --window-end: implicit (default, format 3) and marker (format 1, as eiw 0.2 wrote windows);
+ * both decode; the option is checked like the others. */
+Test(cli, window_end_option)
+{
+    make_input("a.txt", 3000, 43);
+    cr_assert_eq(run(NULL, "--window-bits", "32", "-o", "imp.eiw", "a.txt", NULL), 0, "%s",
+                 err_text);
+    cr_assert_eq(run(NULL, "--window-bits", "32", "--window-end", "marker", "-o", "mark.eiw",
+                     "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "list", "imp.eiw", NULL), 0);
+    cr_assert(strstr(out_text, "format version   3") && strstr(out_text, "implicit end"), "%s",
+              out_text);
+    cr_assert_eq(run(NULL, "list", "mark.eiw", NULL), 0);
+    cr_assert(strstr(out_text, "format version   1") && strstr(out_text, "marker end"), "%s",
+              out_text);
+    const char *files[] = { "imp.eiw", "mark.eiw" };
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(run(NULL, "-d", "-o", "back.txt", files[i], NULL), 0, "%s", err_text);
+        input_intact("back.txt", 3000, 43);
+        cr_assert_eq(unlink(test_at(dir, "back.txt")), 0);
+    }
+    cr_assert_eq(run(NULL, "--window-end", "marker", "a.txt", NULL), 2);
+    cr_assert(strstr(err_text, "--window-bits"), "%s", err_text);
+    cr_assert_eq(run(NULL, "--window-bits", "16", "--window-end", "middle", "a.txt", NULL), 2);
+    cr_assert(strstr(err_text, "middle"), "%s", err_text);
+    cr_assert_eq(run(NULL, "-d", "--window-end", "marker", "imp.eiw", NULL), 2);
+}
+
+/* Levels as gzip/zstd users type them; the file records its level and `list` shows it. */
 
 Test(cli, levels_are_options_recorded_in_the_file)
 {
