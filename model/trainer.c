@@ -31,11 +31,6 @@ struct eiw_trainer {
     int grads_ready;         /* eiw_trainer_compute_grads done, eiw_trainer_apply not yet */
 };
 
-const char *eiw_train_strerror(int s)
-{
-    return eiw_strerror(s);
-}
-
 static void set_common(eiw_train_options *o)
 {
     o->min_lr_frac = 0.1f;
