@@ -15,7 +15,7 @@
 #include "cli/cli.h"
 #include "eiw.h"
 #include "cli/file_io.h"
-#include "cli/model_file.h"
+#include "cli/model_arg.h"
 #include "cli/progress.h"
 
 #define SUFFIX ".eiw"
@@ -326,40 +326,25 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
     return -1;
 }
 
-/* Resolves --model (or the default model when compressing); prints the error itself. */
 /* Resolves --model, or when compressing without it the EIW_MODEL environment variable (like
- * ZSTD_CLEVEL for zstd), else the default model; prints the error itself. */
+ * ZSTD_CLEVEL for zstd), else the default model; prints the error itself. Decoding without
+ * --model leaves *m NULL: each container names its model. */
 static int resolve_model_option(const cli_args *a, const eiw_model **m)
 {
     *m = NULL;
-    const char *name = a->model_name, *from = "--model";
     if (a->op == EIW_OP_COMPRESS && a->opt.level > 0 && !eiw_level_uses_model(a->opt.level)) {
-        if (name) {
+        if (a->model_name) {
             usage_msg("--model: level %d uses no model (levels 0 and 6-9 do)", a->opt.level);
             return EIW_EXIT_USAGE;
         }
         return EIW_EXIT_OK;
     }
-    if (!name && a->op == EIW_OP_COMPRESS) {
-        name = getenv("EIW_MODEL");
-        from = "EIW_MODEL";
-        if (!name || !*name) {
-            if (!(*m = eiw_model_default())) {
-                fprintf(stderr, "eiw: the built-in model: %s\n", eiw_strerror(EIW_ERR_NOMEM));
-                return EIW_EXIT_ERROR;
-            }
-            return EIW_EXIT_OK;
-        }
-    }
-    if (!name)
+    if (a->model_name)
+        return cli_model_arg(a->model_name, "--model", NULL, m);
+    if (a->op != EIW_OP_COMPRESS)
         return EIW_EXIT_OK;
-    *m = eiw_model_builtin(name);
-    if (*m)
-        return EIW_EXIT_OK;
-    if (strchr(name, '/') || access(name, F_OK) == 0)
-        return cli_model_file(name, m);
-    usage_msg("%s: unknown model '%s' (built-in: %s)", from, name, eiw_model_builtin_names());
-    return EIW_EXIT_USAGE;
+    const char *env = getenv("EIW_MODEL");
+    return cli_model_arg(env && *env ? env : NULL, "EIW_MODEL", NULL, m);
 }
 
 /* The model a container needs: the header's, which --model (if given) must match. */
@@ -369,22 +354,8 @@ static int decompress_model(const cli_args *a, const eiw_model *given, const cha
     *m = NULL;
     if (h->level > 0 && !eiw_level_uses_model(h->level))
         return EIW_EXIT_OK;   /* the adaptive models alone: nothing to resolve */
-    if (given) {
-        if (given->id != h->model_id) {
-            err_msg(name, "compressed with model '%s' (id %016" PRIx64 "), but --model gives '%s'",
-                    h->model_name, h->model_id, a->model_name);
-            return EIW_EXIT_ERROR;
-        }
-        *m = given;
-        return EIW_EXIT_OK;
-    }
-    *m = eiw_model_builtin_by_id(h->model_id);
-    if (!*m) {
-        err_msg(name, "compressed with model '%s' (id %016" PRIx64 "), which is not available",
-                h->model_name, h->model_id);
-        return EIW_EXIT_ERROR;
-    }
-    return EIW_EXIT_OK;
+    return cli_model_recorded(name, "compressed", h->model_name, h->model_id, given,
+                              a->model_name, m);
 }
 
 static int is_stdio_name(const char *name)

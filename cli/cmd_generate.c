@@ -17,7 +17,7 @@
 #include "eiw.h"
 #include "eiw_train.h"
 #include "model/m2_sample.h"
-#include "cli/model_file.h"
+#include "cli/model_arg.h"
 #include "cli/tokenize_util.h"
 #include "model/tensor_ops.h"
 
@@ -459,7 +459,7 @@ static int generate(gen_state *g)
 {
     const gen_args *a = g->a;
     double t0 = now();
-    int rc = cli_model_arg(a->model_arg, "generate", &g->m1);
+    int rc = cli_model_arg(a->model_arg, "--model", "generate", &g->m1);
     if (rc != EIW_EXIT_OK)
         return rc;
     if ((rc = load_m2(g)) != EIW_EXIT_OK)
