@@ -686,74 +686,17 @@ static int test_one(const cli_args *a, const eiw_model *given, const char *path)
     return rc;
 }
 
-static uint64_t get_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* Skips n bytes of a file or pipe. Returns 0, or -1 at a short read. */
-static int skip_bytes(FILE *f, uint64_t n)
-{
-    if (n <= (uint64_t)INT64_MAX && fseeko(f, (off_t)n, SEEK_CUR) == 0)
-        return 0;
-    uint8_t buf[4096];
-    while (n > 0) {
-        size_t want = n < sizeof buf ? (size_t)n : sizeof buf;
-        if (fread(buf, 1, want, f) != want)
-            return -1;
-        n -= want;
-    }
-    return 0;
-}
-
-/* One container of a listed file: its header and what its block records say. */
+/* One container of a listed file: its header and what its records say (eiw_container_walk). */
 typedef struct {
     eiw_header h;
     uint64_t offset;             /* where it starts in the file */
-    uint64_t blocks[4], windows, original, compressed;
+    eiw_stats s;                 /* in_bytes: its length, out_bytes: its original size */
 } list_part;
-
-/* Walks the block headers (layout in docs/format.md) without decoding, like `xz -l`; the
- * payloads are not checked here (`eiw test` does that). */
-static eiw_status walk_blocks(FILE *f, list_part *p)
-{
-    const eiw_header *h = &p->h;
-    uint8_t rec[EIW_BLOCK_HEADER_SIZE > EIW_END_RECORD_SIZE ? EIW_BLOCK_HEADER_SIZE
-                                                             : EIW_END_RECORD_SIZE];
-    uint64_t sum = 0, bytes = h->header_bytes;
-    for (;;) {
-        if (fread(rec, 1, 1, f) != 1)
-            return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        if (rec[0] == EIW_METHOD_END) {
-            if (fread(rec + 1, 1, EIW_END_RECORD_SIZE - 1, f) != EIW_END_RECORD_SIZE - 1)
-                return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-            if (get_le(rec + 1, 8) != sum || (h->size_known && h->original_size != sum))
-                return EIW_ERR_CORRUPT;
-            p->original = sum;
-            p->compressed = bytes + EIW_END_RECORD_SIZE;
-            return EIW_OK;
-        }
-        if (fread(rec + 1, 1, EIW_BLOCK_HEADER_SIZE - 1, f) != EIW_BLOCK_HEADER_SIZE - 1)
-            return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        eiw_block_record r;
-        if (eiw_block_record_parse(h, rec, &r) != EIW_OK)
-            return EIW_ERR_CORRUPT;
-        if (skip_bytes(f, r.payload_size) != 0)
-            return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        p->blocks[r.method]++;
-        if (r.method == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS)
-            p->windows += r.payload_size / (h->win.window_bits / 8);
-        sum += r.raw_size;
-        bytes += EIW_BLOCK_HEADER_SIZE + r.payload_size;
-    }
-}
 
 static void print_part(const list_part *p, const char *in)
 {
     const eiw_header *h = &p->h;
+    const eiw_stats *s = &p->s;
     const int uses_model = h->level == 0 || eiw_level_uses_model(h->level);
     const eiw_model *m = uses_model ? eiw_model_builtin_by_id(h->model_id) : NULL;
     printf("%sformat version   %u\n", in, h->version);
@@ -775,19 +718,19 @@ static void print_part(const list_part *p, const char *in)
     else
         printf("%smodel            none\n", in);
     printf("%sblock size       %" PRIu32 " bytes\n", in, h->block_size);
-    printf("%soriginal size    %" PRIu64 " bytes\n", in, p->original);
-    printf("%scompressed size  %" PRIu64 " bytes\n", in, p->compressed);
-    if (p->original > 0)
+    printf("%soriginal size    %" PRIu64 " bytes\n", in, s->out_bytes);
+    printf("%scompressed size  %" PRIu64 " bytes\n", in, s->in_bytes);
+    if (s->out_bytes > 0)
         printf("%sratio            %.3f (%.3f bits/byte)\n", in,
-               (double)p->original / (double)p->compressed,
-               8.0 * (double)p->compressed / (double)p->original);
+               (double)s->out_bytes / (double)s->in_bytes,
+               8.0 * (double)s->in_bytes / (double)s->out_bytes);
     printf("%sblocks           %" PRIu64 " model, %" PRIu64 " zstd, %" PRIu64 " stored", in,
-           p->blocks[EIW_METHOD_MODEL], p->blocks[EIW_METHOD_ZSTD], p->blocks[EIW_METHOD_STORED]);
-    if (p->blocks[EIW_METHOD_ADAPTIVE])
-        printf(", %" PRIu64 " not text (adaptive models only)", p->blocks[EIW_METHOD_ADAPTIVE]);
+           s->blocks[EIW_METHOD_MODEL], s->blocks[EIW_METHOD_ZSTD], s->blocks[EIW_METHOD_STORED]);
+    if (s->blocks[EIW_METHOD_ADAPTIVE])
+        printf(", %" PRIu64 " not text (adaptive models only)", s->blocks[EIW_METHOD_ADAPTIVE]);
     printf("\n");
     if (h->mode == EIW_MODE_WINDOWS)
-        printf("%swindows          %" PRIu64 "\n", in, p->windows);
+        printf("%swindows          %" PRIu64 "\n", in, s->windows);
 }
 
 /* Lists a file: one container as it always was; several (concatenated files) part by part,
@@ -822,10 +765,10 @@ static int list_one(const char *path)
         memset(p, 0, sizeof *p);
         p->h = h;
         p->offset = offset;
-        if ((r = walk_blocks(in.f, p)) != EIW_OK)
+        if ((r = eiw_container_walk(in.f, &p->h, &p->s)) != EIW_OK)
             break;
         n++;
-        offset += p->compressed;
+        offset += p->s.in_bytes;
         errno = 0;
         r = eiw_header_read_next(in.f, &h);
     }
@@ -844,7 +787,7 @@ static int list_one(const char *path)
         for (size_t i = 0; i < n; i++) {
             printf("  part %zu at offset %" PRIu64 ":\n", i + 1, parts[i].offset);
             print_part(&parts[i], "    ");
-            original += parts[i].original;
+            original += parts[i].s.out_bytes;
         }
         printf("  total            %zu parts, %" PRIu64 " -> %" PRIu64 " bytes", n, original,
                offset);

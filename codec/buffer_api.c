@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
-#include "common/byte_order.h"
 #include "eiw.h"
 
 typedef struct {
@@ -46,9 +45,21 @@ static ssize_t mem_write(void *cookie, const char *buf, size_t size)
     return (ssize_t)size;
 }
 
+/* Seeks within the buffer (eiw_container_walk skips payloads); not past its end. */
+static int mem_seek(void *cookie, off64_t *offset, int whence)
+{
+    mem_reader *r = cookie;
+    off64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (off64_t)r->at : (off64_t)r->n;
+    if (*offset < -base || *offset > (off64_t)r->n - base)
+        return -1;
+    r->at = (size_t)(base + *offset);
+    *offset = (off64_t)r->at;
+    return 0;
+}
+
 static FILE *open_reader(mem_reader *r, const void *src, size_t n)
 {
-    static const cookie_io_functions_t fns = { mem_read, NULL, NULL, NULL };
+    static const cookie_io_functions_t fns = { mem_read, NULL, mem_seek, NULL };
     r->src = src;
     r->n = n;
     r->at = 0;
@@ -193,68 +204,35 @@ ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const
     return buffer_end(in, out, &w, st);
 }
 
-/* Walks the block records of one container whose header h starts src (n bytes): *len
- * receives the container's length, *total its end record's total (checked against the
- * blocks). Payloads are skipped, not checked. */
-static eiw_status walk_container(const uint8_t *src, size_t n, const eiw_header *h,
-                                 size_t *len, uint64_t *total)
-{
-    size_t at = h->header_bytes;
-    uint64_t sum = 0;
-    for (;;) {
-        if (at >= n)
-            return EIW_ERR_TRUNCATED;
-        if (src[at] == EIW_METHOD_END) {
-            if (n - at < EIW_END_RECORD_SIZE)
-                return EIW_ERR_TRUNCATED;
-            if (get64(src + at + 1) != sum || (h->size_known && h->original_size != sum))
-                return EIW_ERR_CORRUPT;
-            *len = at + EIW_END_RECORD_SIZE;
-            *total = sum;
-            return EIW_OK;
-        }
-        if (n - at < EIW_BLOCK_HEADER_SIZE)
-            return EIW_ERR_TRUNCATED;
-        eiw_block_record r;
-        if (eiw_block_record_parse(h, src + at, &r) != EIW_OK)
-            return EIW_ERR_CORRUPT;
-        at += EIW_BLOCK_HEADER_SIZE;
-        if (n - at < r.payload_size)
-            return EIW_ERR_TRUNCATED;
-        at += r.payload_size;
-        sum += r.raw_size;
-    }
-}
-
 eiw_status eiw_decompressed_size(const void *src, size_t n, uint64_t *size)
 {
     if (!size || (!src && n))
         return EIW_ERR_PARAM;
     *size = 0;
-    const uint8_t *p = src;
+    mem_reader r;
+    FILE *in = open_reader(&r, src, n);
+    if (!in)
+        return EIW_ERR_NOMEM;
     uint64_t sum = 0;
-    size_t at = 0;
-    do {
-        mem_reader r;
-        FILE *in = open_reader(&r, p + at, n - at);
-        if (!in)
-            return EIW_ERR_NOMEM;
-        eiw_header h;
-        eiw_status st = eiw_header_read(in, &h);
-        fclose(in);
-        if (st == EIW_ERR_MAGIC && at > 0)
-            st = EIW_ERR_TRAILING;
-        size_t len;
-        uint64_t total;
-        if (st == EIW_OK)
-            st = walk_container(p + at, n - at, &h, &len, &total);
-        if (st != EIW_OK)
-            return st;
-        if (total > UINT64_MAX - sum)
-            return EIW_ERR_CORRUPT;
-        sum += total;
-        at += len;
-    } while (at < n);
-    *size = sum;
-    return EIW_OK;
+    eiw_header h;
+    eiw_status st = eiw_header_read(in, &h);
+    while (st == EIW_OK) {
+        eiw_stats stats;
+        if ((st = eiw_container_walk(in, &h, &stats)) != EIW_OK)
+            break;
+        if (stats.out_bytes > UINT64_MAX - sum) {
+            st = EIW_ERR_CORRUPT;
+            break;
+        }
+        sum += stats.out_bytes;
+        int next = eiw_header_read_next(in, &h);
+        if (next <= 0) {
+            st = (eiw_status)next;
+            break;
+        }
+    }
+    fclose(in);
+    if (st == EIW_OK)
+        *size = sum;
+    return st;
 }
