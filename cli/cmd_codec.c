@@ -45,16 +45,6 @@ static void err_msg(const char *name, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-static void usage_msg(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("eiw: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see 'eiw --help')\n", stderr);
-}
-
 static void print_help(const cli_args *a)
 {
     switch (a->op) {
@@ -184,7 +174,8 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_LEVEL:
             if (!cli_parse_size(optarg, EIW_LEVEL_MAX, &v) || strchr(optarg, 'K') ||
                 strchr(optarg, 'M') || strchr(optarg, 'G') || strchr(optarg, 'T')) {
-                usage_msg("%s: '%s' is not a level from 0 to %d", name, optarg, EIW_LEVEL_MAX);
+                cli_usage_error(NULL, "%s: '%s' is not a level from 0 to %d", name, optarg,
+                                EIW_LEVEL_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.level = (int)v;
@@ -213,15 +204,15 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case 'V': printf("eiw %s\n", EIW_VERSION_STRING); return EIW_EXIT_OK;
         case 'T':
             if (!cli_parse_size(optarg, THREADS_MAX, &v)) {
-                usage_msg("%s: '%s' is not a number from 0 (all online CPUs) to %d", name, optarg,
-                          THREADS_MAX);
+                cli_usage_error(NULL, "%s: '%s' is not a number from 0 (all online CPUs) to %d",
+                                name, optarg, THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.threads = v == 0 ? cli_online_cpus(THREADS_MAX) : (int)v;
             break;
         case 'B':
             if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN) {
-                usage_msg("%s: '%s' is not a size from 1K to %uM", name, optarg,
+                cli_usage_error(NULL, "%s: '%s' is not a size from 1K to %uM", name, optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
             }
@@ -230,7 +221,8 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_LANES:
             if (!cli_parse_size(optarg, EIW_LANES_MAX, &v) || v < 1) {
-                usage_msg("%s: '%s' is not a number from 1 to %d", name, optarg, EIW_LANES_MAX);
+                cli_usage_error(NULL, "%s: '%s' is not a number from 1 to %d", name, optarg,
+                                EIW_LANES_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.lanes = (unsigned)v;
@@ -239,7 +231,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_LANE_MIN:
             if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN ||
                 (v & (v - 1))) {
-                usage_msg("%s: '%s' is not a power of two from 1K to %uM", name, optarg,
+                cli_usage_error(NULL, "%s: '%s' is not a power of two from 1K to %uM", name, optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
             }
@@ -249,7 +241,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_STREAM: a->stream_flag = 1; codec_only = 1; break;
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
-                usage_msg("%s: '%s' is not a number from %d to %d", name, optarg,
+                cli_usage_error(NULL, "%s: '%s' is not a number from %d to %d", name, optarg,
                           EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
                 return EIW_EXIT_USAGE;
             }
@@ -258,7 +250,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_TOKEN_BITS:
             if (strcmp(optarg, "8") != 0 && strcmp(optarg, "16") != 0) {
-                usage_msg("%s: '%s' must be 8 or 16", name, optarg);
+                cli_usage_error(NULL, "%s: '%s' must be 8 or 16", name, optarg);
                 return EIW_EXIT_USAGE;
             }
             a->token_bits = (unsigned)atoi(optarg);
@@ -266,13 +258,13 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_MODEL: a->model_name = optarg; break;
         case ':':
-            usage_msg("option '%s' needs a value", argv[optind - 1]);
+            cli_usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         default:
             if (optopt)
-                usage_msg("unknown option '-%c'", optopt);
+                cli_usage_error(NULL, "unknown option '-%c'", optopt);
             else
-                usage_msg("unknown option '%s'", argv[optind - 1]);
+                cli_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         }
         if (codec_only && !not_test[0])
@@ -283,20 +275,21 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
     *first_file = optind;
     const char *bad = a->op == EIW_OP_TEST ? not_test : a->op == EIW_OP_LIST ? not_list : "";
     if (bad[0]) {
-        usage_msg("option '%s' does not apply to 'eiw %s'", bad, op_name(a->op));
+        cli_usage_error(NULL, "option '%s' does not apply to 'eiw %s'", bad, op_name(a->op));
         return EIW_EXIT_USAGE;
     }
     if (a->op == EIW_OP_COMPRESS) {
         if (a->stream_flag && a->window_bits) {
-            usage_msg("--stream and --window-bits exclude each other");
+            cli_usage_error(NULL, "--stream and --window-bits exclude each other");
             return EIW_EXIT_USAGE;
         }
         if (a->token_bits && !a->window_bits) {
-            usage_msg("--token-bits applies to windows mode: give --window-bits too");
+            cli_usage_error(NULL, "--token-bits applies to windows mode: give --window-bits too");
             return EIW_EXIT_USAGE;
         }
         if (a->window_bits && a->level_given && a->opt.level > 0) {
-            usage_msg("--window-bits codes with the model alone: no level other than 0 applies");
+            cli_usage_error(NULL, "--window-bits codes with the model alone: no level other "
+                                  "than 0 applies");
             return EIW_EXIT_USAGE;
         }
         if (a->window_bits) {
@@ -305,22 +298,23 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             a->opt.win.window_bits = a->window_bits;
             a->opt.win.token_bits = a->token_bits ? a->token_bits : 16;
             if (eiw_window_params_check(&a->opt.win) != EIW_OK) {
-                usage_msg("--window-bits %u is not a multiple of the token size (%u bits)",
-                          a->opt.win.window_bits, a->opt.win.token_bits);
+                cli_usage_error(NULL, "--window-bits %u is not a multiple of the token size "
+                                      "(%u bits)", a->opt.win.window_bits, a->opt.win.token_bits);
                 return EIW_EXIT_USAGE;
             }
         }
     } else if (a->op == EIW_OP_DECOMPRESS &&
                (a->window_bits || a->token_bits || a->stream_flag || a->level_given)) {
-        usage_msg("levels, --stream, --window-bits and --token-bits apply to compression only");
+        cli_usage_error(NULL, "levels, --stream, --window-bits and --token-bits apply to "
+                              "compression only");
         return EIW_EXIT_USAGE;
     }
     if (a->output && argc - optind > 1) {
-        usage_msg("-o takes exactly one input file");
+        cli_usage_error(NULL, "-o takes exactly one input file");
         return EIW_EXIT_USAGE;
     }
     if ((a->op == EIW_OP_TEST || a->op == EIW_OP_LIST) && optind >= argc) {
-        usage_msg("'eiw %s' needs at least one FILE.eiw", op_name(a->op));
+        cli_usage_error(NULL, "'eiw %s' needs at least one FILE.eiw", op_name(a->op));
         return EIW_EXIT_USAGE;
     }
     return -1;
@@ -334,7 +328,8 @@ static int resolve_model_option(const cli_args *a, const eiw_model **m)
     *m = NULL;
     if (a->op == EIW_OP_COMPRESS && a->opt.level > 0 && !eiw_level_uses_model(a->opt.level)) {
         if (a->model_name) {
-            usage_msg("--model: level %d uses no model (levels 0 and 6-9 do)", a->opt.level);
+            cli_usage_error(NULL, "--model: level %d uses no model (levels 0 and 6-9 do)",
+                            a->opt.level);
             return EIW_EXIT_USAGE;
         }
         return EIW_EXIT_OK;

@@ -281,21 +281,18 @@ static int train_loop(const train_args *a, eiw_trainer *tr, size_t n_val)
     k.tlog = k.t0;
     int rc;
     while (!info.done) {
-        if (par_any(stop_requested)) {   /* every rank stops at the same step */
+        /* a signal (every rank stops at the same step), or --stop-at: a planned pause */
+        int signalled = par_any(stop_requested);
+        if (signalled || (a->stop_at && info.step >= a->stop_at)) {
             if (save_checkpoint(tr, a->out) != EIW_TRAIN_OK)
                 return EIW_EXIT_ERROR;
-            if (!quiet)
+            if (!quiet && signalled)
                 fprintf(stderr, "eiw: interrupted at step %lld; checkpoint written to %s\n",
                         (long long)info.step, a->out);
-            return EIW_EXIT_INTERRUPTED;
-        }
-        if (a->stop_at && info.step >= a->stop_at) {   /* a planned pause: same as a signal */
-            if (save_checkpoint(tr, a->out) != EIW_TRAIN_OK)
-                return EIW_EXIT_ERROR;
-            if (!quiet)
+            else if (!quiet)
                 fprintf(stderr, "eiw train: stopped at step %lld (--stop-at); checkpoint %s\n",
                         (long long)info.step, a->out);
-            return EIW_EXIT_OK;
+            return signalled ? EIW_EXIT_INTERRUPTED : EIW_EXIT_OK;
         }
         float loss;
         rc = par_step(tr, &loss);

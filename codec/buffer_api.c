@@ -116,71 +116,67 @@ size_t eiw_compress_bound(size_t n, const eiw_model *m, const eiw_options *o)
     return n + fixed + EIW_BLOCK_HEADER_SIZE * blocks;
 }
 
-/* What both buffer calls start with: the options (the defaults for NULL) and the checks of
- * the buffers; the capacity is capped so that a size always fits the return type. */
-static eiw_status buffer_args(const eiw_options *o, eiw_options *opt, const void *dst,
-                              size_t *cap, const void *src, size_t n)
+/* One buffer call: its options and the streams over the caller's buffers. */
+typedef struct {
+    eiw_options opt;
+    mem_reader r;
+    mem_writer w;
+    FILE *in, *out;
+} buffer_call;
+
+/* What both buffer calls start with: the options (the defaults for NULL), the checks of the
+ * buffers (the capacity is capped so that a size always fits the return type) and the streams.
+ * buffer_end follows in every case. */
+static eiw_status buffer_begin(buffer_call *c, const eiw_options *o, void *dst, size_t cap,
+                               const void *src, size_t n)
 {
+    memset(c, 0, sizeof *c);
     if (o)
-        *opt = *o;
+        c->opt = *o;
     else
-        eiw_options_default(opt);
-    if ((!dst && *cap) || (!src && n))
+        eiw_options_default(&c->opt);
+    if ((!dst && cap) || (!src && n))
         return EIW_ERR_PARAM;
-    if (*cap > PTRDIFF_MAX)
-        *cap = PTRDIFF_MAX;
-    return EIW_OK;
+    c->in = open_reader(&c->r, src, n);
+    c->out = open_writer(&c->w, dst, cap > PTRDIFF_MAX ? PTRDIFF_MAX : cap);
+    return c->in && c->out ? EIW_OK : EIW_ERR_NOMEM;
 }
 
-/* What both buffer calls end with: close the streams; the bytes written, or the error. */
-static ptrdiff_t buffer_end(FILE *in, FILE *out, const mem_writer *w, eiw_status st)
+/* What both buffer calls end with: the output flushed, the streams closed; the bytes written,
+ * or the error. */
+static ptrdiff_t buffer_end(buffer_call *c, eiw_status st)
 {
-    if (in)
-        fclose(in);
-    if (out)
-        fclose(out);
-    if (w->overflow)
+    if (st == EIW_OK && fflush(c->out) != 0)
+        st = EIW_ERR_IO;
+    if (c->in)
+        fclose(c->in);
+    if (c->out)
+        fclose(c->out);
+    if (c->w.overflow)
         return EIW_ERR_DST_TOO_SMALL;
-    return st == EIW_OK ? (ptrdiff_t)w->at : st;
+    return st == EIW_OK ? (ptrdiff_t)c->w.at : st;
 }
 
 ptrdiff_t eiw_compress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
                        const eiw_options *o)
 {
-    eiw_options opt;
-    eiw_status st = buffer_args(o, &opt, dst, &cap, src, n);
-    if (st != EIW_OK)
-        return st;
-    if ((st = model_for(&opt, &m)) != EIW_OK)
-        return st;
-    mem_reader r;
-    mem_writer w;
-    FILE *in = open_reader(&r, src, n), *out = open_writer(&w, dst, cap);
-    if (!in || !out) {
-        st = EIW_ERR_NOMEM;
-    } else {
-        eiw_stats stats;
-        st = eiw_compress_stream(in, out, m, &opt, n, &stats);
-        if (st == EIW_OK && fflush(out) != 0)
-            st = EIW_ERR_IO;
-    }
-    return buffer_end(in, out, &w, st);
+    buffer_call c;
+    eiw_status st = buffer_begin(&c, o, dst, cap, src, n);
+    if (st == EIW_OK)
+        st = model_for(&c.opt, &m);
+    if (st == EIW_OK)
+        st = eiw_compress_stream(c.in, c.out, m, &c.opt, n, NULL);
+    return buffer_end(&c, st);
 }
 
 ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
                          const eiw_options *o)
 {
-    eiw_options opt;
-    eiw_status st = buffer_args(o, &opt, dst, &cap, src, n);
-    if (st != EIW_OK)
-        return st;
-    mem_reader r;
-    mem_writer w;
-    FILE *in = open_reader(&r, src, n), *out = open_writer(&w, dst, cap);
-    st = in && out ? EIW_OK : EIW_ERR_NOMEM;
+    buffer_call c;
+    eiw_status st = buffer_begin(&c, o, dst, cap, src, n);
     eiw_header h;
     if (st == EIW_OK)
-        st = eiw_header_read(in, &h);
+        st = eiw_header_read(c.in, &h);
     while (st == EIW_OK) {
         /* each container names its model: the built-in one of that id, unless m is given */
         const eiw_model *pm = NULL;
@@ -191,17 +187,15 @@ ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const
                 break;
             }
         }
-        if ((st = eiw_decompress_body(in, out, &h, pm, &opt, NULL)) != EIW_OK)
+        if ((st = eiw_decompress_body(c.in, c.out, &h, pm, &c.opt, NULL)) != EIW_OK)
             break;
-        int next = eiw_header_read_next(in, &h);
+        int next = eiw_header_read_next(c.in, &h);
         if (next <= 0) {
             st = (eiw_status)next;
             break;
         }
     }
-    if (st == EIW_OK && fflush(out) != 0)
-        st = EIW_ERR_IO;
-    return buffer_end(in, out, &w, st);
+    return buffer_end(&c, st);
 }
 
 eiw_status eiw_decompressed_size(const void *src, size_t n, uint64_t *size)
