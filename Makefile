@@ -82,7 +82,7 @@ endif
 # libeiw_train.a: training, float models and checkpoints, M2 sampling, checkpoint export
 # (OpenBLAS); it uses libeiw.a. eiw.pc and eiw-train.pc name what each needs.
 TRAIN_SRC := $(addprefix model/,adamw.c checkpoint.c m1_export.c m2_sample.c tensor_ops.c \
-               train_data.c trainer.c transformer.c)
+               train_data.c train_options.c trainer.c transformer.c)
 LIB_SRC  := $(filter-out $(TRAIN_SRC),$(sort $(wildcard common/*.c codec/*.c model/*.c data/*.c)))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))

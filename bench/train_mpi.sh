@@ -18,7 +18,7 @@ tmp=$(mktemp -d /tmp/eiw-bench-mpi-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 args=(train --config "$config" --data "$data" --steps "$steps" --log-every "$steps"
       --eval-every 0 --ckpt-every 0 --out "$tmp/out.ckpt")
-case $config in   # tokens per step (batch x context) of the named configs, see model/trainer.c
+case $config in   # tokens per step (batch x context) of the named configs, see model/train_options.c
 tiny) tokens=$((4 * 32)) ;; small) tokens=$((16 * 128)) ;; m1) tokens=$((32 * 256)) ;;
 *) echo "bench/train_mpi.sh: unknown config $config" >&2; exit 2 ;;
 esac

@@ -33,4 +33,8 @@ int cli_parse_size(const char *s, uint64_t max, uint64_t *out);
 int cli_default_threads(void);
 /* Online CPUs, at most max (-T0). */
 int cli_online_cpus(int max);
+/* A usage error on stderr: "eiw: MESSAGE (see 'eiw CMD --help')", 'eiw --help' for a NULL cmd
+ * (cli/options.c). */
+void cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 #endif

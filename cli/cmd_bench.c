@@ -14,7 +14,7 @@
 
 #include "cli/cli.h"
 #include "eiw.h"
-#include "cli/model_file.h"
+#include "cli/model_arg.h"
 
 typedef struct {
     double csize, cspeed, dspeed;   /* bytes, MB/s, MB/s */
@@ -155,12 +155,10 @@ int eiw_cli_bench(int argc, char **argv)
         usage(stderr);
         return EIW_EXIT_USAGE;
     }
-    const eiw_model *m = eiw_model_default();
-    if (model_name) {
-        m = eiw_model_builtin(model_name);
-        if (!m && cli_model_file(model_name, &m) != EIW_EXIT_OK)
-            return EIW_EXIT_ERROR;
-    }
+    const eiw_model *m;
+    int rc = cli_model_arg(model_name, "--model", "bench", &m);
+    if (rc != EIW_EXIT_OK)
+        return rc;
     if (!block_size_given)
         o.block_size = eiw_block_size_for(m, &o);
     printf("model %s, %d thread(s), %u-byte blocks, median of %d run(s)\n", m->name, o.threads,
@@ -168,7 +166,6 @@ int eiw_cli_bench(int argc, char **argv)
     printf("%-24s %-8s %10s %10s %7s %9s %9s %9s %8s  %s\n", "file", "mode", "bytes",
            "eiw bytes", "ratio", "bits/byte", "comp MB/s", "dec MB/s", "peak MB",
            "blocks model/zstd/stored");
-    int rc = EIW_EXIT_OK;
     for (int f = first; f < argc; f++) {
         FILE *in = fopen(argv[f], "rb");
         uint8_t *data = NULL;

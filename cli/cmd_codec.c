@@ -15,7 +15,7 @@
 #include "cli/cli.h"
 #include "eiw.h"
 #include "cli/file_io.h"
-#include "cli/model_file.h"
+#include "cli/model_arg.h"
 #include "cli/progress.h"
 
 #define SUFFIX ".eiw"
@@ -44,16 +44,6 @@ static void err_msg(const char *name, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-}
-
-static void usage_msg(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("eiw: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see 'eiw --help')\n", stderr);
 }
 
 static void print_help(const cli_args *a)
@@ -188,7 +178,8 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_LEVEL:
             if (!cli_parse_size(optarg, EIW_LEVEL_MAX, &v) || strchr(optarg, 'K') ||
                 strchr(optarg, 'M') || strchr(optarg, 'G') || strchr(optarg, 'T')) {
-                usage_msg("%s: '%s' is not a level from 0 to %d", name, optarg, EIW_LEVEL_MAX);
+                cli_usage_error(NULL, "%s: '%s' is not a level from 0 to %d", name, optarg,
+                                EIW_LEVEL_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.level = (int)v;
@@ -217,15 +208,15 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case 'V': printf("eiw %s\n", EIW_VERSION_STRING); return EIW_EXIT_OK;
         case 'T':
             if (!cli_parse_size(optarg, THREADS_MAX, &v)) {
-                usage_msg("%s: '%s' is not a number from 0 (all online CPUs) to %d", name, optarg,
-                          THREADS_MAX);
+                cli_usage_error(NULL, "%s: '%s' is not a number from 0 (all online CPUs) to %d",
+                                name, optarg, THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.threads = v == 0 ? cli_online_cpus(THREADS_MAX) : (int)v;
             break;
         case 'B':
             if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN) {
-                usage_msg("%s: '%s' is not a size from 1K to %uM", name, optarg,
+                cli_usage_error(NULL, "%s: '%s' is not a size from 1K to %uM", name, optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
             }
@@ -234,7 +225,8 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_LANES:
             if (!cli_parse_size(optarg, EIW_LANES_MAX, &v) || v < 1) {
-                usage_msg("%s: '%s' is not a number from 1 to %d", name, optarg, EIW_LANES_MAX);
+                cli_usage_error(NULL, "%s: '%s' is not a number from 1 to %d", name, optarg,
+                                EIW_LANES_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->opt.lanes = (unsigned)v;
@@ -243,7 +235,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_LANE_MIN:
             if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN ||
                 (v & (v - 1))) {
-                usage_msg("%s: '%s' is not a power of two from 1K to %uM", name, optarg,
+                cli_usage_error(NULL, "%s: '%s' is not a power of two from 1K to %uM", name, optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
             }
@@ -253,7 +245,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_STREAM: a->stream_flag = 1; codec_only = 1; break;
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
-                usage_msg("%s: '%s' is not a number from %d to %d", name, optarg,
+                cli_usage_error(NULL, "%s: '%s' is not a number from %d to %d", name, optarg,
                           EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
                 return EIW_EXIT_USAGE;
             }
@@ -262,7 +254,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_TOKEN_BITS:
             if (strcmp(optarg, "8") != 0 && strcmp(optarg, "16") != 0) {
-                usage_msg("%s: '%s' must be 8 or 16", name, optarg);
+                cli_usage_error(NULL, "%s: '%s' must be 8 or 16", name, optarg);
                 return EIW_EXIT_USAGE;
             }
             a->token_bits = (unsigned)atoi(optarg);
@@ -270,7 +262,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_WINDOW_END:
             if (strcmp(optarg, "implicit") != 0 && strcmp(optarg, "marker") != 0) {
-                usage_msg("%s: '%s' must be implicit or marker", name, optarg);
+                cli_usage_error(NULL, "%s: '%s' must be implicit or marker", name, optarg);
                 return EIW_EXIT_USAGE;
             }
             a->window_end = strcmp(optarg, "marker") == 0 ? (int)EIW_WINDOW_END_MARKER
@@ -279,13 +271,13 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_MODEL: a->model_name = optarg; break;
         case ':':
-            usage_msg("option '%s' needs a value", argv[optind - 1]);
+            cli_usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         default:
             if (optopt)
-                usage_msg("unknown option '-%c'", optopt);
+                cli_usage_error(NULL, "unknown option '-%c'", optopt);
             else
-                usage_msg("unknown option '%s'", argv[optind - 1]);
+                cli_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         }
         if (codec_only && !not_test[0])
@@ -296,21 +288,22 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
     *first_file = optind;
     const char *bad = a->op == EIW_OP_TEST ? not_test : a->op == EIW_OP_LIST ? not_list : "";
     if (bad[0]) {
-        usage_msg("option '%s' does not apply to 'eiw %s'", bad, op_name(a->op));
+        cli_usage_error(NULL, "option '%s' does not apply to 'eiw %s'", bad, op_name(a->op));
         return EIW_EXIT_USAGE;
     }
     if (a->op == EIW_OP_COMPRESS) {
         if (a->stream_flag && a->window_bits) {
-            usage_msg("--stream and --window-bits exclude each other");
+            cli_usage_error(NULL, "--stream and --window-bits exclude each other");
             return EIW_EXIT_USAGE;
         }
         if ((a->token_bits || a->window_end >= 0) && !a->window_bits) {
-            usage_msg("%s applies to windows mode: give --window-bits too",
-                      a->token_bits ? "--token-bits" : "--window-end");
+            cli_usage_error(NULL, "%s applies to windows mode: give --window-bits too",
+                            a->token_bits ? "--token-bits" : "--window-end");
             return EIW_EXIT_USAGE;
         }
         if (a->window_bits && a->level_given && a->opt.level > 0) {
-            usage_msg("--window-bits codes with the model alone: no level other than 0 applies");
+            cli_usage_error(NULL, "--window-bits codes with the model alone: no level other "
+                                  "than 0 applies");
             return EIW_EXIT_USAGE;
         }
         if (a->window_bits) {
@@ -321,62 +314,48 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             a->opt.win.end_rule = a->window_end >= 0 ? (unsigned)a->window_end
                                                      : EIW_WINDOW_END_IMPLICIT;
             if (eiw_window_params_check(&a->opt.win) != EIW_OK) {
-                usage_msg("--window-bits %u is not a multiple of the token size (%u bits)",
-                          a->opt.win.window_bits, a->opt.win.token_bits);
+                cli_usage_error(NULL, "--window-bits %u is not a multiple of the token size "
+                                      "(%u bits)", a->opt.win.window_bits, a->opt.win.token_bits);
                 return EIW_EXIT_USAGE;
             }
         }
     } else if (a->op == EIW_OP_DECOMPRESS &&
                (a->window_bits || a->token_bits || a->window_end >= 0 || a->stream_flag ||
                 a->level_given)) {
-        usage_msg("levels, --stream and the window options apply to compression only");
+        cli_usage_error(NULL, "levels, --stream and the window options apply to compression only");
         return EIW_EXIT_USAGE;
     }
     if (a->output && argc - optind > 1) {
-        usage_msg("-o takes exactly one input file");
+        cli_usage_error(NULL, "-o takes exactly one input file");
         return EIW_EXIT_USAGE;
     }
     if ((a->op == EIW_OP_TEST || a->op == EIW_OP_LIST) && optind >= argc) {
-        usage_msg("'eiw %s' needs at least one FILE.eiw", op_name(a->op));
+        cli_usage_error(NULL, "'eiw %s' needs at least one FILE.eiw", op_name(a->op));
         return EIW_EXIT_USAGE;
     }
     return -1;
 }
 
-/* Resolves --model (or the default model when compressing); prints the error itself. */
 /* Resolves --model, or when compressing without it the EIW_MODEL environment variable (like
- * ZSTD_CLEVEL for zstd), else the default model; prints the error itself. */
+ * ZSTD_CLEVEL for zstd), else the default model; prints the error itself. Decoding without
+ * --model leaves *m NULL: each container names its model. */
 static int resolve_model_option(const cli_args *a, const eiw_model **m)
 {
     *m = NULL;
-    const char *name = a->model_name, *from = "--model";
     if (a->op == EIW_OP_COMPRESS && a->opt.level > 0 && !eiw_level_uses_model(a->opt.level)) {
-        if (name) {
-            usage_msg("--model: level %d uses no model (levels 0 and 6-9 do)", a->opt.level);
+        if (a->model_name) {
+            cli_usage_error(NULL, "--model: level %d uses no model (levels 0 and 6-9 do)",
+                            a->opt.level);
             return EIW_EXIT_USAGE;
         }
         return EIW_EXIT_OK;
     }
-    if (!name && a->op == EIW_OP_COMPRESS) {
-        name = getenv("EIW_MODEL");
-        from = "EIW_MODEL";
-        if (!name || !*name) {
-            if (!(*m = eiw_model_default())) {
-                fprintf(stderr, "eiw: the built-in model: %s\n", eiw_strerror(EIW_ERR_NOMEM));
-                return EIW_EXIT_ERROR;
-            }
-            return EIW_EXIT_OK;
-        }
-    }
-    if (!name)
+    if (a->model_name)
+        return cli_model_arg(a->model_name, "--model", NULL, m);
+    if (a->op != EIW_OP_COMPRESS)
         return EIW_EXIT_OK;
-    *m = eiw_model_builtin(name);
-    if (*m)
-        return EIW_EXIT_OK;
-    if (strchr(name, '/') || access(name, F_OK) == 0)
-        return cli_model_file(name, m);
-    usage_msg("%s: unknown model '%s' (built-in: %s)", from, name, eiw_model_builtin_names());
-    return EIW_EXIT_USAGE;
+    const char *env = getenv("EIW_MODEL");
+    return cli_model_arg(env && *env ? env : NULL, "EIW_MODEL", NULL, m);
 }
 
 /* The model a container needs: the header's, which --model (if given) must match. */
@@ -386,22 +365,8 @@ static int decompress_model(const cli_args *a, const eiw_model *given, const cha
     *m = NULL;
     if (h->level > 0 && !eiw_level_uses_model(h->level))
         return EIW_EXIT_OK;   /* the adaptive models alone: nothing to resolve */
-    if (given) {
-        if (given->id != h->model_id) {
-            err_msg(name, "compressed with model '%s' (id %016" PRIx64 "), but --model gives '%s'",
-                    h->model_name, h->model_id, a->model_name);
-            return EIW_EXIT_ERROR;
-        }
-        *m = given;
-        return EIW_EXIT_OK;
-    }
-    *m = eiw_model_builtin_by_id(h->model_id);
-    if (!*m) {
-        err_msg(name, "compressed with model '%s' (id %016" PRIx64 "), which is not available",
-                h->model_name, h->model_id);
-        return EIW_EXIT_ERROR;
-    }
-    return EIW_EXIT_OK;
+    return cli_model_recorded(name, "compressed", h->model_name, h->model_id, given,
+                              a->model_name, m);
 }
 
 static int is_stdio_name(const char *name)
@@ -732,74 +697,17 @@ static int test_one(const cli_args *a, const eiw_model *given, const char *path)
     return rc;
 }
 
-static uint64_t get_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* Skips n bytes of a file or pipe. Returns 0, or -1 at a short read. */
-static int skip_bytes(FILE *f, uint64_t n)
-{
-    if (n <= (uint64_t)INT64_MAX && fseeko(f, (off_t)n, SEEK_CUR) == 0)
-        return 0;
-    uint8_t buf[4096];
-    while (n > 0) {
-        size_t want = n < sizeof buf ? (size_t)n : sizeof buf;
-        if (fread(buf, 1, want, f) != want)
-            return -1;
-        n -= want;
-    }
-    return 0;
-}
-
-/* One container of a listed file: its header and what its block records say. */
+/* One container of a listed file: its header and what its records say (eiw_container_walk). */
 typedef struct {
     eiw_header h;
     uint64_t offset;             /* where it starts in the file */
-    uint64_t blocks[4], windows, original, compressed;
+    eiw_stats s;                 /* in_bytes: its length, out_bytes: its original size */
 } list_part;
-
-/* Walks the block headers (layout in docs/format.md) without decoding, like `xz -l`; the
- * payloads are not checked here (`eiw test` does that). */
-static eiw_status walk_blocks(FILE *f, list_part *p)
-{
-    const eiw_header *h = &p->h;
-    uint8_t rec[EIW_BLOCK_HEADER_SIZE > EIW_END_RECORD_SIZE ? EIW_BLOCK_HEADER_SIZE
-                                                             : EIW_END_RECORD_SIZE];
-    uint64_t sum = 0, bytes = h->header_bytes;
-    for (;;) {
-        if (fread(rec, 1, 1, f) != 1)
-            return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        if (rec[0] == EIW_METHOD_END) {
-            if (fread(rec + 1, 1, EIW_END_RECORD_SIZE - 1, f) != EIW_END_RECORD_SIZE - 1)
-                return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-            if (get_le(rec + 1, 8) != sum || (h->size_known && h->original_size != sum))
-                return EIW_ERR_CORRUPT;
-            p->original = sum;
-            p->compressed = bytes + EIW_END_RECORD_SIZE;
-            return EIW_OK;
-        }
-        if (fread(rec + 1, 1, EIW_BLOCK_HEADER_SIZE - 1, f) != EIW_BLOCK_HEADER_SIZE - 1)
-            return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        eiw_block_record r;
-        if (eiw_block_record_parse(h, rec, &r) != EIW_OK)
-            return EIW_ERR_CORRUPT;
-        if (skip_bytes(f, r.payload_size) != 0)
-            return ferror(f) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        p->blocks[r.method]++;
-        if (r.method == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS)
-            p->windows += r.payload_size / (h->win.window_bits / 8);
-        sum += r.raw_size;
-        bytes += EIW_BLOCK_HEADER_SIZE + r.payload_size;
-    }
-}
 
 static void print_part(const list_part *p, const char *in)
 {
     const eiw_header *h = &p->h;
+    const eiw_stats *s = &p->s;
     const int uses_model = h->level == 0 || eiw_level_uses_model(h->level);
     const eiw_model *m = uses_model ? eiw_model_builtin_by_id(h->model_id) : NULL;
     printf("%sformat version   %u\n", in, h->version);
@@ -822,19 +730,19 @@ static void print_part(const list_part *p, const char *in)
     else
         printf("%smodel            none\n", in);
     printf("%sblock size       %" PRIu32 " bytes\n", in, h->block_size);
-    printf("%soriginal size    %" PRIu64 " bytes\n", in, p->original);
-    printf("%scompressed size  %" PRIu64 " bytes\n", in, p->compressed);
-    if (p->original > 0)
+    printf("%soriginal size    %" PRIu64 " bytes\n", in, s->out_bytes);
+    printf("%scompressed size  %" PRIu64 " bytes\n", in, s->in_bytes);
+    if (s->out_bytes > 0)
         printf("%sratio            %.3f (%.3f bits/byte)\n", in,
-               (double)p->original / (double)p->compressed,
-               8.0 * (double)p->compressed / (double)p->original);
+               (double)s->out_bytes / (double)s->in_bytes,
+               8.0 * (double)s->in_bytes / (double)s->out_bytes);
     printf("%sblocks           %" PRIu64 " model, %" PRIu64 " zstd, %" PRIu64 " stored", in,
-           p->blocks[EIW_METHOD_MODEL], p->blocks[EIW_METHOD_ZSTD], p->blocks[EIW_METHOD_STORED]);
-    if (p->blocks[EIW_METHOD_ADAPTIVE])
-        printf(", %" PRIu64 " not text (adaptive models only)", p->blocks[EIW_METHOD_ADAPTIVE]);
+           s->blocks[EIW_METHOD_MODEL], s->blocks[EIW_METHOD_ZSTD], s->blocks[EIW_METHOD_STORED]);
+    if (s->blocks[EIW_METHOD_ADAPTIVE])
+        printf(", %" PRIu64 " not text (adaptive models only)", s->blocks[EIW_METHOD_ADAPTIVE]);
     printf("\n");
     if (h->mode == EIW_MODE_WINDOWS)
-        printf("%swindows          %" PRIu64 "\n", in, p->windows);
+        printf("%swindows          %" PRIu64 "\n", in, s->windows);
 }
 
 /* Lists a file: one container as it always was; several (concatenated files) part by part,
@@ -869,10 +777,10 @@ static int list_one(const char *path)
         memset(p, 0, sizeof *p);
         p->h = h;
         p->offset = offset;
-        if ((r = walk_blocks(in.f, p)) != EIW_OK)
+        if ((r = eiw_container_walk(in.f, &p->h, &p->s)) != EIW_OK)
             break;
         n++;
-        offset += p->compressed;
+        offset += p->s.in_bytes;
         errno = 0;
         r = eiw_header_read_next(in.f, &h);
     }
@@ -891,7 +799,7 @@ static int list_one(const char *path)
         for (size_t i = 0; i < n; i++) {
             printf("  part %zu at offset %" PRIu64 ":\n", i + 1, parts[i].offset);
             print_part(&parts[i], "    ");
-            original += parts[i].original;
+            original += parts[i].s.out_bytes;
         }
         printf("  total            %zu parts, %" PRIu64 " -> %" PRIu64 " bytes", n, original,
                offset);

@@ -17,7 +17,7 @@
 #include "data/docs.h"
 #include "eiw.h"
 #include "cli/file_io.h"
-#include "cli/model_file.h"
+#include "cli/model_arg.h"
 #include "data/shard.h"
 #include "cli/token_dataset.h"
 #include "cli/tokenize_util.h"
@@ -70,23 +70,15 @@ static uint8_t *doc_decode(const shard_data *d, const tok_manifest *mf, const ei
 static int dataset_model(const char *cmd, const char *arg, const tok_manifest *mf,
                          const char *prefix, const eiw_model **m)
 {
-    *m = NULL;
-    if (arg) {
-        int rc = cli_model_arg(arg, cmd, m);
-        if (rc != EIW_EXIT_OK)
-            return rc;
-    } else {
-        *m = eiw_model_builtin_by_id(mf->model_id);
-    }
-    if (!*m || (*m)->id != mf->model_id) {
-        fprintf(stderr, "eiw: %s.json: tokenized with model '%s' (id %016" PRIx64 "), %s\n",
-                prefix, mf->model_name, mf->model_id,
-                *m ? "but --model gives another" : "which is not available (use --model FILE)");
-        eiw_model_free(*m);
-        *m = NULL;
-        return EIW_EXIT_ERROR;
-    }
-    return EIW_EXIT_OK;
+    const eiw_model *given = NULL;
+    int rc = arg ? cli_model_arg(arg, "--model", cmd, &given) : EIW_EXIT_OK;
+    char where[TOK_PATH_MAX];
+    snprintf(where, sizeof where, "%s.json", prefix);
+    if (rc == EIW_EXIT_OK)
+        rc = cli_model_recorded(where, "tokenized", mf->model_name, mf->model_id, given, arg, m);
+    if (rc != EIW_EXIT_OK)
+        eiw_model_free(given);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */

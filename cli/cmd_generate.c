@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,7 @@
 #include "eiw.h"
 #include "eiw_train.h"
 #include "model/m2_sample.h"
-#include "cli/model_file.h"
+#include "cli/model_arg.h"
 #include "cli/tokenize_util.h"
 #include "model/tensor_ops.h"
 
@@ -51,16 +50,6 @@ typedef struct {
     uint64_t windows, invalid, bytes, steps, seed_bytes;
     double t_m2, t_m1;
 } gen_state;
-
-static void usage(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("eiw: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs(" (see 'eiw generate --help')\n", stderr);
-}
 
 static void print_help(void)
 {
@@ -127,7 +116,8 @@ static int parse_args(int argc, char **argv, gen_args *a)
         case 'q': a->quiet = 1; break;
         case 'T':
             if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
-                usage("--threads: '%s' is not a number from 1 to %d", optarg, THREADS_MAX);
+                cli_usage_error("generate", "--threads: '%s' is not a number from 1 to %d", optarg,
+                                THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->threads = (int)v;
@@ -138,7 +128,8 @@ static int parse_args(int argc, char **argv, gen_args *a)
         case OPT_WINDOWS_OUT: a->windows_out = optarg; break;
         case OPT_BYTES:
             if (!cli_parse_size(optarg, UINT64_MAX >> 1, &a->bytes)) {
-                usage("--bytes: '%s' is not a size (e.g. 1000 or 4K)", optarg);
+                cli_usage_error("generate", "--bytes: '%s' is not a size (e.g. 1000 or 4K)",
+                                optarg);
                 return EIW_EXIT_USAGE;
             }
             break;
@@ -148,14 +139,15 @@ static int parse_args(int argc, char **argv, gen_args *a)
             a->temperature = strtod(optarg, &end);
             if (errno || end == optarg || *end || !(a->temperature > 0.0) ||
                 a->temperature > 1e6) {
-                usage("--temperature: '%s' is not a number > 0", optarg);
+                cli_usage_error("generate", "--temperature: '%s' is not a number > 0", optarg);
                 return EIW_EXIT_USAGE;
             }
             break;
         }
         case OPT_TOP_K:
             if (!cli_parse_size(optarg, 1u << 16, &a->top_k)) {
-                usage("--top-k: '%s' is not a number from 0 (off) to 65536", optarg);
+                cli_usage_error("generate", "--top-k: '%s' is not a number from 0 (off) to 65536",
+                                optarg);
                 return EIW_EXIT_USAGE;
             }
             break;
@@ -164,39 +156,41 @@ static int parse_args(int argc, char **argv, gen_args *a)
             errno = 0;
             a->seed = strtoull(optarg, &end, 0);
             if (errno || end == optarg || *end || optarg[0] == '-') {
-                usage("--seed: '%s' is not a number from 0 to 2^64-1", optarg);
+                cli_usage_error("generate", "--seed: '%s' is not a number from 0 to 2^64-1",
+                                optarg);
                 return EIW_EXIT_USAGE;
             }
             break;
         }
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
-                usage("--window-bits: '%s' is not a number from %d to %d", optarg,
-                      EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
+                cli_usage_error("generate", "--window-bits: '%s' is not a number from %d to %d",
+                                optarg, EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->window_bits = (unsigned)v;
             break;
         case OPT_MAX_RETRIES:
             if (!cli_parse_size(optarg, 1u << 30, &a->max_retries)) {
-                usage("--max-retries: '%s' is not a number from 0 to 2^30", optarg);
+                cli_usage_error("generate", "--max-retries: '%s' is not a number from 0 to 2^30",
+                                optarg);
                 return EIW_EXIT_USAGE;
             }
             break;
         case ':':
-            usage("option '%s' needs a value", argv[optind - 1]);
+            cli_usage_error("generate", "option '%s' needs a value", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         default:
-            usage("unknown option '%s'", argv[optind - 1]);
+            cli_usage_error("generate", "unknown option '%s'", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        usage("unexpected argument '%s'", argv[optind]);
+        cli_usage_error("generate", "unexpected argument '%s'", argv[optind]);
         return EIW_EXIT_USAGE;
     }
     if (!a->m2_path) {
-        usage("--m2 CKPT is required");
+        cli_usage_error("generate", "--m2 CKPT is required");
         return EIW_EXIT_USAGE;
     }
     return -1;
@@ -459,7 +453,7 @@ static int generate(gen_state *g)
 {
     const gen_args *a = g->a;
     double t0 = now();
-    int rc = cli_model_arg(a->model_arg, "generate", &g->m1);
+    int rc = cli_model_arg(a->model_arg, "--model", "generate", &g->m1);
     if (rc != EIW_EXIT_OK)
         return rc;
     if ((rc = load_m2(g)) != EIW_EXIT_OK)

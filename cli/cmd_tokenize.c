@@ -27,7 +27,7 @@
 #include "data/docs.h"
 #include "eiw.h"
 #include "cli/file_io.h"
-#include "cli/model_file.h"
+#include "cli/model_arg.h"
 #include "cli/mpi_ranks.h"
 #include "data/shard.h"
 #include "common/byte_order.h"
@@ -684,7 +684,7 @@ static int write_manifest(const tok_args *a, uint64_t nshards, int input_format)
 
 static int tokenize(tok_args *a)
 {
-    int rc = cli_model_arg(a->model_arg, "tokenize", &a->m);
+    int rc = cli_model_arg(a->model_arg, "--model", "tokenize", &a->m);
     if (rc != EIW_EXIT_OK)
         return rc;
     eiw_docs *r = NULL;

@@ -1,6 +1,8 @@
-/* Option values shared by the commands: sizes with K/M/G/T suffixes and the default number of
- * worker threads. */
+/* Option values shared by the commands: sizes with K/M/G/T suffixes, the default number of
+ * worker threads, and the usage error. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "cli/cli.h"
@@ -41,4 +43,14 @@ int cli_default_threads(void)
 {
     /* each thread holds its blocks and model states: a cap keeps memory bounded */
     return cli_online_cpus(8);
+}
+
+void cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("eiw: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'eiw%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
 }

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
-#include "common/byte_order.h"
 #include "eiw.h"
 
 typedef struct {
@@ -46,9 +45,21 @@ static ssize_t mem_write(void *cookie, const char *buf, size_t size)
     return (ssize_t)size;
 }
 
+/* Seeks within the buffer (eiw_container_walk skips payloads); not past its end. */
+static int mem_seek(void *cookie, off64_t *offset, int whence)
+{
+    mem_reader *r = cookie;
+    off64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (off64_t)r->at : (off64_t)r->n;
+    if (*offset < -base || *offset > (off64_t)r->n - base)
+        return -1;
+    r->at = (size_t)(base + *offset);
+    *offset = (off64_t)r->at;
+    return 0;
+}
+
 static FILE *open_reader(mem_reader *r, const void *src, size_t n)
 {
-    static const cookie_io_functions_t fns = { mem_read, NULL, NULL, NULL };
+    static const cookie_io_functions_t fns = { mem_read, NULL, mem_seek, NULL };
     r->src = src;
     r->n = n;
     r->at = 0;
@@ -105,71 +116,67 @@ size_t eiw_compress_bound(size_t n, const eiw_model *m, const eiw_options *o)
     return n + fixed + EIW_BLOCK_HEADER_SIZE * blocks;
 }
 
-/* What both buffer calls start with: the options (the defaults for NULL) and the checks of
- * the buffers; the capacity is capped so that a size always fits the return type. */
-static eiw_status buffer_args(const eiw_options *o, eiw_options *opt, const void *dst,
-                              size_t *cap, const void *src, size_t n)
+/* One buffer call: its options and the streams over the caller's buffers. */
+typedef struct {
+    eiw_options opt;
+    mem_reader r;
+    mem_writer w;
+    FILE *in, *out;
+} buffer_call;
+
+/* What both buffer calls start with: the options (the defaults for NULL), the checks of the
+ * buffers (the capacity is capped so that a size always fits the return type) and the streams.
+ * buffer_end follows in every case. */
+static eiw_status buffer_begin(buffer_call *c, const eiw_options *o, void *dst, size_t cap,
+                               const void *src, size_t n)
 {
+    memset(c, 0, sizeof *c);
     if (o)
-        *opt = *o;
+        c->opt = *o;
     else
-        eiw_options_default(opt);
-    if ((!dst && *cap) || (!src && n))
+        eiw_options_default(&c->opt);
+    if ((!dst && cap) || (!src && n))
         return EIW_ERR_PARAM;
-    if (*cap > PTRDIFF_MAX)
-        *cap = PTRDIFF_MAX;
-    return EIW_OK;
+    c->in = open_reader(&c->r, src, n);
+    c->out = open_writer(&c->w, dst, cap > PTRDIFF_MAX ? PTRDIFF_MAX : cap);
+    return c->in && c->out ? EIW_OK : EIW_ERR_NOMEM;
 }
 
-/* What both buffer calls end with: close the streams; the bytes written, or the error. */
-static ptrdiff_t buffer_end(FILE *in, FILE *out, const mem_writer *w, eiw_status st)
+/* What both buffer calls end with: the output flushed, the streams closed; the bytes written,
+ * or the error. */
+static ptrdiff_t buffer_end(buffer_call *c, eiw_status st)
 {
-    if (in)
-        fclose(in);
-    if (out)
-        fclose(out);
-    if (w->overflow)
+    if (st == EIW_OK && fflush(c->out) != 0)
+        st = EIW_ERR_IO;
+    if (c->in)
+        fclose(c->in);
+    if (c->out)
+        fclose(c->out);
+    if (c->w.overflow)
         return EIW_ERR_DST_TOO_SMALL;
-    return st == EIW_OK ? (ptrdiff_t)w->at : st;
+    return st == EIW_OK ? (ptrdiff_t)c->w.at : st;
 }
 
 ptrdiff_t eiw_compress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
                        const eiw_options *o)
 {
-    eiw_options opt;
-    eiw_status st = buffer_args(o, &opt, dst, &cap, src, n);
-    if (st != EIW_OK)
-        return st;
-    if ((st = model_for(&opt, &m)) != EIW_OK)
-        return st;
-    mem_reader r;
-    mem_writer w;
-    FILE *in = open_reader(&r, src, n), *out = open_writer(&w, dst, cap);
-    if (!in || !out) {
-        st = EIW_ERR_NOMEM;
-    } else {
-        eiw_stats stats;
-        st = eiw_compress_stream(in, out, m, &opt, n, &stats);
-        if (st == EIW_OK && fflush(out) != 0)
-            st = EIW_ERR_IO;
-    }
-    return buffer_end(in, out, &w, st);
+    buffer_call c;
+    eiw_status st = buffer_begin(&c, o, dst, cap, src, n);
+    if (st == EIW_OK)
+        st = model_for(&c.opt, &m);
+    if (st == EIW_OK)
+        st = eiw_compress_stream(c.in, c.out, m, &c.opt, n, NULL);
+    return buffer_end(&c, st);
 }
 
 ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const eiw_model *m,
                          const eiw_options *o)
 {
-    eiw_options opt;
-    eiw_status st = buffer_args(o, &opt, dst, &cap, src, n);
-    if (st != EIW_OK)
-        return st;
-    mem_reader r;
-    mem_writer w;
-    FILE *in = open_reader(&r, src, n), *out = open_writer(&w, dst, cap);
-    st = in && out ? EIW_OK : EIW_ERR_NOMEM;
+    buffer_call c;
+    eiw_status st = buffer_begin(&c, o, dst, cap, src, n);
     eiw_header h;
     if (st == EIW_OK)
-        st = eiw_header_read(in, &h);
+        st = eiw_header_read(c.in, &h);
     while (st == EIW_OK) {
         /* each container names its model: the built-in one of that id, unless m is given */
         const eiw_model *pm = NULL;
@@ -180,50 +187,15 @@ ptrdiff_t eiw_decompress(void *dst, size_t cap, const void *src, size_t n, const
                 break;
             }
         }
-        if ((st = eiw_decompress_body(in, out, &h, pm, &opt, NULL)) != EIW_OK)
+        if ((st = eiw_decompress_body(c.in, c.out, &h, pm, &c.opt, NULL)) != EIW_OK)
             break;
-        int next = eiw_header_read_next(in, &h);
+        int next = eiw_header_read_next(c.in, &h);
         if (next <= 0) {
             st = (eiw_status)next;
             break;
         }
     }
-    if (st == EIW_OK && fflush(out) != 0)
-        st = EIW_ERR_IO;
-    return buffer_end(in, out, &w, st);
-}
-
-/* Walks the block records of one container whose header h starts src (n bytes): *len
- * receives the container's length, *total its end record's total (checked against the
- * blocks). Payloads are skipped, not checked. */
-static eiw_status walk_container(const uint8_t *src, size_t n, const eiw_header *h,
-                                 size_t *len, uint64_t *total)
-{
-    size_t at = h->header_bytes;
-    uint64_t sum = 0;
-    for (;;) {
-        if (at >= n)
-            return EIW_ERR_TRUNCATED;
-        if (src[at] == EIW_METHOD_END) {
-            if (n - at < EIW_END_RECORD_SIZE)
-                return EIW_ERR_TRUNCATED;
-            if (get64(src + at + 1) != sum || (h->size_known && h->original_size != sum))
-                return EIW_ERR_CORRUPT;
-            *len = at + EIW_END_RECORD_SIZE;
-            *total = sum;
-            return EIW_OK;
-        }
-        if (n - at < EIW_BLOCK_HEADER_SIZE)
-            return EIW_ERR_TRUNCATED;
-        eiw_block_record r;
-        if (eiw_block_record_parse(h, src + at, &r) != EIW_OK)
-            return EIW_ERR_CORRUPT;
-        at += EIW_BLOCK_HEADER_SIZE;
-        if (n - at < r.payload_size)
-            return EIW_ERR_TRUNCATED;
-        at += r.payload_size;
-        sum += r.raw_size;
-    }
+    return buffer_end(&c, st);
 }
 
 eiw_status eiw_decompressed_size(const void *src, size_t n, uint64_t *size)
@@ -231,30 +203,30 @@ eiw_status eiw_decompressed_size(const void *src, size_t n, uint64_t *size)
     if (!size || (!src && n))
         return EIW_ERR_PARAM;
     *size = 0;
-    const uint8_t *p = src;
+    mem_reader r;
+    FILE *in = open_reader(&r, src, n);
+    if (!in)
+        return EIW_ERR_NOMEM;
     uint64_t sum = 0;
-    size_t at = 0;
-    do {
-        mem_reader r;
-        FILE *in = open_reader(&r, p + at, n - at);
-        if (!in)
-            return EIW_ERR_NOMEM;
-        eiw_header h;
-        eiw_status st = eiw_header_read(in, &h);
-        fclose(in);
-        if (st == EIW_ERR_MAGIC && at > 0)
-            st = EIW_ERR_TRAILING;
-        size_t len;
-        uint64_t total;
-        if (st == EIW_OK)
-            st = walk_container(p + at, n - at, &h, &len, &total);
-        if (st != EIW_OK)
-            return st;
-        if (total > UINT64_MAX - sum)
-            return EIW_ERR_CORRUPT;
-        sum += total;
-        at += len;
-    } while (at < n);
-    *size = sum;
-    return EIW_OK;
+    eiw_header h;
+    eiw_status st = eiw_header_read(in, &h);
+    while (st == EIW_OK) {
+        eiw_stats stats;
+        if ((st = eiw_container_walk(in, &h, &stats)) != EIW_OK)
+            break;
+        if (stats.out_bytes > UINT64_MAX - sum) {
+            st = EIW_ERR_CORRUPT;
+            break;
+        }
+        sum += stats.out_bytes;
+        int next = eiw_header_read_next(in, &h);
+        if (next <= 0) {
+            st = (eiw_status)next;
+            break;
+        }
+    }
+    fclose(in);
+    if (st == EIW_OK)
+        *size = sum;
+    return st;
 }

@@ -8,6 +8,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 #include "common/byte_order.h"
+#include "codec/block_records.h"
 #include "codec/code_mixed.h"
 #include "eiw.h"
 
@@ -599,44 +600,16 @@ static void decompress_group(const eiw_model *m, const eiw_header *h, slot *s, i
         block_done(&s[idx[b]], st[b]);
 }
 
-/* Reads one block record into a slot. Returns 1 for a block, 0 for the end record, or a status. */
-eiw_status eiw_block_record_parse(const eiw_header *h, const uint8_t rec[EIW_BLOCK_HEADER_SIZE],
-                                  eiw_block_record *r)
-{
-    r->method = rec[0];
-    r->raw_size = get32(rec + 1);
-    r->payload_size = get32(rec + 5);
-    r->hash = get64(rec + 9);
-    const int adaptive_ok = h->level > 0 && eiw_level_uses_model(h->level);
-    if ((r->method > EIW_METHOD_MODEL && !(r->method == EIW_METHOD_ADAPTIVE && adaptive_ok)) ||
-        r->raw_size == 0 || r->raw_size > h->block_size || r->payload_size == 0 ||
-        r->payload_size > r->raw_size ||
-        (r->method == EIW_METHOD_STORED) != (r->payload_size == r->raw_size))
-        return EIW_ERR_CORRUPT;
-    if (r->method == EIW_METHOD_MODEL && h->mode == EIW_MODE_WINDOWS &&
-        r->payload_size % (h->win.window_bits / 8))
-        return EIW_ERR_CORRUPT;
-    return EIW_OK;
-}
-
+/* Reads one block record into a slot. Returns 1 for a block, 0 for the end record (its bytes
+ * into end), or a status. */
 static int read_block(FILE *in, const eiw_header *h, slot *s, uint8_t end[EIW_END_RECORD_SIZE])
 {
-    size_t got = read_full(in, s->coded, 1);
-    if (got != 1)
-        return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-    if (s->coded[0] == EIW_METHOD_END) {
-        end[0] = s->coded[0];
-        if (read_full(in, end + 1, EIW_END_RECORD_SIZE - 1) != EIW_END_RECORD_SIZE - 1)
-            return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
-        return 0;
-    }
-    if (read_full(in, s->coded + 1, EIW_BLOCK_HEADER_SIZE - 1) != EIW_BLOCK_HEADER_SIZE - 1)
-        return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
     eiw_block_record r;
-    if (eiw_block_record_parse(h, s->coded, &r) != EIW_OK)
-        return EIW_ERR_CORRUPT;
-    if (read_full(in, s->coded + EIW_BLOCK_HEADER_SIZE, r.payload_size) != r.payload_size)
-        return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
+    int k = eiw_record_read(in, h, s->coded, &r, s->coded + EIW_BLOCK_HEADER_SIZE);
+    if (k == 0)
+        memcpy(end, s->coded, EIW_END_RECORD_SIZE);
+    if (k != 1)
+        return k;
     s->method = r.method;
     s->raw_len = r.raw_size;
     s->coded_len = EIW_BLOCK_HEADER_SIZE + r.payload_size;
@@ -750,10 +723,8 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
     }
     if (st == EIW_OK) {
         sx->in_bytes += EIW_END_RECORD_SIZE;
-        if (get64(end + 1) != sx->out_bytes ||
-            (h->size_known && h->original_size != sx->out_bytes))
-            st = EIW_ERR_CORRUPT;
-        else if (get64(end + 9) != XXH3_64bits_digest(whole))
+        st = eiw_end_record_check(h, end, sx->out_bytes);
+        if (st == EIW_OK && get64(end + 9) != XXH3_64bits_digest(whole))
             st = EIW_ERR_CHECKSUM;
         /* what follows (another container, or garbage) is left unread: eiw_header_read_next */
     }

@@ -314,8 +314,8 @@ typedef struct {
 /* A block record's 17-byte header (docs/format.md), checked against its container's header:
  * a method the container's version and level allow, sizes within the block size, a payload
  * that is the raw size exactly when stored and a whole number of windows in windows mode.
- * Returns EIW_OK or EIW_ERR_CORRUPT. The one parser of block records: decoding, walking a
- * buffer and `eiw list` all use it. */
+ * Returns EIW_OK or EIW_ERR_CORRUPT. The one parser of block records: decoding and
+ * eiw_container_walk (`eiw list`, eiw_decompressed_size) use it. */
 typedef struct {
     int method;                  /* EIW_METHOD_STORED .. EIW_METHOD_ADAPTIVE */
     uint32_t raw_size;           /* original bytes, 1..block size */
@@ -324,6 +324,15 @@ typedef struct {
 } eiw_block_record;
 eiw_status eiw_block_record_parse(const eiw_header *h, const uint8_t rec[EIW_BLOCK_HEADER_SIZE],
                                   eiw_block_record *r);
+/* What a container's records say, without decoding (as `eiw list` and `xz -l` show it): after
+ * eiw_header_read (or eiw_header_read_next) read the header h from `in`, reads the block
+ * records up to and including the end record; payloads are skipped (seeked over where `in` can
+ * seek), not checked (`eiw test` decodes them). *stats receives what eiw_decompress_body would
+ * count: in_bytes the container's length (header and end record included), out_bytes the
+ * total that the end record declares (checked against the blocks and the header's size),
+ * blocks per method, and windows. Errors: EIW_ERR_IO, EIW_ERR_TRUNCATED, EIW_ERR_CORRUPT.
+ * Then eiw_header_read_next tells what follows. */
+eiw_status eiw_container_walk(FILE *in, const eiw_header *h, eiw_stats *stats);
 
 /* Compresses `in` to `out` (both already open; nothing is closed): one container. size_hint:
  * the input size if known (recorded in the header), or UINT64_MAX. o: NULL for

@@ -1,7 +1,7 @@
 /* The .eiw container through the public API: round trips per input class and mode, a >50 MB
  * input, determinism (twice, thread counts), damaged inputs (truncated at every position,
- * every bit flipped, wrong magic), the block method choice, the expansion bound, and the
- * frozen golden files in tests/golden. */
+ * every bit flipped, wrong magic), walking the records, the block method choice, the expansion
+ * bound, and the frozen golden files in tests/golden. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,6 +449,46 @@ Test(container, concatenated_containers_decode_to_the_concatenation)
     sample_free(&a);
     sample_free(&b);
     sample_free(&e);
+}
+
+/* eiw_container_walk (`eiw list`) counts what decoding counts, reading only the records: every
+ * format version and mode, several blocks; a cut container is truncated. */
+Test(container, walking_the_records_counts_what_decoding_counts)
+{
+    sample s = mixed_sample(40000, 5);
+    eiw_options o[3];
+    for (int i = 0; i < 3; i++) {
+        eiw_options_default(&o[i]);
+        o[i].block_size = 4096;
+    }
+    o[0].level = 1;
+    o[1].level = 0;
+    o[1].mode = EIW_MODE_WINDOWS;
+    o[1].win.window_bits = 64;
+    o[1].win.token_bits = 8;
+    const eiw_model *m[3] = { NULL, eiw_model_builtin("order0"), eiw_model_builtin("order1") };
+    for (int i = 0; i < 3; i++) {
+        buf c, d;
+        eiw_stats dec, walk;
+        cr_assert_eq(compress_buf(s.data, s.len, m[i], &o[i], &c, NULL), EIW_OK);
+        cr_assert_eq(decompress_buf(c.data, c.len, 1, &d, &dec), EIW_OK);
+        FILE *in = open_mem(c.data, c.len);
+        eiw_header h;
+        cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
+        cr_assert_eq(eiw_container_walk(in, &h, &walk), EIW_OK);
+        cr_assert_eq(eiw_header_read_next(in, &h), 0);
+        fclose(in);
+        cr_assert(memcmp(&walk, &dec, sizeof walk) == 0, "options %d", i);
+        cr_assert_eq(walk.in_bytes, c.len);
+        cr_assert_eq(walk.out_bytes, s.len);
+        in = open_mem(c.data, c.len - 1);
+        cr_assert_eq(eiw_header_read(in, &h), EIW_OK);
+        cr_assert_eq(eiw_container_walk(in, &h, &walk), EIW_ERR_TRUNCATED);
+        fclose(in);
+        buf_free(&c);
+        buf_free(&d);
+    }
+    sample_free(&s);
 }
 
 Test(container, other_model_than_header_is_refused)

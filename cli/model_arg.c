@@ -1,16 +1,18 @@
-/* Model files from the command line: read whole (bounded), then validated by the library. */
+/* Models from the command line: names through the registry of built-in models, model files read
+ * whole (bounded) and validated by the library. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
-#include "cli/model_file.h"
+#include "cli/model_arg.h"
 
 /* Largest model file accepted: far above any M1, small enough to read whole. */
 #define MODEL_FILE_MAX (256u << 20)
 
-int cli_model_file(const char *path, const eiw_model **m)
+static int model_file(const char *path, const eiw_model **m)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -45,21 +47,35 @@ int cli_model_file(const char *path, const eiw_model **m)
     return EIW_EXIT_OK;
 }
 
-int cli_model_arg(const char *arg, const char *cmd, const eiw_model **m)
+int cli_model_arg(const char *name, const char *from, const char *cmd, const eiw_model **m)
 {
     *m = NULL;
-    if (!arg) {
+    if (!name) {
         if (!(*m = eiw_model_default())) {
             fprintf(stderr, "eiw: %s: %s\n", EIW_MODEL_DEFAULT_NAME, eiw_strerror(EIW_ERR_NOMEM));
             return EIW_EXIT_ERROR;
         }
         return EIW_EXIT_OK;
     }
-    if ((*m = eiw_model_builtin(arg)) != NULL)
+    if ((*m = eiw_model_builtin(name)) != NULL)
         return EIW_EXIT_OK;
-    if (strchr(arg, '/') || access(arg, F_OK) == 0)
-        return cli_model_file(arg, m);
-    fprintf(stderr, "eiw: --model: unknown model '%s' (built-in: %s) (see 'eiw %s --help')\n", arg,
-            eiw_model_builtin_names(), cmd);
+    if (strchr(name, '/') || access(name, F_OK) == 0)
+        return model_file(name, m);
+    cli_usage_error(cmd, "%s: unknown model '%s' (built-in: %s)", from, name,
+                    eiw_model_builtin_names());
     return EIW_EXIT_USAGE;
+}
+
+int cli_model_recorded(const char *where, const char *verb, const char *name, uint64_t id,
+                       const eiw_model *given, const char *arg, const eiw_model **m)
+{
+    *m = given ? (given->id == id ? given : NULL) : eiw_model_builtin_by_id(id);
+    if (*m)
+        return EIW_EXIT_OK;
+    fprintf(stderr, "eiw: %s: %s with model '%s' (id %016" PRIx64 "), ", where, verb, name, id);
+    if (given)
+        fprintf(stderr, "but --model gives '%s'\n", arg);
+    else
+        fprintf(stderr, "which is not available (use --model FILE)\n");
+    return EIW_EXIT_ERROR;
 }

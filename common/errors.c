@@ -1,5 +1,6 @@
-/* Human-readable status messages: eiw.h's eiw_status and eiw_train.h's eiw_train_status, whose
- * values do not overlap (-1.. and -100..), so one function names any status of the library. */
+/* Human-readable status messages, the one home of them: eiw.h's eiw_status and eiw_train.h's
+ * eiw_train_status, whose values do not overlap (-1.. and -100..), so one function names any
+ * status of either library. */
 #include "eiw.h"
 #include "eiw_train.h"
 
@@ -33,4 +34,9 @@ const char *eiw_strerror(int status)
     case EIW_TRAIN_ERR_NOSTATE: return "checkpoint has no training state";
     default: return "unknown error";
     }
+}
+
+const char *eiw_train_strerror(int status)
+{
+    return eiw_strerror(status);
 }

@@ -1,11 +1,13 @@
-/* Built-in static models: uniform, order-0 and order-1 byte statistics. They are fast
- * fallbacks and test models for the coder; the neural M1 plugs into the same interface.
- * They never learn while coding (static tables), so every window decodes on its own. */
+/* The static built-in models: uniform, order-0 and order-1 byte statistics (model/order_tables.c).
+ * They are fast fallbacks and test models for the coder; the neural M1 plugs into the same
+ * interface. They never learn while coding (static tables), so every window decodes on its own.
+ * The registry of built-in models (model/model_registry.c) names them. */
+#include <pthread.h>
 #include <string.h>
 #include <xxhash.h>
 #include "eiw.h"
-#include "codec/model_static.h"
-#include "codec/order_tables.h"
+#include "model/model_static.h"
+#include "model/order_tables.h"
 
 typedef struct {
     uint8_t prev;       /* previous byte, valid when has_prev */
@@ -68,12 +70,9 @@ static const eiw_model_ops order0_ops = { noop_reset, noop_advance, order0_predi
 static const eiw_model_ops order1_ops = { noop_reset, order1_advance, order1_predict, NULL, NULL, NULL };
 
 /* Ids are the xxh3-64 of the defining bytes (name + tables), computed once. */
-static eiw_model builtins[] = {
-    { &order1_ops, "order1", 0, sizeof(order1_state), 1, NULL, 1 },
-    { &order0_ops, "order0", 0, 1, 0, NULL, 1 },
-    { &uniform_ops, "uniform", 0, 1, 0, NULL, 1 },
-};
-#define NBUILTIN (sizeof builtins / sizeof builtins[0])
+static eiw_model order1 = { &order1_ops, "order1", 0, sizeof(order1_state), 1, NULL, 1 };
+static eiw_model order0 = { &order0_ops, "order0", 0, 1, 0, NULL, 1 };
+static eiw_model uniform = { &uniform_ops, "uniform", 0, 1, 0, NULL, 1 };
 
 static uint64_t table_id(const char *name, const void *a, size_t alen, const void *b, size_t blen)
 {
@@ -89,36 +88,32 @@ static uint64_t table_id(const char *name, const void *a, size_t alen, const voi
 
 /* Ids are pure functions of constant data, so concurrent first calls compute the same values;
  * the race is benign but we still initialise under a once-guard to keep sanitizers quiet. */
-#include <pthread.h>
 static pthread_once_t ids_once = PTHREAD_ONCE_INIT;
 static void init_ids(void)
 {
-    builtins[0].id = table_id("order1", eiw_order0_codes, sizeof eiw_order0_codes,
-                              eiw_order1_codes, sizeof eiw_order1_codes);
-    builtins[1].id = table_id("order0", eiw_order0_codes, sizeof eiw_order0_codes, NULL, 0);
-    builtins[2].id = table_id("uniform", NULL, 0, NULL, 0);
+    order1.id = table_id("order1", eiw_order0_codes, sizeof eiw_order0_codes, eiw_order1_codes,
+                         sizeof eiw_order1_codes);
+    order0.id = table_id("order0", eiw_order0_codes, sizeof eiw_order0_codes, NULL, 0);
+    uniform.id = table_id("uniform", NULL, 0, NULL, 0);
 }
 
-const eiw_model *eiw_static_model(const char *name)
+static const eiw_model *with_ids(const eiw_model *m)
 {
     pthread_once(&ids_once, init_ids);
-    for (size_t i = 0; i < NBUILTIN; i++)
-        if (strcmp(builtins[i].name, name) == 0)
-            return &builtins[i];
-    return NULL;
+    return m;
 }
 
-const eiw_model *eiw_static_model_by_id(uint64_t id)
+const eiw_model *eiw_static_order1(void)
 {
-    pthread_once(&ids_once, init_ids);
-    for (size_t i = 0; i < NBUILTIN; i++)
-        if (builtins[i].id == id)
-            return &builtins[i];
-    return NULL;
+    return with_ids(&order1);
 }
 
-void eiw_model_free(const eiw_model *m)
+const eiw_model *eiw_static_order0(void)
 {
-    if (m && !m->builtin && m->ops->destroy)
-        m->ops->destroy((eiw_model *)m);
+    return with_ids(&order0);
+}
+
+const eiw_model *eiw_static_uniform(void)
+{
+    return with_ids(&uniform);
 }
