@@ -187,7 +187,8 @@ Test(cli, windows_mode_roundtrips_and_is_listed)
     cr_assert_eq(run(NULL, "--window-bits", "32", "--token-bits", "8", "a.txt", NULL), 0, "%s",
                  err_text);
     cr_assert_eq(run(NULL, "list", "a.txt.eiw", NULL), 0, "%s", err_text);
-    cr_assert(strstr(out_text, "windows (window 32 bits, token 8 bits, implicit end)"), "%s", out_text);
+    cr_assert(strstr(out_text, "windows (window 32 bits, token 8 bits, implicit end)"), "%s",
+              out_text);
     cr_assert_eq(run(NULL, "-dc", "a.txt.eiw", NULL), 0, "%s", err_text);
     char *orig = test_read_in(dir, "a.txt", NULL);
     cr_assert(out_len == 6000 && memcmp(out_text, orig, 6000) == 0);
