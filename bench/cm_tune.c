@@ -15,20 +15,7 @@
 #include "model/cm_model.h"
 #include "model/cm_primitives.h"
 #include "eiw.h"
-
-static uint8_t *read_file(const char *p, size_t *n)
-{
-    FILE *f = fopen(p, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)len + 1);
-    *n = fread(b, 1, (size_t)len, f);
-    fclose(f);
-    return b;
-}
+#include "bench/bench_files.h"
 
 /* per byte: 8 stretched P(1) + confidence */
 typedef struct {
@@ -117,7 +104,7 @@ int main(int argc, char **argv)
     int nf = 0;
     for (; a < argc; a++) {
         size_t n;
-        uint8_t *buf = read_file(argv[a], &n);
+        uint8_t *buf = bench_read_file(argv[a], &n);
         if (!buf) {
             fprintf(stderr, "cm_tune: %s: cannot read\n", argv[a]);
             return 1;

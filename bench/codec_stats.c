@@ -8,24 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
-
-static uint8_t *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
+#include "bench/bench_files.h"
 
 /* Sum of -log2 p over the bytes, model reset at every window start (counts), p from the
  * quantized coder frequencies (floor as the codec uses them) and from the raw weights. Runs of
@@ -83,7 +66,7 @@ static void one_file(const eiw_model *m, const char *path, sums *t)
 {
     memset(t, 0, sizeof *t);
     size_t n;
-    uint8_t *d = read_all(path, &n);
+    uint8_t *d = bench_read_file(path, &n);
     void *state = calloc(1, m->state_size);
     if (!d || !state) {
         fprintf(stderr, "codec_stats: %s: cannot read\n", path);
@@ -131,18 +114,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: codec_stats MODEL|FILE.eiwm FILE...\n");
         return 2;
     }
-    const eiw_model *m = eiw_model_builtin(argv[1]);
-    eiw_model *loaded = NULL;
-    if (!m) {
-        size_t len;
-        uint8_t *b = read_all(argv[1], &len);
-        if (!b || eiw_model_from_bytes(b, len, &loaded) != EIW_OK) {
-            fprintf(stderr, "codec_stats: %s: not a built-in model nor a model file\n", argv[1]);
-            return 2;
-        }
-        free(b);
-        m = loaded;
-    }
+    eiw_model *loaded;
+    const eiw_model *m = bench_model("codec_stats", argv[1], &loaded);
+    if (!m)
+        return 2;
     const int nf = argc - 2;
     sums *per = calloc((size_t)nf, sizeof *per);
     /* files in parallel (one model state each); the sums do not depend on the order */

@@ -7,7 +7,7 @@ corp=${EIW_CORPORA:-../shared/corpora}
 [ -d "$corp" ] || { echo "codec_stats: $corp not found" >&2; exit 1; }
 make -s libeiw.a
 mkdir -p build
-cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude bench/codec_stats.c libeiw.a $(pkg-config --libs libzstd libxxhash openblas) \
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -I. bench/codec_stats.c libeiw.a $(pkg-config --libs libzstd libxxhash openblas) \
    -fopenmp -lm -o build/codec_stats
 files=$(grep -v '^#' corpora/dev.txt | sed "s|^|$corp/|")
 build/codec_stats "$model" $files

@@ -12,25 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
+#include "bench/bench_files.h"
 #include "codec/range_coder.h"
-
-static uint8_t *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
 
 static void quantize_at(size_t k, const uint32_t *w, uint32_t freq[256], uint32_t cum[257])
 {
@@ -171,18 +154,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: window_rules MODEL|FILE.eiwm FILE...\n");
         return 2;
     }
-    const eiw_model *m = eiw_model_builtin(argv[1]);
-    eiw_model *loaded = NULL;
-    if (!m) {
-        size_t len;
-        uint8_t *b = read_all(argv[1], &len);
-        if (!b || eiw_model_from_bytes(b, len, &loaded) != EIW_OK) {
-            fprintf(stderr, "window_rules: %s: not a built-in model nor a model file\n", argv[1]);
-            return 2;
-        }
-        free(b);
-        m = loaded;
-    }
+    eiw_model *loaded;
+    const eiw_model *m = bench_model("window_rules", argv[1], &loaded);
+    if (!m)
+        return 2;
     if (!m->ops->predict_run) {
         fprintf(stderr, "window_rules: %s: the model has no predict_run\n", m->name);
         return 2;
@@ -192,7 +167,7 @@ int main(int argc, char **argv)
     uint8_t **data = calloc((size_t)nf, sizeof *data);
     size_t *len = calloc((size_t)nf, sizeof *len);
     for (int f = 0; f < nf; f++)
-        if (!(data[f] = read_all(argv[f + 2], &len[f]))) {
+        if (!(data[f] = bench_read_file(argv[f + 2], &len[f]))) {
             fprintf(stderr, "window_rules: %s: cannot read\n", argv[f + 2]);
             return 1;
         }

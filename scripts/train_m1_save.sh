@@ -4,14 +4,7 @@
 # usage: scripts/train_m1_save.sh   (then commit model/weights/m1_train.ckpt)
 set -eu
 cd "$(dirname "$0")/.."
-pids=$(pgrep -f "runs/m1/eiw.bin train" || true)
-if [ -n "$pids" ]; then
-    kill -TERM $pids
-    for i in $(seq 1 120); do
-        pgrep -f "runs/m1/eiw.bin train" >/dev/null || break
-        sleep 1
-    done
-fi
+scripts/stop_training.sh "runs/m1/eiw.bin train"
 mkdir -p model/weights
 cp runs/m1/m1.ckpt model/weights/m1_train.ckpt.tmp
 mv model/weights/m1_train.ckpt.tmp model/weights/m1_train.ckpt

@@ -7,14 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 pkill -TERM -f "scripts/train_m1v2.sh" 2>/dev/null || true
-pids=$(pgrep -f "runs/m1v2/eiw.bin train" || true)
-if [ -n "$pids" ]; then
-    kill -TERM $pids
-    for i in $(seq 1 120); do
-        pgrep -f "runs/m1v2/eiw.bin train" >/dev/null || break
-        sleep 1
-    done
-fi
+scripts/stop_training.sh "runs/m1v2/eiw.bin train"
 mkdir -p model/weights bench/results
 cp runs/m1v2/m1v2.ckpt model/weights/m1v2_train.ckpt.tmp
 mv model/weights/m1v2_train.ckpt.tmp model/weights/m1v2_train.ckpt
