@@ -35,7 +35,7 @@ Makefile: ;
 else
 
 CC      ?= cc
-PKGS    := libzstd libxxhash openblas
+PKGS    := libzstd libxxhash jansson openblas
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
            -Wformat=2 -Wdouble-promotion
 OPT     ?= -O2
@@ -79,6 +79,7 @@ ifeq ($(FUZZ),1)
 endif
 
 # libeiw.a: coding, the integer models (M1, static), context mixing, token shards: no BLAS.
+# Its dataset layer (data/: JSON Lines, manifests) uses jansson; a codec program links without.
 # libeiw_train.a: training, float models and checkpoints, M2 sampling, checkpoint export
 # (OpenBLAS); it uses libeiw.a. eiw.pc and eiw-train.pc name what each needs.
 TRAIN_SRC := $(addprefix model/,adamw.c checkpoint.c m1_export.c m2_sample.c tensor_ops.c \

@@ -18,7 +18,7 @@
 #include "eiw_train.h"
 #include "model/m2_sample.h"
 #include "cli/model_file.h"
-#include "cli/tokenize_util.h"
+#include "cli/file_io.h"
 #include "model/tensor_ops.h"
 
 #define THREADS_MAX 256
@@ -487,9 +487,14 @@ static int generate(gen_state *g)
         rc = seed_window(g);
     while (rc == EIW_EXIT_OK && g->bytes < a->bytes)
         rc = generate_window(g);
-    if (rc == EIW_EXIT_OK && a->windows_out &&
-        tok_write_atomic(a->windows_out, g->saved, g->saved_len) != 0)
-        rc = EIW_EXIT_ERROR;
+    if (rc == EIW_EXIT_OK && a->windows_out) {
+        eiw_span saved = { g->saved, g->saved_len };
+        int e = cli_write_file(NULL, a->windows_out, &saved, 1);
+        if (e) {
+            fprintf(stderr, "eiw: %s: %s\n", a->windows_out, strerror(e));
+            rc = EIW_EXIT_ERROR;
+        }
+    }
     if (!a->quiet)
         print_stats(g, now() - t0);
     return rc;
