@@ -89,7 +89,7 @@ CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 # the fuzz targets' entry functions are plain C: the test suite replays their corpora
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
-FUZZ_TARGETS ?= container window model checkpoint shard jsonl
+FUZZ_TARGETS ?= container window model checkpoint shard jsonl manifest
 # the default M1 (model/weights/m1.eiwm) is embedded in the library by an .incbin
 LIB_ASM  := model/m1_default_data.S
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)

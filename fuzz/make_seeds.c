@@ -12,6 +12,7 @@
 #include "eiw_train.h"
 #include "fuzz/fuzz.h"
 #include "model/qm1.h"
+#include "data/manifest.h"
 #include "data/shard.h"
 
 static void put_file(const char *target, const char *name, const void *data, size_t n)
@@ -281,6 +282,52 @@ static void jsonl(void)
     }
 }
 
+static void manifests(void)
+{
+    static const eiw_manifest_shard shards[2] = { { 5, 1, 243, 91, 182, 1, 2, 3 },
+                                                  { 0, 0, 0, 0, 0, 4, 5, 6 } };
+    static const char *const inputs[] = { "docs.jsonl", "caf\xc3\xa9/", "bad\xff" };
+    eiw_manifest m;
+    memset(&m, 0, sizeof m);
+    m.shard_count = 2;
+    m.window_bits = 64;
+    m.token_bits = 8;
+    strcpy(m.model_name, "order1");
+    m.model_id = 0xb3e41a1944975e39u;
+    strcpy(m.input_format, "mixed");
+    strcpy(m.text_field, "content");
+    memcpy(m.delimiter, "\n\n", 2);
+    m.delimiter_len = 2;
+    m.prefix_name = "ds";
+    m.shard_size = 1 << 20;
+    m.max_record = 1 << 16;
+    m.check_utf8 = 1;
+    m.inputs = inputs;
+    m.ninputs = 3;
+    m.shards = shards;
+    char *js;
+    size_t n;
+    if (eiw_manifest_build(&m, &js, &n) != EIW_OK)
+        exit(1);
+    put_file("manifest", "written", js, n);
+    free(js);
+    /* as `python3 -m json.tool` lays it out (4 spaces, \u escapes), and compact */
+    static const char *const other[][2] = {
+        { "json_tool", "{\n    \"format\": \"eiw-tokens\",\n    \"format_version\": 1,\n"
+                       "    \"shard_count\": 1,\n    \"window_bits\": 16,\n    \"token_bits\": 16,\n"
+                       "    \"model\": {\n        \"name\": \"m\\u00e9\",\n        \"id\": \"00ff\"\n    },\n"
+                       "    \"input_format\": \"text\",\n    \"text_field\": \"text\",\n"
+                       "    \"delimiter_hex\": \"0a\",\n    \"shards\": []\n}\n" },
+        { "compact", "{\"delimiter_hex\":\"\",\"text_field\":\"t\",\"input_format\":\"jsonl\","
+                     "\"model\":{\"id\":\"1\",\"name\":\"x\"},\"token_bits\":8,\"window_bits\":8,"
+                     "\"shard_count\":0,\"format_version\":1,\"format\":\"eiw-tokens\"}" },
+        { "newer", "{\"format\": \"eiw-tokens\", \"format_version\": 2}" },
+        { "not_ours", "{\"format\": \"other\", \"format_version\": 1}" },
+    };
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        put_file("manifest", other[i][0], other[i][1], strlen(other[i][1]));
+}
+
 int main(void)
 {
     size_t n;
@@ -290,6 +337,7 @@ int main(void)
     models_and_checkpoints();
     shards();
     jsonl();
+    manifests();
     free(text);
     return 0;
 }
