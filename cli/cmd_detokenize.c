@@ -39,6 +39,31 @@ static int print_error(const eiw_dataset_error *e)
     return EIW_EXIT_ERROR;
 }
 
+/* A getopt error ('?' or ':') of either command. */
+static int bad_option(const char *cmd, int c, char **argv)
+{
+    if (c == ':')
+        usage(cmd, "option '%s' needs a value", argv[optind - 1]);
+    else
+        usage(cmd, "unknown option '%s'", argv[optind - 1]);
+    return EIW_EXIT_USAGE;
+}
+
+/* After the options: the one PREFIX and its manifest. */
+static int dataset_arg(const char *cmd, int argc, char **argv, const char **prefix,
+                       eiw_manifest *mf)
+{
+    if (optind != argc - 1) {
+        usage(cmd, "'eiw %s' needs exactly one PREFIX", cmd);
+        return EIW_EXIT_USAGE;
+    }
+    *prefix = argv[optind];
+    eiw_dataset_error err;
+    if (eiw_dataset_manifest_load(*prefix, mf, &err) != EIW_OK)
+        return print_error(&err);
+    return EIW_EXIT_OK;
+}
+
 /* The model of the dataset: --model (must have the recorded id) or the built-in one. */
 static int dataset_model(const char *cmd, const char *arg, const eiw_manifest *mf,
                          const char *prefix, const eiw_model **m)
@@ -83,6 +108,61 @@ static int write_doc(FILE *f, int jsonl, const eiw_manifest *mf, const uint8_t *
     }
     int rc = fwrite(line, 1, len, f) == len ? 0 : -1;
     free(line);
+    return rc;
+}
+
+typedef struct {
+    const char *prefix;
+    const eiw_manifest *mf;
+    const eiw_model *m;
+    int threads, jsonl;
+    FILE *out;
+    const char *out_name;
+    uint64_t docs, bytes;      /* written so far */
+} detok_run;
+
+/* Decodes shard s (its documents in parallel) and writes the documents in order. */
+static int detokenize_shard(detok_run *r, uint64_t s)
+{
+    eiw_shard_data d;
+    eiw_dataset_error err;
+    if (eiw_shard_load(r->prefix, r->mf, s, 1, &d, &err) != EIW_OK)
+        return print_error(&err);
+    size_t n = (size_t)d.sc.ndocs;
+    uint8_t **texts = calloc(n ? n : 1, sizeof *texts);
+    eiw_status *sts = calloc(n ? n : 1, sizeof *sts);
+    int rc = EIW_EXIT_OK;
+    if (!texts || !sts) {
+        fprintf(stderr, "eiw: %s: %s\n", r->prefix, strerror(ENOMEM));
+        rc = EIW_EXIT_ERROR;
+        n = 0;
+    }
+#pragma omp parallel for num_threads(r->threads) schedule(dynamic, 1)
+    for (size_t i = 0; i < n; i++)
+        texts[i] = eiw_shard_doc_decode(&d, r->mf, r->m, i, &sts[i]);
+    for (size_t i = 0; i < n && rc == EIW_EXIT_OK; i++) {
+        const eiw_sidecar_doc *doc = &d.sc.docs[i];
+        if (sts[i] != EIW_OK) {
+            char path[EIW_DATASET_PATH_MAX];
+            eiw_shard_path(path, r->prefix, s, ".bin");
+            fprintf(stderr, "eiw: %s: document %zu: %s\n", path, i, eiw_strerror(sts[i]));
+            rc = EIW_EXIT_ERROR;
+        } else if (r->jsonl && eiw_utf8_check(texts[i], doc->bytes) >= 0) {
+            fprintf(stderr, "eiw: %s: document %" PRIu64 " is not UTF-8 text; use --format text\n",
+                    r->prefix, r->docs + i);
+            rc = EIW_EXIT_ERROR;
+        } else if (write_doc(r->out, r->jsonl, r->mf, texts[i], doc->bytes, doc->flags) != 0) {
+            fprintf(stderr, "eiw: %s: write error: %s\n", r->out_name, strerror(errno));
+            rc = EIW_EXIT_ERROR;
+        }
+        r->bytes += doc->bytes;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    r->docs += n;
+    free(texts);
+    free(sts);
+    eiw_shard_data_free(&d);
     return rc;
 }
 
@@ -138,23 +218,15 @@ int eiw_cli_detokenize(int argc, char **argv)
                    "  -v, --verbose      a summary line\n"
                    "  -h, --help         this help\n");
             return EIW_EXIT_OK;
-        case ':':
-            usage("detokenize", "option '%s' needs a value", argv[optind - 1]);
-            return EIW_EXIT_USAGE;
         default:
-            usage("detokenize", "unknown option '%s'", argv[optind - 1]);
-            return EIW_EXIT_USAGE;
+            return bad_option("detokenize", c, argv);
         }
     }
-    if (optind != argc - 1) {
-        usage("detokenize", "'eiw detokenize' needs exactly one PREFIX");
-        return EIW_EXIT_USAGE;
-    }
-    const char *prefix = argv[optind];
+    const char *prefix;
     eiw_manifest mf;
-    eiw_dataset_error err;
-    if (eiw_dataset_manifest_load(prefix, &mf, &err) != EIW_OK)
-        return print_error(&err);
+    int arg_rc = dataset_arg("detokenize", argc, argv, &prefix, &mf);
+    if (arg_rc != EIW_EXIT_OK)
+        return arg_rc;
     const eiw_model *m;
     int rc = dataset_model("detokenize", model_arg, &mf, prefix, &m);
     if (rc != EIW_EXIT_OK)
@@ -176,48 +248,9 @@ int eiw_cli_detokenize(int argc, char **argv)
         out = of.f;
         out_name = output;
     }
-    uint64_t docs = 0, bytes = 0;
-    for (uint64_t s = 0; s < mf.shard_count && rc == EIW_EXIT_OK; s++) {
-        eiw_shard_data d;
-        if (eiw_shard_load(prefix, &mf, s, 1, &d, &err) != EIW_OK) {
-            rc = print_error(&err);
-            break;
-        }
-        size_t n = (size_t)d.sc.ndocs;
-        uint8_t **texts = calloc(n ? n : 1, sizeof *texts);
-        eiw_status *sts = calloc(n ? n : 1, sizeof *sts);
-        if (!texts || !sts) {
-            fprintf(stderr, "eiw: %s: %s\n", prefix, strerror(ENOMEM));
-            rc = EIW_EXIT_ERROR;
-        } else {
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-            for (size_t i = 0; i < n; i++)
-                texts[i] = eiw_shard_doc_decode(&d, &mf, m, i, &sts[i]);
-            for (size_t i = 0; i < n && rc == EIW_EXIT_OK; i++) {
-                if (sts[i] != EIW_OK) {
-                    char path[EIW_DATASET_PATH_MAX];
-                    eiw_shard_path(path, prefix, s, ".bin");
-                    fprintf(stderr, "eiw: %s: document %zu: %s\n", path, i, eiw_strerror(sts[i]));
-                    rc = EIW_EXIT_ERROR;
-                } else if (jsonl && eiw_utf8_check(texts[i], d.sc.docs[i].bytes) >= 0) {
-                    fprintf(stderr, "eiw: %s: document %" PRIu64 " is not UTF-8 text; use --format text\n",
-                            prefix, docs + i);
-                    rc = EIW_EXIT_ERROR;
-                } else if (write_doc(out, jsonl, &mf, texts[i], d.sc.docs[i].bytes,
-                                     d.sc.docs[i].flags) != 0) {
-                    fprintf(stderr, "eiw: %s: write error: %s\n", out_name, strerror(errno));
-                    rc = EIW_EXIT_ERROR;
-                }
-                bytes += d.sc.docs[i].bytes;
-            }
-            for (size_t i = 0; i < n; i++)
-                free(texts[i]);
-            docs += n;
-        }
-        free(texts);
-        free(sts);
-        eiw_shard_data_free(&d);
-    }
+    detok_run run = { prefix, &mf, m, threads, jsonl, out, out_name, 0, 0 };
+    for (uint64_t s = 0; s < mf.shard_count && rc == EIW_EXIT_OK; s++)
+        rc = detokenize_shard(&run, s);
     if (of.f) {
         if (rc != EIW_EXIT_OK) {
             cli_out_abort(&of);
@@ -235,7 +268,7 @@ int eiw_cli_detokenize(int argc, char **argv)
     }
     if (rc == EIW_EXIT_OK && verbosity > 0)
         fprintf(stderr, "eiw: %s: %" PRIu64 " documents, %" PRIu64 " bytes, all checksums match\n",
-                prefix, docs, bytes);
+                prefix, run.docs, run.bytes);
     eiw_model_free(m);
     return rc;
 }
@@ -401,23 +434,15 @@ int eiw_cli_inspect(int argc, char **argv)
                    "  --model NAME|FILE  model file, when the dataset's model is not built in\n"
                    "  -h, --help         this help\n");
             return EIW_EXIT_OK;
-        case ':':
-            usage("inspect", "option '%s' needs a value", argv[optind - 1]);
-            return EIW_EXIT_USAGE;
         default:
-            usage("inspect", "unknown option '%s'", argv[optind - 1]);
-            return EIW_EXIT_USAGE;
+            return bad_option("inspect", c, argv);
         }
     }
-    if (optind != argc - 1) {
-        usage("inspect", "'eiw inspect' needs exactly one PREFIX");
-        return EIW_EXIT_USAGE;
-    }
-    const char *prefix = argv[optind];
+    const char *prefix;
     eiw_manifest mf;
-    eiw_dataset_error err;
-    if (eiw_dataset_manifest_load(prefix, &mf, &err) != EIW_OK)
-        return print_error(&err);
+    int arg_rc = dataset_arg("inspect", argc, argv, &prefix, &mf);
+    if (arg_rc != EIW_EXIT_OK)
+        return arg_rc;
     if (doc == UINT64_MAX && window == UINT64_MAX)
         return inspect_stats(prefix, &mf);
     const eiw_model *m;

@@ -379,6 +379,90 @@ static int write_manifest(const tok_args *a, uint64_t nshards, int input_format)
 
 /* ------------------------------------------------------------------------------------------ */
 
+/* Under MPI, shard k goes to the rank with the fewest bytes so far (lowest on ties): every rank
+ * sees every shard's size, so all make the same choice, and uneven shards still balance. */
+typedef struct {
+    uint64_t *load;            /* bytes per rank */
+    int owner;                 /* of the shard being filled */
+} shard_owners;
+
+/* Closes the shard being filled: its owner codes and writes it, the other ranks pass it by. */
+static int close_shard(const tok_args *a, eiw_shard_buffer *sb, uint64_t shard, run_state *rs,
+                       shard_owners *o)
+{
+    int rc = EIW_EXIT_OK;
+    o->load[o->owner] += sb->bytes;
+    if (par_rank() == o->owner) {
+        rc = finish_shard(a, sb, shard, rs);
+    } else {
+        tok_progress_add(&rs->pr, sb->bytes, 1);
+        eiw_shard_buffer_reset(sb);
+    }
+    for (int i = 0; i < par_size(); i++)
+        o->owner = o->load[i] < o->load[o->owner] ? i : o->owner;
+    return rc;
+}
+
+/* A bad record counts in the shard being filled; that shard's owner reports it. */
+static int bad_record(const tok_args *a, const eiw_doc *d, eiw_shard_buffer *sb, run_state *rs,
+                      int owner)
+{
+    sb->bad++;
+    rs->bad++;
+    rs->pr.bad = rs->bad;
+    if (par_rank() == owner && (a->verbosity >= 0 || a->strict)) {
+        tok_progress_clear(&rs->pr);
+        fprintf(stderr, "eiw: %s:%" PRIu64 ": %s%s\n", d->source, d->line, d->bad,
+                a->strict ? "" : " (skipped)");
+    }
+    return a->strict ? EIW_EXIT_ERROR : EIW_EXIT_OK;
+}
+
+/* Every document of the inputs into shards; *shards receives their count. */
+static int shard_documents(const tok_args *a, eiw_docs *r, run_state *rs, uint64_t *shards)
+{
+    eiw_shard_buffer sb;
+    memset(&sb, 0, sizeof sb);
+    shard_owners o = { calloc((size_t)par_size(), sizeof *o.load), 0 };
+    int rc = o.load ? EIW_EXIT_OK : EIW_EXIT_ERROR, full = 0;
+    if (!o.load)
+        fprintf(stderr, "eiw: %s: %s\n", a->prefix, strerror(ENOMEM));
+    while (rc == EIW_EXIT_OK) {
+        eiw_doc d;
+        int got = eiw_docs_next(r, &d);
+        if (got < 0) {
+            tok_progress_clear(&rs->pr);
+            fprintf(stderr, "eiw: %s: %s\n", eiw_docs_source(r),
+                    got == EIW_ERR_IO ? strerror(errno) : eiw_strerror(got));
+            rc = EIW_EXIT_ERROR;
+            break;
+        }
+        if (got == 1 && d.bad) {
+            rc = bad_record(a, &d, &sb, rs, o.owner);
+            continue;
+        }
+        /* A shard closes when the next document arrives (or at the end), so bad records
+         * after its last document still count in it. The last one may be empty when it is
+         * the only one. */
+        if (full || (got == 0 && (sb.ndocs > 0 || sb.bad > 0 || *shards == 0))) {
+            rc = close_shard(a, &sb, (*shards)++, rs, &o);
+            full = 0;
+        }
+        if (got == 0 || rc != EIW_EXIT_OK)
+            break;
+        if (eiw_shard_buffer_add(&sb, &d, par_rank() == o.owner) != EIW_OK) {
+            fprintf(stderr, "eiw: %s: %s\n", d.source, strerror(ENOMEM));
+            rc = EIW_EXIT_ERROR;
+            break;
+        }
+        full = sb.bytes >= a->shard_size;
+        tok_progress_show(&rs->pr);
+    }
+    free(o.load);
+    eiw_shard_buffer_free(&sb);
+    return rc;
+}
+
 static int tokenize(tok_args *a)
 {
     int rc = cli_model_arg(a->model_arg, "tokenize", &a->m);
@@ -400,97 +484,24 @@ static int tokenize(tok_args *a)
     tok_progress_init(&rs.pr, "tokenize", eiw_docs_total_is_exact(r) ? eiw_docs_total_bytes(r)
                                                                     : UINT64_MAX,
                       a->verbosity < 0 || par_rank() != 0);
-    eiw_shard_buffer sb;
-    memset(&sb, 0, sizeof sb);
-    uint64_t shard = 0;
-    int full = 0;
-    /* Shard k goes to the rank with the fewest bytes so far (lowest on ties): every rank sees
-     * every shard's size, so all make the same choice, and uneven shards still balance. */
-    uint64_t *load = calloc((size_t)par_size(), sizeof *load);
-    int owner = 0;
-    if (!load) {
-        fprintf(stderr, "eiw: %s: %s\n", a->prefix, strerror(ENOMEM));
-        rc = EIW_EXIT_ERROR;
-    }
-    for (; rc == EIW_EXIT_OK;) {
-        eiw_doc d;
-        int got = eiw_docs_next(r, &d);
-        if (got < 0) {
-            tok_progress_clear(&rs.pr);
-            fprintf(stderr, "eiw: %s: %s\n", eiw_docs_source(r),
-                    got == EIW_ERR_IO ? strerror(errno) : eiw_strerror(got));
-            rc = EIW_EXIT_ERROR;
-            break;
-        }
-        if (got == 1 && d.bad) {
-            sb.bad++;
-            rs.bad++;
-            rs.pr.bad = rs.bad;
-            if (par_rank() == owner && (a->verbosity >= 0 || a->strict)) {
-                tok_progress_clear(&rs.pr);
-                fprintf(stderr, "eiw: %s:%" PRIu64 ": %s%s\n", d.source, d.line, d.bad,
-                        a->strict ? "" : " (skipped)");
-            }
-            if (a->strict) {
-                rc = EIW_EXIT_ERROR;
-                break;
-            }
-            continue;
-        }
-        /* A shard closes when the next document arrives (or at the end), so bad records
-         * after its last document still count in it. */
-        if (full && (got == 0 || got == 1)) {
-            load[owner] += sb.bytes;
-            if (par_rank() == owner)
-                rc = finish_shard(a, &sb, shard, &rs);
-            else {
-                tok_progress_add(&rs.pr, sb.bytes, 1);
-                eiw_shard_buffer_reset(&sb);
-            }
-            shard++;
-            full = 0;
-            for (int i = 0; i < par_size(); i++)
-                owner = load[i] < load[owner] ? i : owner;
-            if (rc != EIW_EXIT_OK)
-                break;
-        }
-        if (got == 0) {
-            if (sb.ndocs > 0 || sb.bad > 0 || shard == 0) {
-                if (par_rank() == owner)
-                    rc = finish_shard(a, &sb, shard, &rs);
-                else
-                    eiw_shard_buffer_reset(&sb);
-                shard++;
-            }
-            break;
-        }
-        if (eiw_shard_buffer_add(&sb, &d, par_rank() == owner) != EIW_OK) {
-            fprintf(stderr, "eiw: %s: %s\n", d.source, strerror(ENOMEM));
-            rc = EIW_EXIT_ERROR;
-            break;
-        }
-        if (sb.bytes >= a->shard_size)
-            full = 1;
-        tok_progress_show(&rs.pr);
-    }
-    free(load);
+    uint64_t shards = 0;
+    rc = shard_documents(a, r, &rs, &shards);
     tok_progress_clear(&rs.pr);
     int input_format = eiw_docs_format(r);
     eiw_docs_free(r);
     rc = par_max(rc);   /* any rank's failure fails all: no manifest over missing shards */
     if (rc == EIW_EXIT_OK && par_rank() == 0)
-        rc = write_manifest(a, shard, input_format);
+        rc = write_manifest(a, shards, input_format);
     if (rc == EIW_EXIT_OK && par_rank() == 0)
-        eiw_dataset_remove_shards_from(a->prefix, shard);
+        eiw_dataset_remove_shards_from(a->prefix, shards);
     if (rc == EIW_EXIT_OK && par_rank() == 0 && a->verbosity > 0) {
         double secs = tok_progress_elapsed(&rs.pr);
         fprintf(stderr,
                 "eiw: %s: %" PRIu64 " shards, %" PRIu64 " bad records; this process coded %" PRIu64
                 " bytes in %.1f s (%.3f MB/s)\n",
-                a->prefix, shard, rs.bad, rs.pr.coded, secs,
+                a->prefix, shards, rs.bad, rs.pr.coded, secs,
                 secs > 0 ? (double)rs.pr.coded / secs / 1e6 : 0.0);
     }
-    eiw_shard_buffer_free(&sb);
     eiw_model_free(a->m);
     return rc;
 }

@@ -6,21 +6,17 @@
 #include <xxhash.h>
 
 #include "data/dataset_writer.h"
+#include "data/token_dataset.h"
 
 int eiw_shard_complete(const eiw_shard_settings *s, uint64_t shard, uint64_t key,
                        eiw_sidecar *sc)
 {
     char path[EIW_DATASET_PATH_MAX];
-    eiw_shard_path(path, s->prefix, shard, ".eiwd");
-    size_t len;
-    int err;
-    uint8_t *b = eiw_read_file(path, &len, &err);
-    if (!b)
+    eiw_dataset_error ignored;   /* a missing or damaged shard is simply not complete */
+    if (eiw_shard_sidecar_read(s->prefix, shard, sc, NULL, &ignored) != EIW_OK) {
+        eiw_sidecar_free(sc);
         return 0;
-    eiw_status st = eiw_sidecar_parse(b, len, sc);
-    free(b);
-    if (st != EIW_OK)
-        return 0;
+    }
     uint64_t h, size;
     int ok = sc->key == key && sc->model_id == s->m->id && sc->shard == shard &&
              sc->window_bits == s->wp.window_bits && sc->token_bits == s->wp.token_bits;
@@ -136,29 +132,19 @@ eiw_status eiw_shard_write(const eiw_shard_settings *s, eiw_shard_buffer *sb, ui
 static eiw_status manifest_shard(const char *prefix, uint64_t s, eiw_manifest_shard *out,
                                  eiw_dataset_error *e)
 {
-    char path[EIW_DATASET_PATH_MAX];
-    eiw_shard_path(path, prefix, s, ".eiwd");
-    size_t len;
-    int err = 0;
-    uint8_t *b = eiw_read_file(path, &len, &err);
-    if (!b)
-        return eiw_dataset_fail(e, EIW_ERR_IO, path, "%s", strerror(err));
     eiw_sidecar sc;
-    eiw_status st = eiw_sidecar_parse(b, len, &sc);
-    uint64_t side_h = XXH3_64bits(b, len);
-    free(b);
-    if (st != EIW_OK)
-        return eiw_dataset_fail(e, st, path, "%s", eiw_strerror(st));
-    out->documents = sc.ndocs;
-    out->bad_records = sc.bad_records;
-    out->input_bytes = sc.input_bytes;
-    out->tokens = sc.tokens;
-    out->bin_bytes = sc.bin_bytes;
-    out->bin_xxh3 = sc.bin_xxh3;
-    out->idx_xxh3 = sc.idx_xxh3;
-    out->eiwd_xxh3 = side_h;
+    eiw_status st = eiw_shard_sidecar_read(prefix, s, &sc, &out->eiwd_xxh3, e);
+    if (st == EIW_OK) {
+        out->documents = sc.ndocs;
+        out->bad_records = sc.bad_records;
+        out->input_bytes = sc.input_bytes;
+        out->tokens = sc.tokens;
+        out->bin_bytes = sc.bin_bytes;
+        out->bin_xxh3 = sc.bin_xxh3;
+        out->idx_xxh3 = sc.idx_xxh3;
+    }
     eiw_sidecar_free(&sc);
-    return EIW_OK;
+    return st;
 }
 
 eiw_status eiw_dataset_manifest_write(const char *prefix, eiw_manifest *mf, eiw_file_writer w,

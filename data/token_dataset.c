@@ -46,38 +46,50 @@ void eiw_shard_data_free(eiw_shard_data *d)
     memset(d, 0, sizeof *d);
 }
 
-/* The sidecar, checked against the manifest. */
-static eiw_status load_sidecar(const char *prefix, const eiw_manifest *mf, uint64_t s,
-                               eiw_shard_data *d, eiw_dataset_error *e)
+/* PREFIX-NNNNN.ext, whole (malloc'd), or NULL with e filled. */
+static uint8_t *read_shard_file(const char *prefix, uint64_t s, const char *ext, size_t *len,
+                                eiw_dataset_error *e)
 {
     char path[EIW_DATASET_PATH_MAX];
-    eiw_shard_path(path, prefix, s, ".eiwd");
-    size_t len;
+    eiw_shard_path(path, prefix, s, ext);
     int err = 0;
-    uint8_t *b = eiw_read_file(path, &len, &err);
+    uint8_t *b = eiw_read_file(path, len, &err);
     if (!b)
-        return eiw_dataset_fail(e, EIW_ERR_IO, path, "%s", strerror(err));
-    eiw_status st = eiw_sidecar_parse(b, len, &d->sc);
+        eiw_dataset_fail(e, EIW_ERR_IO, path, "%s", strerror(err));
+    return b;
+}
+
+static eiw_status shard_file_fail(eiw_dataset_error *e, eiw_status st, const char *prefix,
+                                  uint64_t s, const char *ext)
+{
+    char path[EIW_DATASET_PATH_MAX];
+    eiw_shard_path(path, prefix, s, ext);
+    return eiw_dataset_fail(e, st, path, "%s", eiw_strerror(st));
+}
+
+eiw_status eiw_shard_sidecar_read(const char *prefix, uint64_t s, eiw_sidecar *sc,
+                                  uint64_t *file_xxh3, eiw_dataset_error *e)
+{
+    size_t len;
+    memset(sc, 0, sizeof *sc);
+    uint8_t *b = read_shard_file(prefix, s, ".eiwd", &len, e);
+    if (!b)
+        return EIW_ERR_IO;
+    eiw_status st = eiw_sidecar_parse(b, len, sc);
+    if (file_xxh3)
+        *file_xxh3 = XXH3_64bits(b, len);
     free(b);
-    if (st != EIW_OK)
-        return eiw_dataset_fail(e, st, path, "%s", eiw_strerror(st));
-    if (d->sc.window_bits != mf->window_bits || d->sc.token_bits != mf->token_bits ||
-        d->sc.model_id != mf->model_id || d->sc.shard != s)
-        return eiw_dataset_fail(e, EIW_ERR_CORRUPT, path, "does not belong to %s.json", prefix);
-    return EIW_OK;
+    return st == EIW_OK ? EIW_OK : shard_file_fail(e, st, prefix, s, ".eiwd");
 }
 
 /* The index, checked against its hash, the .bin's size and the window size. */
 static eiw_status load_index(const char *prefix, const eiw_manifest *mf, uint64_t s,
                              eiw_shard_data *d, eiw_dataset_error *e)
 {
-    char path[EIW_DATASET_PATH_MAX];
-    eiw_shard_path(path, prefix, s, ".idx");
     size_t len;
-    int err = 0;
-    uint8_t *b = eiw_read_file(path, &len, &err);
+    uint8_t *b = read_shard_file(prefix, s, ".idx", &len, e);
     if (!b)
-        return eiw_dataset_fail(e, EIW_ERR_IO, path, "%s", strerror(err));
+        return EIW_ERR_IO;
     eiw_status st = XXH3_64bits(b, len) != d->sc.idx_xxh3
                         ? EIW_ERR_CHECKSUM
                         : eiw_mmidx_parse(b, len, d->sc.bin_bytes, &d->ix);
@@ -89,27 +101,30 @@ static eiw_status load_index(const char *prefix, const eiw_manifest *mf, uint64_
     for (uint64_t i = 0; st == EIW_OK && i < d->ix.sequences; i++)
         if (((uint64_t)d->ix.sizes[i] * tb) % wbytes)
             st = EIW_ERR_CORRUPT;
-    return st == EIW_OK ? EIW_OK : eiw_dataset_fail(e, st, path, "%s", eiw_strerror(st));
+    return st == EIW_OK ? EIW_OK : shard_file_fail(e, st, prefix, s, ".idx");
 }
 
 eiw_status eiw_shard_load(const char *prefix, const eiw_manifest *mf, uint64_t s, int with_bin,
                           eiw_shard_data *d, eiw_dataset_error *e)
 {
     memset(d, 0, sizeof *d);
-    eiw_status st = load_sidecar(prefix, mf, s, d, e);
+    eiw_status st = eiw_shard_sidecar_read(prefix, s, &d->sc, NULL, e);
+    if (st == EIW_OK && (d->sc.window_bits != mf->window_bits ||
+                         d->sc.token_bits != mf->token_bits || d->sc.model_id != mf->model_id ||
+                         d->sc.shard != s)) {
+        char path[EIW_DATASET_PATH_MAX];
+        eiw_shard_path(path, prefix, s, ".eiwd");
+        st = eiw_dataset_fail(e, EIW_ERR_CORRUPT, path, "does not belong to %s.json", prefix);
+    }
     if (st == EIW_OK)
         st = load_index(prefix, mf, s, d, e);
     if (st == EIW_OK && with_bin) {
-        char path[EIW_DATASET_PATH_MAX];
-        eiw_shard_path(path, prefix, s, ".bin");
-        int err = 0;
-        d->bin = eiw_read_file(path, &d->bin_len, &err);
+        d->bin = read_shard_file(prefix, s, ".bin", &d->bin_len, e);
         if (!d->bin)
-            st = eiw_dataset_fail(e, EIW_ERR_IO, path, "%s", strerror(err));
+            st = EIW_ERR_IO;
         else if (d->bin_len != d->sc.bin_bytes ||
                  XXH3_64bits(d->bin, d->bin_len) != d->sc.bin_xxh3)
-            st = eiw_dataset_fail(e, EIW_ERR_CHECKSUM, path, "%s",
-                                  eiw_strerror(EIW_ERR_CHECKSUM));
+            st = shard_file_fail(e, EIW_ERR_CHECKSUM, prefix, s, ".bin");
     }
     if (st != EIW_OK)
         eiw_shard_data_free(d);

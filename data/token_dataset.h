@@ -26,6 +26,11 @@ typedef struct {
     size_t bin_len;
 } eiw_shard_data;
 
+/* Reads and parses shard s's sidecar (its own checksum included); *file_xxh3 (may be NULL)
+ * receives the xxh3-64 of the file. *sc is to be freed with eiw_sidecar_free. */
+eiw_status eiw_shard_sidecar_read(const char *prefix, uint64_t s, eiw_sidecar *sc,
+                                  uint64_t *file_xxh3, eiw_dataset_error *e);
+
 /* Loads and checks shard s of the dataset (with_bin: also its .bin). */
 eiw_status eiw_shard_load(const char *prefix, const eiw_manifest *mf, uint64_t s, int with_bin,
                           eiw_shard_data *d, eiw_dataset_error *e);

@@ -123,25 +123,19 @@ Test(manifest, a_built_manifest_parses_back_to_its_settings)
 {
     eiw_manifest_shard shards[3] = { { 1, 2, 3, 4, 8, 5, 6, 7 }, { 0 }, { 9, 0, 9, 9, 9, 1, 1, 1 } };
     const char *inputs[] = { "a \"quoted\"\\name\n", "dir/", "not utf-8 \xff\xfe here", "-" };
-    eiw_manifest m;
-    memset(&m, 0, sizeof m);
+    eiw_manifest m = golden_settings();
     m.shard_count = 3;
+    m.shards = shards;
     m.window_bits = 4096;
     m.token_bits = 8;
-    strcpy(m.model_name, "m1-202611");
-    m.model_id = 0x0123456789abcdefu;
     strcpy(m.input_format, "mixed");
     strcpy(m.text_field, "caf\xc3\xa9 field");
     for (int i = 0; i < 256; i++)
         m.delimiter[i] = (uint8_t)(255 - i);
     m.delimiter_len = 256;
     m.prefix_name = "out";
-    m.shard_size = 1;
-    m.max_record = 1ull << 40;
-    m.check_utf8 = 1;
     m.inputs = inputs;
     m.ninputs = 4;
-    m.shards = shards;
     char *js;
     size_t len;
     cr_assert_eq(eiw_manifest_build(&m, &js, &len), EIW_OK);
