@@ -1,5 +1,6 @@
 /* Reading token datasets back (see token_dataset.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,8 +22,9 @@ eiw_status eiw_dataset_manifest_load(const char *prefix, eiw_manifest *mf, eiw_d
     eiw_status st = eiw_manifest_parse(b, len, mf);
     free(b);
     if (st == EIW_ERR_VERSION)
-        return eiw_dataset_fail(e, st, path, "token manifest format version %llu (this eiw reads %d)",
-                                (unsigned long long)mf->format_version, EIW_MANIFEST_VERSION);
+        return eiw_dataset_fail(e, st, path,
+                                "token manifest format version %" PRIu64 " (this eiw reads %d)",
+                                mf->format_version, EIW_MANIFEST_VERSION);
     if (st != EIW_OK)
         return eiw_dataset_fail(e, st, path, "not an eiw token manifest (or a damaged one)");
     return EIW_OK;
