@@ -1,8 +1,8 @@
 /* `eiw detokenize` and `eiw inspect`: read token shards written by `eiw tokenize` back.
- * Every shard is checked before use (sidecar checksum, xxh3 of .bin and .idx, the index
- * against the .bin), and every decoded document against its recorded xxh3, so a damaged or
- * mismatched dataset is an error, never wrong text. Documents of a shard are decoded in
- * parallel and written in order. */
+ * data/token_dataset.c checks every shard before use (sidecar checksum, xxh3 of .bin and
+ * .idx, the index against the .bin) and every decoded document against its recorded xxh3, so
+ * a damaged or mismatched dataset is an error, never wrong text. Documents of a shard are
+ * decoded in parallel and written in order. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>

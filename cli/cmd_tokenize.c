@@ -1,12 +1,12 @@
 /* `eiw tokenize`: documents -> Equal-Info Windows token shards (Megatron .bin/.idx, eiw
- * sidecar .eiwd, JSON manifest; layouts in docs/tokenize.md). One pass over the inputs: a
- * shard's documents are gathered in memory, coded in parallel (data/doc_encode.c: segments
- * of every document at once, on threads and in lanes of batched model calls, stitched into
- * the windows of sequential coding) and written in input order, so the bytes never depend on
- * the thread count. With MPI (make MPI=1) every rank reads all inputs, a shard belongs to the
- * rank with the fewest bytes so far, and rank 0 writes the manifest from the sidecars. A shard
- * whose sidecar matches its input and files is skipped, which makes an interrupted run
- * resumable. */
+ * sidecar .eiwd, JSON manifest; layouts in docs/tokenize.md). This file holds the command:
+ * its options, which rank codes which shard, and every message; data/ reads the documents
+ * (docs.c), fills, codes and writes the shards (shard_buffer.c, dataset_writer.c) and the
+ * manifest. One pass over the inputs: a shard's documents are gathered in memory, coded in
+ * parallel and written in input order, so the bytes never depend on the thread count. With
+ * MPI (make MPI=1) every rank reads all inputs, a shard belongs to the rank with the fewest
+ * bytes so far, and rank 0 writes the manifest from the sidecars. A shard whose sidecar
+ * matches its input and files is kept, which makes an interrupted run resumable. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
