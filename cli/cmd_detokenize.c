@@ -21,17 +21,6 @@
 #include "data/jsonl.h"
 #include "data/token_dataset.h"
 
-#define THREADS_MAX 256
-
-static void usage(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fputs("eiw: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, " (see 'eiw %s --help')\n", cmd);
-}
 
 static int print_error(const eiw_dataset_error *e)
 {
@@ -43,9 +32,9 @@ static int print_error(const eiw_dataset_error *e)
 static int bad_option(const char *cmd, int c, char **argv)
 {
     if (c == ':')
-        usage(cmd, "option '%s' needs a value", argv[optind - 1]);
+        cli_usage(cmd, "option '%s' needs a value", argv[optind - 1]);
     else
-        usage(cmd, "unknown option '%s'", argv[optind - 1]);
+        cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
     return EIW_EXIT_USAGE;
 }
 
@@ -54,7 +43,7 @@ static int dataset_arg(const char *cmd, int argc, char **argv, const char **pref
                        eiw_manifest *mf)
 {
     if (optind != argc - 1) {
-        usage(cmd, "'eiw %s' needs exactly one PREFIX", cmd);
+        cli_usage(cmd, "'eiw %s' needs exactly one PREFIX", cmd);
         return EIW_EXIT_USAGE;
     }
     *prefix = argv[optind];
@@ -177,7 +166,6 @@ int eiw_cli_detokenize(int argc, char **argv)
     };
     const char *output = NULL, *model_arg = NULL, *format = NULL;
     int force = 0, threads = cli_default_threads(), verbosity = 0, c;
-    uint64_t v;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:fT:qvh", longopts, NULL)) != -1) {
@@ -189,18 +177,17 @@ int eiw_cli_detokenize(int argc, char **argv)
         case 'M': model_arg = optarg; break;
         case 'F':
             if (strcmp(optarg, "text") != 0 && strcmp(optarg, "jsonl") != 0) {
-                usage("detokenize", "--format: '%s' must be text or jsonl", optarg);
+                cli_usage("detokenize", "--format: '%s' must be text or jsonl", optarg);
                 return EIW_EXIT_USAGE;
             }
             format = optarg;
             break;
         case 'T':
-            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
-                usage("detokenize", "--threads: '%s' is not a number from 1 to %d", optarg,
-                      THREADS_MAX);
+            if (!cli_parse_threads(optarg, &threads)) {
+                cli_usage("detokenize", "--threads: '%s' is not a number from 1 to %d", optarg,
+                          CLI_THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
-            threads = (int)v;
             break;
         case 'h':
             printf("usage: eiw detokenize [OPTIONS] PREFIX\n"
@@ -414,7 +401,8 @@ int eiw_cli_inspect(int argc, char **argv)
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
             if (errno || *end || optarg[0] < '0' || optarg[0] > '9') {
-                usage("inspect", "--%s: '%s' is not an index", c == 'd' ? "doc" : "window", optarg);
+                cli_usage("inspect", "--%s: '%s' is not an index", c == 'd' ? "doc" : "window",
+                          optarg);
                 return EIW_EXIT_USAGE;
             }
             if (c == 'd')

@@ -21,7 +21,6 @@
 #include "cli/file_io.h"
 #include "model/tensor_ops.h"
 
-#define THREADS_MAX 256
 #define TEXT_MAX (1u << 16)      /* bytes one window can hold (the codec's bound) */
 #define SEED_BYTES_MAX 4096      /* M1 bytes sampled to cut the first window of an empty prompt */
 
@@ -52,14 +51,13 @@ typedef struct {
     double t_m2, t_m1;
 } gen_state;
 
+static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage(const char *fmt, ...)
 {
     va_list ap;
-    fputs("eiw: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_usagev("generate", fmt, ap);
     va_end(ap);
-    fputs(" (see 'eiw generate --help')\n", stderr);
 }
 
 static void print_help(void)
@@ -126,11 +124,10 @@ static int parse_args(int argc, char **argv, gen_args *a)
             return fflush(stdout) == 0 ? EIW_EXIT_OK : EIW_EXIT_ERROR;
         case 'q': a->quiet = 1; break;
         case 'T':
-            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
-                usage("--threads: '%s' is not a number from 1 to %d", optarg, THREADS_MAX);
+            if (!cli_parse_threads(optarg, &a->threads)) {
+                usage("--threads: '%s' is not a number from 1 to %d", optarg, CLI_THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
-            a->threads = (int)v;
             break;
         case OPT_M2: a->m2_path = optarg; break;
         case OPT_PROMPT: a->prompt = optarg; break;

@@ -25,7 +25,6 @@
 #include "data/shard_buffer.h"
 #include "eiw.h"
 
-#define THREADS_MAX 256
 #define SHARD_SIZE_DEFAULT (64ull << 20)
 #define MAX_RECORD_DEFAULT (64ull << 20)
 
@@ -47,16 +46,15 @@ typedef struct {
     uint64_t docs, bad, input_bytes, tokens;
 } run_state;
 
+static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage(const char *fmt, ...)
 {
     if (par_rank() != 0)
-        return;
+        return;   /* one message, not one per MPI rank */
     va_list ap;
-    fputs("eiw: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_usagev("tokenize", fmt, ap);
     va_end(ap);
-    fputs(" (see 'eiw tokenize --help')\n", stderr);
 }
 
 static void print_help(void)
@@ -172,11 +170,10 @@ static int parse_args(int argc, char **argv, tok_args *a)
                 print_help();
             return EIW_EXIT_OK;
         case 'T':
-            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
-                usage("--threads: '%s' is not a number from 1 to %d", optarg, THREADS_MAX);
+            if (!cli_parse_threads(optarg, &a->threads)) {
+                usage("--threads: '%s' is not a number from 1 to %d", optarg, CLI_THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
-            a->threads = (int)v;
             break;
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {

@@ -1,6 +1,7 @@
-/* Option values shared by the commands: sizes with K/M/G/T suffixes and the default number of
- * worker threads. */
+/* Option values shared by the commands: sizes with K/M/G/T suffixes, thread counts, and the
+ * message for a command-line error. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "cli/cli.h"
@@ -41,4 +42,28 @@ int cli_default_threads(void)
 {
     /* each thread holds its blocks and model states: a cap keeps memory bounded */
     return cli_online_cpus(8);
+}
+
+int cli_parse_threads(const char *s, int *threads)
+{
+    uint64_t v;
+    if (!cli_parse_size(s, CLI_THREADS_MAX, &v) || v < 1)
+        return 0;
+    *threads = (int)v;
+    return 1;
+}
+
+void cli_usagev(const char *cmd, const char *fmt, va_list ap)
+{
+    fputs("eiw: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see 'eiw %s --help')\n", cmd);
+}
+
+void cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cli_usagev(cmd, fmt, ap);
+    va_end(ap);
 }
