@@ -14,9 +14,9 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1.0
-PUBLIC_TARGETS := all test demo install fuzz
+PUBLIC_TARGETS := all test demo install fuzz fuzz-build
 
-.PHONY: $(PUBLIC_TARGETS) deps build uninstall clean fuzz-build
+.PHONY: $(PUBLIC_TARGETS) deps build uninstall clean
 
 ifneq ($(EIW_DEPS_DONE),1)
 
