@@ -14,9 +14,9 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1.0
-PUBLIC_TARGETS := all test demo install fuzz
+PUBLIC_TARGETS := all test demo install fuzz fuzz-build
 
-.PHONY: $(PUBLIC_TARGETS) deps build uninstall clean fuzz-build
+.PHONY: $(PUBLIC_TARGETS) deps build uninstall clean
 
 ifneq ($(EIW_DEPS_DONE),1)
 
@@ -35,7 +35,7 @@ Makefile: ;
 else
 
 CC      ?= cc
-PKGS    := libzstd libxxhash openblas
+PKGS    := libzstd libxxhash jansson openblas
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
            -Wformat=2 -Wdouble-promotion
 OPT     ?= -O2
@@ -79,6 +79,7 @@ ifeq ($(FUZZ),1)
 endif
 
 # libeiw.a: coding, the integer models (M1, static), context mixing, token shards: no BLAS.
+# Its dataset layer (data/: JSON Lines, manifests) uses jansson; a codec program links without.
 # libeiw_train.a: training, float models and checkpoints, M2 sampling, checkpoint export
 # (OpenBLAS); it uses libeiw.a. eiw.pc and eiw-train.pc name what each needs.
 TRAIN_SRC := $(addprefix model/,adamw.c checkpoint.c m1_export.c m2_sample.c tensor_ops.c \
@@ -88,7 +89,7 @@ CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 # the fuzz targets' entry functions are plain C: the test suite replays their corpora
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
-FUZZ_TARGETS ?= container window model checkpoint shard jsonl
+FUZZ_TARGETS ?= container window model checkpoint shard jsonl manifest
 # the default M1 (model/weights/m1.eiwm) is embedded in the library by an .incbin
 LIB_ASM  := model/m1_default_data.S
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)

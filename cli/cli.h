@@ -3,6 +3,7 @@
  * the process exit status (see EXIT STATUS in docs/eiw.1). Nothing here is public API. */
 #ifndef EIW_CLI_H
 #define EIW_CLI_H
+#include <stdarg.h>
 #include <stdint.h>
 
 enum {
@@ -33,8 +34,11 @@ int cli_parse_size(const char *s, uint64_t max, uint64_t *out);
 int cli_default_threads(void);
 /* Online CPUs, at most max (-T0). */
 int cli_online_cpus(int max);
-/* A usage error on stderr: "eiw: MESSAGE (see 'eiw CMD --help')", 'eiw --help' for a NULL cmd
- * (cli/options.c). */
-void cli_usage_error(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* --threads N of the commands that take 1..CLI_THREADS_MAX; 1 ok, 0 bad input. */
+#define CLI_THREADS_MAX 256
+int cli_parse_threads(const char *s, int *threads);
+/* A command-line error on stderr: "eiw: MESSAGE (see 'eiw CMD --help')", 'eiw --help' for a
+ * NULL cmd. */
+void cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_usagev(const char *cmd, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 #endif

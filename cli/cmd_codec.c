@@ -19,7 +19,7 @@
 #include "cli/progress.h"
 
 #define SUFFIX ".eiw"
-#define THREADS_MAX 256
+
 
 typedef struct {
     enum eiw_cli_op op;
@@ -178,7 +178,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_LEVEL:
             if (!cli_parse_size(optarg, EIW_LEVEL_MAX, &v) || strchr(optarg, 'K') ||
                 strchr(optarg, 'M') || strchr(optarg, 'G') || strchr(optarg, 'T')) {
-                cli_usage_error(NULL, "%s: '%s' is not a level from 0 to %d", name, optarg,
+                cli_usage(NULL, "%s: '%s' is not a level from 0 to %d", name, optarg,
                                 EIW_LEVEL_MAX);
                 return EIW_EXIT_USAGE;
             }
@@ -207,16 +207,16 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case 'h': print_help(a); return EIW_EXIT_OK;
         case 'V': printf("eiw %s\n", EIW_VERSION_STRING); return EIW_EXIT_OK;
         case 'T':
-            if (!cli_parse_size(optarg, THREADS_MAX, &v)) {
-                cli_usage_error(NULL, "%s: '%s' is not a number from 0 (all online CPUs) to %d",
-                                name, optarg, THREADS_MAX);
+            if (!cli_parse_size(optarg, CLI_THREADS_MAX, &v)) {
+                cli_usage(NULL, "%s: '%s' is not a number from 0 (all online CPUs) to %d",
+                                name, optarg, CLI_THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
-            a->opt.threads = v == 0 ? cli_online_cpus(THREADS_MAX) : (int)v;
+            a->opt.threads = v == 0 ? cli_online_cpus(CLI_THREADS_MAX) : (int)v;
             break;
         case 'B':
             if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN) {
-                cli_usage_error(NULL, "%s: '%s' is not a size from 1K to %uM", name, optarg,
+                cli_usage(NULL, "%s: '%s' is not a size from 1K to %uM", name, optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
             }
@@ -225,7 +225,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_LANES:
             if (!cli_parse_size(optarg, EIW_LANES_MAX, &v) || v < 1) {
-                cli_usage_error(NULL, "%s: '%s' is not a number from 1 to %d", name, optarg,
+                cli_usage(NULL, "%s: '%s' is not a number from 1 to %d", name, optarg,
                                 EIW_LANES_MAX);
                 return EIW_EXIT_USAGE;
             }
@@ -235,7 +235,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_LANE_MIN:
             if (!cli_parse_size(optarg, EIW_BLOCK_SIZE_MAX, &v) || v < EIW_BLOCK_SIZE_MIN ||
                 (v & (v - 1))) {
-                cli_usage_error(NULL, "%s: '%s' is not a power of two from 1K to %uM", name, optarg,
+                cli_usage(NULL, "%s: '%s' is not a power of two from 1K to %uM", name, optarg,
                           EIW_BLOCK_SIZE_MAX >> 20);
                 return EIW_EXIT_USAGE;
             }
@@ -245,7 +245,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         case OPT_STREAM: a->stream_flag = 1; codec_only = 1; break;
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
-                cli_usage_error(NULL, "%s: '%s' is not a number from %d to %d", name, optarg,
+                cli_usage(NULL, "%s: '%s' is not a number from %d to %d", name, optarg,
                           EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
                 return EIW_EXIT_USAGE;
             }
@@ -254,7 +254,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_TOKEN_BITS:
             if (strcmp(optarg, "8") != 0 && strcmp(optarg, "16") != 0) {
-                cli_usage_error(NULL, "%s: '%s' must be 8 or 16", name, optarg);
+                cli_usage(NULL, "%s: '%s' must be 8 or 16", name, optarg);
                 return EIW_EXIT_USAGE;
             }
             a->token_bits = (unsigned)atoi(optarg);
@@ -262,7 +262,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_WINDOW_END:
             if (strcmp(optarg, "implicit") != 0 && strcmp(optarg, "marker") != 0) {
-                cli_usage_error(NULL, "%s: '%s' must be implicit or marker", name, optarg);
+                cli_usage(NULL, "%s: '%s' must be implicit or marker", name, optarg);
                 return EIW_EXIT_USAGE;
             }
             a->window_end = strcmp(optarg, "marker") == 0 ? (int)EIW_WINDOW_END_MARKER
@@ -271,13 +271,13 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_MODEL: a->model_name = optarg; break;
         case ':':
-            cli_usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
+            cli_usage(NULL, "option '%s' needs a value", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         default:
             if (optopt)
-                cli_usage_error(NULL, "unknown option '-%c'", optopt);
+                cli_usage(NULL, "unknown option '-%c'", optopt);
             else
-                cli_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+                cli_usage(NULL, "unknown option '%s'", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         }
         if (codec_only && !not_test[0])
@@ -288,21 +288,21 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
     *first_file = optind;
     const char *bad = a->op == EIW_OP_TEST ? not_test : a->op == EIW_OP_LIST ? not_list : "";
     if (bad[0]) {
-        cli_usage_error(NULL, "option '%s' does not apply to 'eiw %s'", bad, op_name(a->op));
+        cli_usage(NULL, "option '%s' does not apply to 'eiw %s'", bad, op_name(a->op));
         return EIW_EXIT_USAGE;
     }
     if (a->op == EIW_OP_COMPRESS) {
         if (a->stream_flag && a->window_bits) {
-            cli_usage_error(NULL, "--stream and --window-bits exclude each other");
+            cli_usage(NULL, "--stream and --window-bits exclude each other");
             return EIW_EXIT_USAGE;
         }
         if ((a->token_bits || a->window_end >= 0) && !a->window_bits) {
-            cli_usage_error(NULL, "%s applies to windows mode: give --window-bits too",
+            cli_usage(NULL, "%s applies to windows mode: give --window-bits too",
                             a->token_bits ? "--token-bits" : "--window-end");
             return EIW_EXIT_USAGE;
         }
         if (a->window_bits && a->level_given && a->opt.level > 0) {
-            cli_usage_error(NULL, "--window-bits codes with the model alone: no level other "
+            cli_usage(NULL, "--window-bits codes with the model alone: no level other "
                                   "than 0 applies");
             return EIW_EXIT_USAGE;
         }
@@ -314,7 +314,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             a->opt.win.end_rule = a->window_end >= 0 ? (unsigned)a->window_end
                                                      : EIW_WINDOW_END_IMPLICIT;
             if (eiw_window_params_check(&a->opt.win) != EIW_OK) {
-                cli_usage_error(NULL, "--window-bits %u is not a multiple of the token size "
+                cli_usage(NULL, "--window-bits %u is not a multiple of the token size "
                                       "(%u bits)", a->opt.win.window_bits, a->opt.win.token_bits);
                 return EIW_EXIT_USAGE;
             }
@@ -322,15 +322,15 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
     } else if (a->op == EIW_OP_DECOMPRESS &&
                (a->window_bits || a->token_bits || a->window_end >= 0 || a->stream_flag ||
                 a->level_given)) {
-        cli_usage_error(NULL, "levels, --stream and the window options apply to compression only");
+        cli_usage(NULL, "levels, --stream and the window options apply to compression only");
         return EIW_EXIT_USAGE;
     }
     if (a->output && argc - optind > 1) {
-        cli_usage_error(NULL, "-o takes exactly one input file");
+        cli_usage(NULL, "-o takes exactly one input file");
         return EIW_EXIT_USAGE;
     }
     if ((a->op == EIW_OP_TEST || a->op == EIW_OP_LIST) && optind >= argc) {
-        cli_usage_error(NULL, "'eiw %s' needs at least one FILE.eiw", op_name(a->op));
+        cli_usage(NULL, "'eiw %s' needs at least one FILE.eiw", op_name(a->op));
         return EIW_EXIT_USAGE;
     }
     return -1;
@@ -344,7 +344,7 @@ static int resolve_model_option(const cli_args *a, const eiw_model **m)
     *m = NULL;
     if (a->op == EIW_OP_COMPRESS && a->opt.level > 0 && !eiw_level_uses_model(a->opt.level)) {
         if (a->model_name) {
-            cli_usage_error(NULL, "--model: level %d uses no model (levels 0 and 6-9 do)",
+            cli_usage(NULL, "--model: level %d uses no model (levels 0 and 6-9 do)",
                             a->opt.level);
             return EIW_EXIT_USAGE;
         }

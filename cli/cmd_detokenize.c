@@ -1,8 +1,8 @@
 /* `eiw detokenize` and `eiw inspect`: read token shards written by `eiw tokenize` back.
- * Every shard is checked before use (sidecar checksum, xxh3 of .bin and .idx, the index
- * against the .bin), and every decoded document against its recorded xxh3, so a damaged or
- * mismatched dataset is an error, never wrong text. Documents of a shard are decoded in
- * parallel and written in order. */
+ * data/token_dataset.c checks every shard before use (sidecar checksum, xxh3 of .bin and
+ * .idx, the index against the .bin) and every decoded document against its recorded xxh3, so
+ * a damaged or mismatched dataset is an error, never wrong text. Documents of a shard are
+ * decoded in parallel and written in order. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -18,61 +18,48 @@
 #include "eiw.h"
 #include "cli/file_io.h"
 #include "cli/model_arg.h"
-#include "data/shard.h"
-#include "cli/token_dataset.h"
-#include "cli/tokenize_util.h"
+#include "data/jsonl.h"
+#include "data/token_dataset.h"
 
-#define THREADS_MAX 256
 
-static void usage(const char *cmd, const char *fmt, ...)
+static int print_error(const eiw_dataset_error *e)
 {
-    va_list ap;
-    fputs("eiw: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, " (see 'eiw %s --help')\n", cmd);
+    fprintf(stderr, "eiw: %s: %s\n", e->path, e->what);
+    return EIW_EXIT_ERROR;
 }
 
-/* The window bytes of document i (malloc'd; tokens back to MSB-first). */
-static uint8_t *doc_windows(const shard_data *d, const tok_manifest *mf, uint64_t i, size_t *len)
+/* A getopt error ('?' or ':') of either command. */
+static int bad_option(const char *cmd, int c, char **argv)
 {
-    unsigned tb = mf->token_bits / 8;
-    *len = (size_t)d->ix.sizes[i] * tb;
-    uint8_t *w = malloc(*len ? *len : 1);
-    if (!w)
-        return NULL;
-    memcpy(w, d->bin + d->ix.pointers[i], *len);
-    if (tb == 2)
-        tok_swap16(w, *len);
-    return w;
+    if (c == ':')
+        cli_usage(cmd, "option '%s' needs a value", argv[optind - 1]);
+    else
+        cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+    return EIW_EXIT_USAGE;
 }
 
-/* Decodes document i and checks its hash: its bytes (malloc'd) or NULL with *st set. */
-static uint8_t *doc_decode(const shard_data *d, const tok_manifest *mf, const eiw_model *m,
-                           uint64_t i, eiw_status *st)
+/* After the options: the one PREFIX and its manifest. */
+static int dataset_arg(const char *cmd, int argc, char **argv, const char **prefix,
+                       eiw_manifest *mf)
 {
-    eiw_window_params wp = { mf->window_bits, mf->token_bits };
-    size_t wlen, n = (size_t)d->sc.docs[i].bytes;
-    uint8_t *w = doc_windows(d, mf, i, &wlen), *out = malloc(n ? n : 1);
-    *st = !w || !out ? EIW_ERR_NOMEM : eiw_windows_decode(m, &wp, NULL, w, wlen, out, n);
-    if (*st == EIW_OK && XXH3_64bits(out, n) != d->sc.docs[i].xxh3)
-        *st = EIW_ERR_CHECKSUM;
-    free(w);
-    if (*st != EIW_OK) {
-        free(out);
-        return NULL;
+    if (optind != argc - 1) {
+        cli_usage(cmd, "'eiw %s' needs exactly one PREFIX", cmd);
+        return EIW_EXIT_USAGE;
     }
-    return out;
+    *prefix = argv[optind];
+    eiw_dataset_error err;
+    if (eiw_dataset_manifest_load(*prefix, mf, &err) != EIW_OK)
+        return print_error(&err);
+    return EIW_EXIT_OK;
 }
 
 /* The model of the dataset: --model (must have the recorded id) or the built-in one. */
-static int dataset_model(const char *cmd, const char *arg, const tok_manifest *mf,
+static int dataset_model(const char *cmd, const char *arg, const eiw_manifest *mf,
                          const char *prefix, const eiw_model **m)
 {
     const eiw_model *given = NULL;
     int rc = arg ? cli_model_arg(arg, "--model", cmd, &given) : EIW_EXIT_OK;
-    char where[TOK_PATH_MAX];
+    char where[EIW_DATASET_PATH_MAX];
     snprintf(where, sizeof where, "%s.json", prefix);
     if (rc == EIW_EXIT_OK)
         rc = cli_model_recorded(where, "tokenized", mf->model_name, mf->model_id, given, arg, m);
@@ -83,8 +70,8 @@ static int dataset_model(const char *cmd, const char *arg, const tok_manifest *m
 
 /* ------------------------------------------------------------------------------------------ */
 
-static int write_doc(FILE *f, int jsonl, const char *field, const tok_manifest *mf,
-                     const uint8_t *text, size_t n, uint32_t flags)
+static int write_doc(FILE *f, int jsonl, const eiw_manifest *mf, const uint8_t *text, size_t n,
+                     uint32_t flags)
 {
     if (!jsonl) {
         if (n && fwrite(text, 1, n, f) != n)
@@ -94,13 +81,69 @@ static int write_doc(FILE *f, int jsonl, const char *field, const tok_manifest *
             return -1;
         return 0;
     }
-    tok_str s;
-    tok_str_init(&s);
-    tok_str_printf(&s, "{\"%s\": \"", field);
-    tok_str_json(&s, text, n);
-    tok_str_printf(&s, "\"}\n");
-    int rc = s.s && fwrite(s.s, 1, s.len, f) == s.len ? 0 : -1;
-    tok_str_free(&s);
+    char *line;
+    size_t len;
+    if (eiw_jsonl_record(mf->text_field, text, n, &line, &len) != EIW_OK) {
+        errno = ENOMEM;   /* the text is UTF-8: checked before */
+        return -1;
+    }
+    int rc = fwrite(line, 1, len, f) == len ? 0 : -1;
+    free(line);
+    return rc;
+}
+
+typedef struct {
+    const char *prefix;
+    const eiw_manifest *mf;
+    const eiw_model *m;
+    int threads, jsonl;
+    FILE *out;
+    const char *out_name;
+    uint64_t docs, bytes;      /* written so far */
+} detok_run;
+
+/* Decodes shard s (its documents in parallel) and writes the documents in order. */
+static int detokenize_shard(detok_run *r, uint64_t s)
+{
+    eiw_shard_data d;
+    eiw_dataset_error err;
+    if (eiw_shard_load(r->prefix, r->mf, s, 1, &d, &err) != EIW_OK)
+        return print_error(&err);
+    size_t n = (size_t)d.sc.ndocs;
+    uint8_t **texts = calloc(n ? n : 1, sizeof *texts);
+    eiw_status *sts = calloc(n ? n : 1, sizeof *sts);
+    int rc = EIW_EXIT_OK;
+    if (!texts || !sts) {
+        fprintf(stderr, "eiw: %s: %s\n", r->prefix, strerror(ENOMEM));
+        rc = EIW_EXIT_ERROR;
+        n = 0;
+    }
+#pragma omp parallel for num_threads(r->threads) schedule(dynamic, 1)
+    for (size_t i = 0; i < n; i++)
+        texts[i] = eiw_shard_doc_decode(&d, r->mf, r->m, i, &sts[i]);
+    for (size_t i = 0; i < n && rc == EIW_EXIT_OK; i++) {
+        const eiw_sidecar_doc *doc = &d.sc.docs[i];
+        if (sts[i] != EIW_OK) {
+            char path[EIW_DATASET_PATH_MAX];
+            eiw_shard_path(path, r->prefix, s, ".bin");
+            fprintf(stderr, "eiw: %s: document %zu: %s\n", path, i, eiw_strerror(sts[i]));
+            rc = EIW_EXIT_ERROR;
+        } else if (r->jsonl && eiw_utf8_check(texts[i], doc->bytes) >= 0) {
+            fprintf(stderr, "eiw: %s: document %" PRIu64 " is not UTF-8 text; use --format text\n",
+                    r->prefix, r->docs + i);
+            rc = EIW_EXIT_ERROR;
+        } else if (write_doc(r->out, r->jsonl, r->mf, texts[i], doc->bytes, doc->flags) != 0) {
+            fprintf(stderr, "eiw: %s: write error: %s\n", r->out_name, strerror(errno));
+            rc = EIW_EXIT_ERROR;
+        }
+        r->bytes += doc->bytes;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    r->docs += n;
+    free(texts);
+    free(sts);
+    eiw_shard_data_free(&d);
     return rc;
 }
 
@@ -115,7 +158,6 @@ int eiw_cli_detokenize(int argc, char **argv)
     };
     const char *output = NULL, *model_arg = NULL, *format = NULL;
     int force = 0, threads = cli_default_threads(), verbosity = 0, c;
-    uint64_t v;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:fT:qvh", longopts, NULL)) != -1) {
@@ -127,18 +169,17 @@ int eiw_cli_detokenize(int argc, char **argv)
         case 'M': model_arg = optarg; break;
         case 'F':
             if (strcmp(optarg, "text") != 0 && strcmp(optarg, "jsonl") != 0) {
-                usage("detokenize", "--format: '%s' must be text or jsonl", optarg);
+                cli_usage("detokenize", "--format: '%s' must be text or jsonl", optarg);
                 return EIW_EXIT_USAGE;
             }
             format = optarg;
             break;
         case 'T':
-            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
-                usage("detokenize", "--threads: '%s' is not a number from 1 to %d", optarg,
-                      THREADS_MAX);
+            if (!cli_parse_threads(optarg, &threads)) {
+                cli_usage("detokenize", "--threads: '%s' is not a number from 1 to %d", optarg,
+                          CLI_THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
-            threads = (int)v;
             break;
         case 'h':
             printf("usage: eiw detokenize [OPTIONS] PREFIX\n"
@@ -156,22 +197,15 @@ int eiw_cli_detokenize(int argc, char **argv)
                    "  -v, --verbose      a summary line\n"
                    "  -h, --help         this help\n");
             return EIW_EXIT_OK;
-        case ':':
-            usage("detokenize", "option '%s' needs a value", argv[optind - 1]);
-            return EIW_EXIT_USAGE;
         default:
-            usage("detokenize", "unknown option '%s'", argv[optind - 1]);
-            return EIW_EXIT_USAGE;
+            return bad_option("detokenize", c, argv);
         }
     }
-    if (optind != argc - 1) {
-        usage("detokenize", "'eiw detokenize' needs exactly one PREFIX");
-        return EIW_EXIT_USAGE;
-    }
-    const char *prefix = argv[optind];
-    tok_manifest mf;
-    if (tok_manifest_load(prefix, &mf) != 0)
-        return EIW_EXIT_ERROR;
+    const char *prefix;
+    eiw_manifest mf;
+    int arg_rc = dataset_arg("detokenize", argc, argv, &prefix, &mf);
+    if (arg_rc != EIW_EXIT_OK)
+        return arg_rc;
     const eiw_model *m;
     int rc = dataset_model("detokenize", model_arg, &mf, prefix, &m);
     if (rc != EIW_EXIT_OK)
@@ -193,48 +227,9 @@ int eiw_cli_detokenize(int argc, char **argv)
         out = of.f;
         out_name = output;
     }
-    uint64_t docs = 0, bytes = 0;
-    for (uint64_t s = 0; s < mf.shard_count && rc == EIW_EXIT_OK; s++) {
-        shard_data d;
-        if (shard_load(prefix, &mf, s, 1, &d) != 0) {
-            rc = EIW_EXIT_ERROR;
-            break;
-        }
-        size_t n = (size_t)d.sc.ndocs;
-        uint8_t **texts = calloc(n ? n : 1, sizeof *texts);
-        eiw_status *sts = calloc(n ? n : 1, sizeof *sts);
-        if (!texts || !sts) {
-            fprintf(stderr, "eiw: %s: %s\n", prefix, strerror(ENOMEM));
-            rc = EIW_EXIT_ERROR;
-        } else {
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-            for (size_t i = 0; i < n; i++)
-                texts[i] = doc_decode(&d, &mf, m, i, &sts[i]);
-            for (size_t i = 0; i < n && rc == EIW_EXIT_OK; i++) {
-                if (sts[i] != EIW_OK) {
-                    char path[TOK_PATH_MAX];
-                    tok_shard_path(path, prefix, s, ".bin");
-                    fprintf(stderr, "eiw: %s: document %zu: %s\n", path, i, eiw_strerror(sts[i]));
-                    rc = EIW_EXIT_ERROR;
-                } else if (jsonl && eiw_utf8_check(texts[i], d.sc.docs[i].bytes) >= 0) {
-                    fprintf(stderr, "eiw: %s: document %" PRIu64 " is not UTF-8 text; use --format text\n",
-                            prefix, docs + i);
-                    rc = EIW_EXIT_ERROR;
-                } else if (write_doc(out, jsonl, mf.text_field, &mf, texts[i],
-                                     d.sc.docs[i].bytes, d.sc.docs[i].flags) != 0) {
-                    fprintf(stderr, "eiw: %s: write error: %s\n", out_name, strerror(errno));
-                    rc = EIW_EXIT_ERROR;
-                }
-                bytes += d.sc.docs[i].bytes;
-            }
-            for (size_t i = 0; i < n; i++)
-                free(texts[i]);
-            docs += n;
-        }
-        free(texts);
-        free(sts);
-        shard_free(&d);
-    }
+    detok_run run = { prefix, &mf, m, threads, jsonl, out, out_name, 0, 0 };
+    for (uint64_t s = 0; s < mf.shard_count && rc == EIW_EXIT_OK; s++)
+        rc = detokenize_shard(&run, s);
     if (of.f) {
         if (rc != EIW_EXIT_OK) {
             cli_out_abort(&of);
@@ -252,61 +247,130 @@ int eiw_cli_detokenize(int argc, char **argv)
     }
     if (rc == EIW_EXIT_OK && verbosity > 0)
         fprintf(stderr, "eiw: %s: %" PRIu64 " documents, %" PRIu64 " bytes, all checksums match\n",
-                prefix, docs, bytes);
+                prefix, run.docs, run.bytes);
     eiw_model_free(m);
     return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
 
-/* Decodes window j of document i on its own (known length only for the last window). */
-static int print_window(const shard_data *d, const tok_manifest *mf, const eiw_model *m,
+/* Window j of document i, decoded on its own, to stdout. */
+static int print_window(const eiw_shard_data *d, const eiw_manifest *mf, const eiw_model *m,
                         uint64_t i, uint64_t j, const char *what)
 {
-    eiw_window_params wp = { mf->window_bits, mf->token_bits };
-    size_t wlen, wbytes = mf->window_bits / 8;
-    uint8_t *w = doc_windows(d, mf, i, &wlen);
-    size_t nw = wlen / wbytes;
-    void *state = calloc(1, m->state_size);
-    uint8_t *out = malloc(1u << 16 | 1u);
+    const size_t cap = 1u << 16 | 1u;   /* a window decodes to at most 65536 bytes */
+    uint8_t *out = malloc(cap);
+    uint64_t nw = 0;
+    ptrdiff_t r = out ? eiw_shard_window_decode(d, mf, m, i, j, out, cap, &nw) : EIW_ERR_NOMEM;
     int rc = EIW_EXIT_ERROR;
-    if (!w || !state || !out) {
-        fprintf(stderr, "eiw: %s: %s\n", what, strerror(ENOMEM));
-        goto done;
-    }
-    if (j >= nw) {
-        fprintf(stderr, "eiw: %s: document has %zu windows\n", what, nw);
-        goto done;
-    }
-    ptrdiff_t known = -1;
-    if (j == nw - 1) {
-        /* the last window ends where the document does: its length is what the others leave */
-        uint64_t before = 0;
-        for (size_t k = 0; k + 1 < nw; k++) {
-            ptrdiff_t r = eiw_window_decode(m, &wp, state, w + k * wbytes, -1, out, 1u << 16 | 1u);
-            if (r < 0) {
-                fprintf(stderr, "eiw: %s: window %zu: %s\n", what, k, eiw_strerror((int)r));
-                goto done;
-            }
-            before += (uint64_t)r;
-        }
-        known = (ptrdiff_t)(d->sc.docs[i].bytes - before);
-    }
-    ptrdiff_t r = eiw_window_decode(m, &wp, state, w + j * wbytes, known, out, 1u << 16 | 1u);
-    if (r < 0) {
+    if (r < 0 && j >= nw && r != EIW_ERR_NOMEM)
+        fprintf(stderr, "eiw: %s: document has %" PRIu64 " windows\n", what, nw);
+    else if (r < 0)
         fprintf(stderr, "eiw: %s: %s\n", what, eiw_strerror((int)r));
-        goto done;
-    }
-    if ((r && fwrite(out, 1, (size_t)r, stdout) != (size_t)r) || fflush(stdout) != 0) {
+    else if ((r && fwrite(out, 1, (size_t)r, stdout) != (size_t)r) || fflush(stdout) != 0)
         fprintf(stderr, "eiw: stdout: %s\n", strerror(errno));
-        goto done;
-    }
-    rc = EIW_EXIT_OK;
-done:
-    free(w);
-    free(state);
+    else
+        rc = EIW_EXIT_OK;
     free(out);
     return rc;
+}
+
+/* Document i of a loaded shard, decoded and checked, to stdout. */
+static int print_doc(const char *prefix, const eiw_shard_data *d, const eiw_manifest *mf,
+                     const eiw_model *m, uint64_t i, const char *what)
+{
+    eiw_status st;
+    uint8_t *t = eiw_shard_doc_decode(d, mf, m, i, &st);
+    if (!t) {
+        fprintf(stderr, "eiw: %s: %s: %s\n", prefix, what, eiw_strerror(st));
+        return EIW_EXIT_ERROR;
+    }
+    size_t n = (size_t)d->sc.docs[i].bytes;
+    int rc = EIW_EXIT_OK;
+    if ((n && fwrite(t, 1, n, stdout) != n) || fflush(stdout) != 0) {
+        fprintf(stderr, "eiw: stdout: %s\n", strerror(errno));
+        rc = EIW_EXIT_ERROR;
+    }
+    free(t);
+    return rc;
+}
+
+/* `inspect --doc I [--window J]` and `inspect --window J`: document I (counted over all
+ * shards), window J of it, or window J of the whole dataset, to stdout. */
+static int inspect_piece(const char *prefix, const eiw_manifest *mf, const eiw_model *m,
+                         uint64_t doc, uint64_t window)
+{
+    const unsigned wtok = mf->window_bits / mf->token_bits;
+    uint64_t base_doc = 0, base_win = 0;
+    int found = 0, rc = EIW_EXIT_OK;
+    for (uint64_t s = 0; s < mf->shard_count && !found && rc == EIW_EXIT_OK; s++) {
+        eiw_shard_data d;
+        eiw_dataset_error err;
+        if (eiw_shard_load(prefix, mf, s, 1, &d, &err) != EIW_OK)
+            return print_error(&err);
+        for (uint64_t i = 0; i < d.sc.ndocs && !found; i++) {
+            uint64_t nw = (uint64_t)d.ix.sizes[i] / wtok;
+            char what[64];
+            if (doc != UINT64_MAX && base_doc + i == doc) {
+                found = 1;
+                snprintf(what, sizeof what, "document %" PRIu64, doc);
+                rc = window != UINT64_MAX ? print_window(&d, mf, m, i, window, what)
+                                          : print_doc(prefix, &d, mf, m, i, what);
+            } else if (doc == UINT64_MAX && window >= base_win && window < base_win + nw) {
+                found = 1;
+                snprintf(what, sizeof what, "window %" PRIu64, window);
+                rc = print_window(&d, mf, m, i, window - base_win, what);
+            }
+            base_win += nw;
+        }
+        base_doc += d.sc.ndocs;
+        eiw_shard_data_free(&d);
+    }
+    if (found || rc != EIW_EXIT_OK)
+        return rc;
+    if (doc != UINT64_MAX)
+        fprintf(stderr, "eiw: %s: no document %" PRIu64 " (%" PRIu64 " documents)\n", prefix, doc,
+                base_doc);
+    else
+        fprintf(stderr, "eiw: %s: no window %" PRIu64 " (%" PRIu64 " windows)\n", prefix, window,
+                base_win);
+    return EIW_EXIT_ERROR;
+}
+
+/* `inspect PREFIX`: the dataset's statistics. */
+static int inspect_stats(const char *prefix, const eiw_manifest *mf)
+{
+    eiw_dataset_stats st;
+    eiw_dataset_error err;
+    if (eiw_dataset_stats_read(prefix, mf, &st, &err) != EIW_OK)
+        return print_error(&err);
+    const unsigned tb = mf->token_bits / 8, wtok = mf->window_bits / mf->token_bits;
+    uint64_t tbytes = st.tokens * tb, windows = st.tokens / wtok;
+    printf("%s:\n", prefix);
+    printf("  model               %s (id %016" PRIx64 ")\n", mf->model_name, mf->model_id);
+    printf("  windows             %u bits, tokens %u bits (%s)\n", mf->window_bits, mf->token_bits,
+           tb == 1 ? "uint8" : "uint16");
+    printf("  shards              %" PRIu64 "\n", mf->shard_count);
+    printf("  documents           %" PRIu64 "\n", st.documents);
+    printf("  bad records         %" PRIu64 " (skipped)\n", st.bad_records);
+    printf("  bytes               %" PRIu64 "\n", st.input_bytes);
+    printf("  tokens              %" PRIu64 " (%" PRIu64 " bytes)\n", st.tokens, tbytes);
+    if (st.input_bytes && st.tokens) {
+        double bytes = (double)st.input_bytes;
+        printf("  bytes/token         %.4f\n", bytes / (double)st.tokens);
+        printf("  tokens/byte         %.4f\n", (double)st.tokens / bytes);
+        printf("  bits/byte           %.4f (ratio %.3f)\n", 8.0 * (double)tbytes / bytes,
+               bytes / (double)tbytes);
+    }
+    printf("  windows             %" PRIu64 "\n", windows);
+    if (st.documents)
+        printf("  windows/document    min %" PRIu64 ", mean %.1f, max %" PRIu64 "\n",
+               st.windows_min, (double)windows / (double)st.documents, st.windows_max);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "eiw: stdout: %s\n", strerror(errno));
+        return EIW_EXIT_ERROR;
+    }
+    return EIW_EXIT_OK;
 }
 
 int eiw_cli_inspect(int argc, char **argv)
@@ -329,7 +393,8 @@ int eiw_cli_inspect(int argc, char **argv)
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
             if (errno || *end || optarg[0] < '0' || optarg[0] > '9') {
-                usage("inspect", "--%s: '%s' is not an index", c == 'd' ? "doc" : "window", optarg);
+                cli_usage("inspect", "--%s: '%s' is not an index", c == 'd' ? "doc" : "window",
+                          optarg);
                 return EIW_EXIT_USAGE;
             }
             if (c == 'd')
@@ -349,120 +414,22 @@ int eiw_cli_inspect(int argc, char **argv)
                    "  --model NAME|FILE  model file, when the dataset's model is not built in\n"
                    "  -h, --help         this help\n");
             return EIW_EXIT_OK;
-        case ':':
-            usage("inspect", "option '%s' needs a value", argv[optind - 1]);
-            return EIW_EXIT_USAGE;
         default:
-            usage("inspect", "unknown option '%s'", argv[optind - 1]);
-            return EIW_EXIT_USAGE;
+            return bad_option("inspect", c, argv);
         }
     }
-    if (optind != argc - 1) {
-        usage("inspect", "'eiw inspect' needs exactly one PREFIX");
-        return EIW_EXIT_USAGE;
-    }
-    const char *prefix = argv[optind];
-    tok_manifest mf;
-    if (tok_manifest_load(prefix, &mf) != 0)
-        return EIW_EXIT_ERROR;
-    const unsigned tb = mf.token_bits / 8, wtok = mf.window_bits / mf.token_bits;
-    int rc = EIW_EXIT_OK;
-    if (doc != UINT64_MAX || window != UINT64_MAX) {
-        const eiw_model *m;
-        if ((rc = dataset_model("inspect", model_arg, &mf, prefix, &m)) != EIW_EXIT_OK)
-            return rc;
-        uint64_t base_doc = 0, base_win = 0;
-        int found = 0;
-        for (uint64_t s = 0; s < mf.shard_count && !found && rc == EIW_EXIT_OK; s++) {
-            shard_data d;
-            if (shard_load(prefix, &mf, s, 1, &d) != 0) {
-                rc = EIW_EXIT_ERROR;
-                break;
-            }
-            for (uint64_t i = 0; i < d.sc.ndocs && !found; i++) {
-                uint64_t nw = (uint64_t)d.ix.sizes[i] / wtok;
-                char what[64];
-                if (doc != UINT64_MAX && base_doc + i == doc) {
-                    found = 1;
-                    snprintf(what, sizeof what, "document %" PRIu64, doc);
-                    if (window != UINT64_MAX) {
-                        rc = print_window(&d, &mf, m, i, window, what);
-                    } else {
-                        eiw_status st;
-                        uint8_t *t = doc_decode(&d, &mf, m, i, &st);
-                        if (!t) {
-                            fprintf(stderr, "eiw: %s: %s: %s\n", prefix, what, eiw_strerror(st));
-                            rc = EIW_EXIT_ERROR;
-                        } else {
-                            size_t n = (size_t)d.sc.docs[i].bytes;
-                            if ((n && fwrite(t, 1, n, stdout) != n) || fflush(stdout) != 0) {
-                                fprintf(stderr, "eiw: stdout: %s\n", strerror(errno));
-                                rc = EIW_EXIT_ERROR;
-                            }
-                            free(t);
-                        }
-                    }
-                } else if (doc == UINT64_MAX && window >= base_win && window < base_win + nw) {
-                    found = 1;
-                    snprintf(what, sizeof what, "window %" PRIu64, window);
-                    rc = print_window(&d, &mf, m, i, window - base_win, what);
-                }
-                base_win += nw;
-            }
-            base_doc += d.sc.ndocs;
-            shard_free(&d);
-        }
-        if (!found && rc == EIW_EXIT_OK) {
-            if (doc != UINT64_MAX)
-                fprintf(stderr, "eiw: %s: no document %" PRIu64 " (%" PRIu64 " documents)\n",
-                        prefix, doc, base_doc);
-            else
-                fprintf(stderr, "eiw: %s: no window %" PRIu64 " (%" PRIu64 " windows)\n", prefix,
-                        window, base_win);
-            rc = EIW_EXIT_ERROR;
-        }
-        eiw_model_free(m);
+    const char *prefix;
+    eiw_manifest mf;
+    int arg_rc = dataset_arg("inspect", argc, argv, &prefix, &mf);
+    if (arg_rc != EIW_EXIT_OK)
+        return arg_rc;
+    if (doc == UINT64_MAX && window == UINT64_MAX)
+        return inspect_stats(prefix, &mf);
+    const eiw_model *m;
+    int rc = dataset_model("inspect", model_arg, &mf, prefix, &m);
+    if (rc != EIW_EXIT_OK)
         return rc;
-    }
-    uint64_t docs = 0, bad = 0, bytes = 0, tokens = 0, wmin = UINT64_MAX, wmax = 0;
-    for (uint64_t s = 0; s < mf.shard_count; s++) {
-        shard_data d;
-        if (shard_load(prefix, &mf, s, 0, &d) != 0)
-            return EIW_EXIT_ERROR;
-        docs += d.sc.ndocs;
-        bad += d.sc.bad_records;
-        bytes += d.sc.input_bytes;
-        tokens += d.sc.tokens;
-        for (uint64_t i = 0; i < d.sc.ndocs; i++) {
-            uint64_t nw = (uint64_t)d.ix.sizes[i] / wtok;
-            wmin = nw < wmin ? nw : wmin;
-            wmax = nw > wmax ? nw : wmax;
-        }
-        shard_free(&d);
-    }
-    uint64_t tbytes = tokens * tb, windows = tokens / wtok;
-    printf("%s:\n", prefix);
-    printf("  model               %s (id %016" PRIx64 ")\n", mf.model_name, mf.model_id);
-    printf("  windows             %u bits, tokens %u bits (%s)\n", mf.window_bits, mf.token_bits,
-           tb == 1 ? "uint8" : "uint16");
-    printf("  shards              %" PRIu64 "\n", mf.shard_count);
-    printf("  documents           %" PRIu64 "\n", docs);
-    printf("  bad records         %" PRIu64 " (skipped)\n", bad);
-    printf("  bytes               %" PRIu64 "\n", bytes);
-    printf("  tokens              %" PRIu64 " (%" PRIu64 " bytes)\n", tokens, tbytes);
-    if (bytes && tokens) {
-        printf("  bytes/token         %.4f\n", (double)bytes / (double)tokens);
-        printf("  tokens/byte         %.4f\n", (double)tokens / (double)bytes);
-        printf("  bits/byte           %.4f (ratio %.3f)\n", 8.0 * (double)tbytes / (double)bytes,
-               (double)bytes / (double)tbytes);
-    }
-    printf("  windows             %" PRIu64 "\n", windows);
-    if (docs)
-        printf("  windows/document    min %" PRIu64 ", mean %.1f, max %" PRIu64 "\n", wmin,
-               (double)windows / (double)docs, wmax);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "eiw: stdout: %s\n", strerror(errno));
-        return EIW_EXIT_ERROR;
-    }
-    return EIW_EXIT_OK;
+    rc = inspect_piece(prefix, &mf, m, doc, window);
+    eiw_model_free(m);
+    return rc;
 }

@@ -17,10 +17,9 @@
 #include "eiw_train.h"
 #include "model/m2_sample.h"
 #include "cli/model_arg.h"
-#include "cli/tokenize_util.h"
+#include "cli/file_io.h"
 #include "model/tensor_ops.h"
 
-#define THREADS_MAX 256
 #define TEXT_MAX (1u << 16)      /* bytes one window can hold (the codec's bound) */
 #define SEED_BYTES_MAX 4096      /* M1 bytes sampled to cut the first window of an empty prompt */
 
@@ -115,12 +114,11 @@ static int parse_args(int argc, char **argv, gen_args *a)
             return fflush(stdout) == 0 ? EIW_EXIT_OK : EIW_EXIT_ERROR;
         case 'q': a->quiet = 1; break;
         case 'T':
-            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
-                cli_usage_error("generate", "--threads: '%s' is not a number from 1 to %d", optarg,
-                                THREADS_MAX);
+            if (!cli_parse_threads(optarg, &a->threads)) {
+                cli_usage("generate", "--threads: '%s' is not a number from 1 to %d", optarg,
+                          CLI_THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
-            a->threads = (int)v;
             break;
         case OPT_M2: a->m2_path = optarg; break;
         case OPT_PROMPT: a->prompt = optarg; break;
@@ -128,7 +126,7 @@ static int parse_args(int argc, char **argv, gen_args *a)
         case OPT_WINDOWS_OUT: a->windows_out = optarg; break;
         case OPT_BYTES:
             if (!cli_parse_size(optarg, UINT64_MAX >> 1, &a->bytes)) {
-                cli_usage_error("generate", "--bytes: '%s' is not a size (e.g. 1000 or 4K)",
+                cli_usage("generate", "--bytes: '%s' is not a size (e.g. 1000 or 4K)",
                                 optarg);
                 return EIW_EXIT_USAGE;
             }
@@ -139,14 +137,14 @@ static int parse_args(int argc, char **argv, gen_args *a)
             a->temperature = strtod(optarg, &end);
             if (errno || end == optarg || *end || !(a->temperature > 0.0) ||
                 a->temperature > 1e6) {
-                cli_usage_error("generate", "--temperature: '%s' is not a number > 0", optarg);
+                cli_usage("generate", "--temperature: '%s' is not a number > 0", optarg);
                 return EIW_EXIT_USAGE;
             }
             break;
         }
         case OPT_TOP_K:
             if (!cli_parse_size(optarg, 1u << 16, &a->top_k)) {
-                cli_usage_error("generate", "--top-k: '%s' is not a number from 0 (off) to 65536",
+                cli_usage("generate", "--top-k: '%s' is not a number from 0 (off) to 65536",
                                 optarg);
                 return EIW_EXIT_USAGE;
             }
@@ -156,7 +154,7 @@ static int parse_args(int argc, char **argv, gen_args *a)
             errno = 0;
             a->seed = strtoull(optarg, &end, 0);
             if (errno || end == optarg || *end || optarg[0] == '-') {
-                cli_usage_error("generate", "--seed: '%s' is not a number from 0 to 2^64-1",
+                cli_usage("generate", "--seed: '%s' is not a number from 0 to 2^64-1",
                                 optarg);
                 return EIW_EXIT_USAGE;
             }
@@ -164,7 +162,7 @@ static int parse_args(int argc, char **argv, gen_args *a)
         }
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
-                cli_usage_error("generate", "--window-bits: '%s' is not a number from %d to %d",
+                cli_usage("generate", "--window-bits: '%s' is not a number from %d to %d",
                                 optarg, EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
                 return EIW_EXIT_USAGE;
             }
@@ -172,25 +170,25 @@ static int parse_args(int argc, char **argv, gen_args *a)
             break;
         case OPT_MAX_RETRIES:
             if (!cli_parse_size(optarg, 1u << 30, &a->max_retries)) {
-                cli_usage_error("generate", "--max-retries: '%s' is not a number from 0 to 2^30",
+                cli_usage("generate", "--max-retries: '%s' is not a number from 0 to 2^30",
                                 optarg);
                 return EIW_EXIT_USAGE;
             }
             break;
         case ':':
-            cli_usage_error("generate", "option '%s' needs a value", argv[optind - 1]);
+            cli_usage("generate", "option '%s' needs a value", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         default:
-            cli_usage_error("generate", "unknown option '%s'", argv[optind - 1]);
+            cli_usage("generate", "unknown option '%s'", argv[optind - 1]);
             return EIW_EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        cli_usage_error("generate", "unexpected argument '%s'", argv[optind]);
+        cli_usage("generate", "unexpected argument '%s'", argv[optind]);
         return EIW_EXIT_USAGE;
     }
     if (!a->m2_path) {
-        cli_usage_error("generate", "--m2 CKPT is required");
+        cli_usage("generate", "--m2 CKPT is required");
         return EIW_EXIT_USAGE;
     }
     return -1;
@@ -481,9 +479,14 @@ static int generate(gen_state *g)
         rc = seed_window(g);
     while (rc == EIW_EXIT_OK && g->bytes < a->bytes)
         rc = generate_window(g);
-    if (rc == EIW_EXIT_OK && a->windows_out &&
-        tok_write_atomic(a->windows_out, g->saved, g->saved_len) != 0)
-        rc = EIW_EXIT_ERROR;
+    if (rc == EIW_EXIT_OK && a->windows_out) {
+        eiw_span saved = { g->saved, g->saved_len };
+        int e = cli_write_file(NULL, a->windows_out, &saved, 1);
+        if (e) {
+            fprintf(stderr, "eiw: %s: %s\n", a->windows_out, strerror(e));
+            rc = EIW_EXIT_ERROR;
+        }
+    }
     if (!a->quiet)
         print_stats(g, now() - t0);
     return rc;

@@ -1,12 +1,12 @@
 /* `eiw tokenize`: documents -> Equal-Info Windows token shards (Megatron .bin/.idx, eiw
- * sidecar .eiwd, JSON manifest; layouts in docs/tokenize.md). One pass over the inputs: a
- * shard's documents are gathered in memory, coded in parallel (data/doc_encode.c: segments
- * of every document at once, on threads and in lanes of batched model calls, stitched into
- * the windows of sequential coding) and written in input order, so the bytes never depend on
- * the thread count. With MPI (make MPI=1) every rank reads all inputs, a shard belongs to the
- * rank with the fewest bytes so far, and rank 0 writes the manifest from the sidecars. A shard
- * whose sidecar matches its input and files is skipped, which makes an interrupted run
- * resumable. */
+ * sidecar .eiwd, JSON manifest; layouts in docs/tokenize.md). This file holds the command:
+ * its options, which rank codes which shard, and every message; data/ reads the documents
+ * (docs.c), fills, codes and writes the shards (shard_buffer.c, dataset_writer.c) and the
+ * manifest. One pass over the inputs: a shard's documents are gathered in memory, coded in
+ * parallel and written in input order, so the bytes never depend on the thread count. With
+ * MPI (make MPI=1) every rank reads all inputs, a shard belongs to the rank with the fewest
+ * bytes so far, and rank 0 writes the manifest from the sidecars. A shard whose sidecar
+ * matches its input and files is kept, which makes an interrupted run resumable. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -14,26 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-#include <xxhash.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "cli/cli.h"
-#include "data/doc_encode.h"
-#include "data/docs.h"
-#include "eiw.h"
 #include "cli/file_io.h"
 #include "cli/model_arg.h"
 #include "cli/mpi_ranks.h"
-#include "data/shard.h"
-#include "common/byte_order.h"
-#include "cli/tokenize_util.h"
+#include "cli/tokenize_progress.h"
+#include "data/dataset_writer.h"
+#include "data/docs.h"
+#include "data/shard_buffer.h"
+#include "eiw.h"
 
-#define THREADS_MAX 256
 #define SHARD_SIZE_DEFAULT (64ull << 20)
 #define MAX_RECORD_DEFAULT (64ull << 20)
 
@@ -50,41 +41,20 @@ typedef struct {
     uint8_t delim[256];
 } tok_args;
 
-/* A document of the shard being filled. */
-typedef struct {
-    size_t off, len;           /* in the shard's text buffer */
-    uint64_t xxh3;
-    uint32_t flags;
-    const char *source;
-    uint64_t line;
-    uint8_t *tokens;           /* window bytes after coding */
-    size_t tok_len;
-    int status;                /* eiw_status of the coding */
-} shard_doc;
-
-typedef struct {
-    shard_doc *docs;
-    size_t ndocs, cap_docs;
-    uint8_t *text;
-    size_t text_len, text_cap;
-    uint64_t bytes, bad;       /* document bytes, bad records */
-} shard_buf;
-
 typedef struct {
     tok_progress pr;
     uint64_t docs, bad, input_bytes, tokens;
 } run_state;
 
+static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage(const char *fmt, ...)
 {
     if (par_rank() != 0)
-        return;
+        return;   /* one message, not one per MPI rank */
     va_list ap;
-    fputs("eiw: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_usagev("tokenize", fmt, ap);
     va_end(ap);
-    fputs(" (see 'eiw tokenize --help')\n", stderr);
 }
 
 static void print_help(void)
@@ -200,11 +170,10 @@ static int parse_args(int argc, char **argv, tok_args *a)
                 print_help();
             return EIW_EXIT_OK;
         case 'T':
-            if (!cli_parse_size(optarg, THREADS_MAX, &v) || v < 1) {
-                usage("--threads: '%s' is not a number from 1 to %d", optarg, THREADS_MAX);
+            if (!cli_parse_threads(optarg, &a->threads)) {
+                usage("--threads: '%s' is not a number from 1 to %d", optarg, CLI_THREADS_MAX);
                 return EIW_EXIT_USAGE;
             }
-            a->threads = (int)v;
             break;
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
@@ -303,230 +272,63 @@ static int parse_args(int argc, char **argv, tok_args *a)
 }
 
 /* ------------------------------------------------------------------------------------------
- * Coding */
+ * Shards: coded and written by data/, reported here */
 
 static void progress_cb(void *ctx, uint64_t bytes)
 {
     tok_progress_add(ctx, bytes, 0);
 }
 
-static void encode_shard(const tok_args *a, shard_buf *sb, tok_progress *pr)
+static int print_error(const eiw_dataset_error *e)
 {
-    size_t n = sb->ndocs;
-    eiw_doc_job *jobs = calloc(n ? n : 1, sizeof *jobs);
-    eiw_status st = EIW_ERR_NOMEM;
-    if (jobs) {
-        for (size_t i = 0; i < n; i++) {
-            jobs[i].src = sb->docs[i].len ? sb->text + sb->docs[i].off : NULL;
-            jobs[i].n = sb->docs[i].len;
-        }
-        eiw_doc_encode_options o = { a->threads, 0, 0, progress_cb, pr };
-        st = eiw_docs_encode(a->m, &a->wp, jobs, n, &o);
-    }
-    for (size_t i = 0; i < n; i++) {
-        sb->docs[i].status = st != EIW_OK ? st : jobs[i].status;
-        sb->docs[i].tokens = st != EIW_OK ? NULL : jobs[i].out;
-        sb->docs[i].tok_len = st != EIW_OK ? 0 : jobs[i].out_len;
-    }
-    free(jobs);
+    fprintf(stderr, "eiw: %s: %s\n", e->path, e->what);
+    return EIW_EXIT_ERROR;
 }
 
-/* ------------------------------------------------------------------------------------------
- * Shard files */
-
-static uint64_t shard_key(const tok_args *a, const shard_buf *sb, uint64_t shard)
+/* Reports the documents that did not code; returns nonzero when that fails the run. */
+static int report_failed_docs(const tok_args *a, const eiw_shard_buffer *sb, run_state *rs)
 {
-    XXH3_state_t *h = XXH3_createState();
-    if (!h)
-        return 0;
-    XXH3_64bits_reset(h);
-    uint8_t head[32];
-    put64(head, a->m->id);
-    put64(head + 8, a->wp.window_bits);
-    put64(head + 16, a->wp.token_bits);
-    put64(head + 24, shard);
-    XXH3_64bits_update(h, head, sizeof head);
+    int fail = 0;
     for (size_t i = 0; i < sb->ndocs; i++) {
-        uint8_t rec[20];
-        put64(rec, sb->docs[i].len);
-        put64(rec + 8, sb->docs[i].xxh3);
-        put32(rec + 16, sb->docs[i].flags);
-        XXH3_64bits_update(h, rec, sizeof rec);
-    }
-    uint8_t tail[8];
-    put64(tail, sb->bad);
-    XXH3_64bits_update(h, tail, sizeof tail);
-    uint64_t k = XXH3_64bits_digest(h);
-    XXH3_freeState(h);
-    return k;
-}
-
-/* Is the shard already complete with this key? Fills *sc from its sidecar if so. */
-static int shard_done(const char *prefix, uint64_t shard, uint64_t key, const tok_args *a,
-                      eiw_sidecar *sc)
-{
-    char path[TOK_PATH_MAX];
-    tok_shard_path(path, prefix, shard, ".eiwd");
-    size_t len;
-    uint8_t *b = tok_read_all(path, &len, NULL);
-    if (!b)
-        return 0;
-    eiw_status st = eiw_sidecar_parse(b, len, sc);
-    free(b);
-    if (st != EIW_OK)
-        return 0;
-    uint64_t h, size;
-    int ok = sc->key == key && sc->model_id == a->m->id && sc->shard == shard &&
-             sc->window_bits == a->wp.window_bits && sc->token_bits == a->wp.token_bits;
-    tok_shard_path(path, prefix, shard, ".bin");
-    ok = ok && tok_hash_file(path, &h, &size) == 0 && h == sc->bin_xxh3 && size == sc->bin_bytes;
-    tok_shard_path(path, prefix, shard, ".idx");
-    ok = ok && tok_hash_file(path, &h, &size) == 0 && h == sc->idx_xxh3;
-    if (!ok)
-        eiw_sidecar_free(sc);
-    return ok;
-}
-
-/* Writes the three files of a coded shard (each atomically: .bin, .idx, then the sidecar that
- * marks the shard complete). Returns an exit status; prints errors. */
-static int write_shard(const tok_args *a, shard_buf *sb, uint64_t shard, uint64_t key,
-                       eiw_sidecar *sc)
-{
-    char path[TOK_PATH_MAX];
-    size_t ok_docs = 0;
-    uint64_t tokens = 0, ambiguous = 0;
-    const unsigned tb = a->wp.token_bits / 8;
-    for (size_t i = 0; i < sb->ndocs; i++)
-        if (sb->docs[i].status == EIW_OK)
-            ok_docs++;
-    uint32_t *sizes = malloc((ok_docs ? ok_docs : 1) * sizeof *sizes);
-    memset(sc, 0, sizeof *sc);
-    sc->docs = malloc((ok_docs ? ok_docs : 1) * sizeof *sc->docs);
-    XXH3_state_t *h = XXH3_createState();
-    cli_out_file of;
-    int rc = EIW_EXIT_ERROR, e;
-    if (!sizes || !sc->docs || !h) {
-        fprintf(stderr, "eiw: %s: %s\n", a->prefix, strerror(ENOMEM));
-        goto done;
-    }
-    tok_shard_path(path, a->prefix, shard, ".bin");
-    if ((e = cli_out_open(&of, path, 1, NULL)) != 0) {
-        fprintf(stderr, "eiw: %s: %s\n", path, strerror(e));
-        goto done;
-    }
-    XXH3_64bits_reset(h);
-    size_t k = 0;
-    for (size_t i = 0; i < sb->ndocs; i++) {
-        shard_doc *d = &sb->docs[i];
-        if (d->status != EIW_OK)
+        const eiw_shard_doc *d = &sb->docs[i];
+        if (d->status == EIW_OK)
             continue;
-        if (tb == 2)
-            tok_swap16(d->tokens, d->tok_len);   /* MSB-first tokens -> little-endian uint16 */
-        XXH3_64bits_update(h, d->tokens, d->tok_len);
-        if (d->tok_len && fwrite(d->tokens, 1, d->tok_len, of.f) != d->tok_len)
-            break;
-        sizes[k] = (uint32_t)(d->tok_len / tb);
-        sc->docs[k].bytes = d->len;
-        sc->docs[k].xxh3 = d->xxh3;
-        sc->docs[k].flags = d->flags;
-        tokens += d->tok_len / tb;
-        k++;
-    }
-    if (k != ok_docs || (e = cli_out_commit(&of, 1)) != 0) {
-        e = k != ok_docs ? errno : e;
-        if (k != ok_docs)
-            cli_out_abort(&of);
-        fprintf(stderr, "eiw: %s: %s\n", path, strerror(e ? e : EIO));
-        goto done;
-    }
-    for (size_t i = 0; i < sb->ndocs; i++)
-        ambiguous += sb->docs[i].status != EIW_OK;
-    sc->window_bits = a->wp.window_bits;
-    sc->token_bits = a->wp.token_bits;
-    sc->model_id = a->m->id;
-    sc->shard = shard;
-    sc->ndocs = ok_docs;
-    for (size_t i = 0; i < ok_docs; i++)
-        sc->input_bytes += sc->docs[i].bytes;
-    sc->tokens = tokens;
-    sc->bad_records = sb->bad + ambiguous;
-    sc->key = key;
-    sc->bin_bytes = tokens * tb;
-    sc->bin_xxh3 = XXH3_64bits_digest(h);
-    uint8_t *idx = NULL, *side = NULL;
-    size_t idx_len = 0, side_len = 0;
-    eiw_status st = eiw_mmidx_build(tb == 1 ? EIW_MMIDX_UINT8 : EIW_MMIDX_UINT16, sizes, ok_docs,
-                                    &idx, &idx_len);
-    if (st == EIW_OK) {
-        sc->idx_xxh3 = XXH3_64bits(idx, idx_len);
-        st = eiw_sidecar_build(sc, &side, &side_len);
-    }
-    if (st != EIW_OK) {
-        fprintf(stderr, "eiw: %s: %s\n", path, eiw_strerror(st));
-    } else {
-        tok_shard_path(path, a->prefix, shard, ".idx");
-        if (tok_write_atomic(path, idx, idx_len) == 0) {
-            tok_shard_path(path, a->prefix, shard, ".eiwd");
-            if (tok_write_atomic(path, side, side_len) == 0)
-                rc = EIW_EXIT_OK;
+        tok_progress_clear(&rs->pr);
+        if (d->status == EIW_ERR_AMBIGUOUS) {
+            if (a->verbosity >= 0 || a->strict)
+                fprintf(stderr, "eiw: %s:%" PRIu64 ": %s%s\n", d->source, d->line,
+                        "no unambiguous window for this text",
+                        a->strict ? "" : " (document skipped)");
+            fail |= a->strict;
+        } else {
+            fprintf(stderr, "eiw: %s:%" PRIu64 ": %s\n", d->source, d->line,
+                    eiw_strerror(d->status));
+            fail = 1;
         }
     }
-    free(idx);
-    free(side);
-done:
-    free(sizes);
-    XXH3_freeState(h);
-    if (rc != EIW_EXIT_OK)
-        eiw_sidecar_free(sc);
-    return rc;
+    return fail;
 }
 
-static void shard_reset(shard_buf *sb)
+/* Codes and writes (or keeps, when complete already) one finished shard. */
+static int finish_shard(const tok_args *a, eiw_shard_buffer *sb, uint64_t shard, run_state *rs)
 {
-    for (size_t i = 0; i < sb->ndocs; i++)
-        free(sb->docs[i].tokens);
-    sb->ndocs = 0;
-    sb->text_len = 0;
-    sb->bytes = 0;
-    sb->bad = 0;
-}
-
-/* Codes and writes (or skips) one finished shard. */
-static int finish_shard(const tok_args *a, shard_buf *sb, uint64_t shard, run_state *rs)
-{
+    const eiw_shard_settings set = { a->prefix, a->m, a->wp };
     eiw_sidecar sc;
-    uint64_t key = shard_key(a, sb, shard);
+    uint64_t key = eiw_shard_key(&set, sb, shard);
     int rc = EIW_EXIT_OK;
-    if (shard_done(a->prefix, shard, key, a, &sc)) {
+    if (eiw_shard_complete(&set, shard, key, &sc)) {
         tok_progress_add(&rs->pr, sb->bytes, 1);
         if (a->verbosity > 0) {
             tok_progress_clear(&rs->pr);
             fprintf(stderr, "eiw: %s-%05" PRIu64 ": complete already, kept\n", a->prefix, shard);
         }
     } else {
-        encode_shard(a, sb, &rs->pr);
-        int strict_fail = 0;
-        for (size_t i = 0; i < sb->ndocs; i++) {
-            shard_doc *d = &sb->docs[i];
-            if (d->status == EIW_OK)
-                continue;
-            tok_progress_clear(&rs->pr);
-            if (d->status == EIW_ERR_AMBIGUOUS) {
-                if (a->verbosity >= 0 || a->strict)
-                    fprintf(stderr, "eiw: %s:%" PRIu64 ": %s%s\n", d->source, d->line,
-                            "no unambiguous window for this text",
-                            a->strict ? "" : " (document skipped)");
-                strict_fail |= a->strict;
-            } else {
-                fprintf(stderr, "eiw: %s:%" PRIu64 ": %s\n", d->source, d->line,
-                        eiw_strerror(d->status));
-                strict_fail = 1;
-            }
-        }
-        if (strict_fail)
+        eiw_shard_encode(&set, sb, a->threads, progress_cb, &rs->pr);
+        eiw_dataset_error err;
+        if (report_failed_docs(a, sb, rs))
             rc = EIW_EXIT_ERROR;
-        else
-            rc = write_shard(a, sb, shard, key, &sc);
+        else if (eiw_shard_write(&set, sb, shard, key, cli_write_file, NULL, &sc, &err) != EIW_OK)
+            rc = print_error(&err);
         if (rc == EIW_EXIT_OK && a->verbosity > 0) {
             tok_progress_clear(&rs->pr);
             fprintf(stderr, "eiw: %s-%05" PRIu64 ": %" PRIu64 " documents, %" PRIu64
@@ -540,147 +342,123 @@ static int finish_shard(const tok_args *a, shard_buf *sb, uint64_t shard, run_st
         rs->input_bytes += sc.input_bytes;
         eiw_sidecar_free(&sc);
     }
-    shard_reset(sb);
+    eiw_shard_buffer_reset(sb);
     return rc;
 }
 
-static int shard_add(shard_buf *sb, const eiw_doc *d, int keep_text)
-{
-    if (sb->ndocs == sb->cap_docs) {
-        size_t nc = sb->cap_docs ? 2 * sb->cap_docs : 256;
-        shard_doc *nd = realloc(sb->docs, nc * sizeof *nd);
-        if (!nd)
-            return -1;
-        sb->docs = nd;
-        sb->cap_docs = nc;
-    }
-    shard_doc *x = &sb->docs[sb->ndocs];
-    memset(x, 0, sizeof *x);
-    x->len = d->len;
-    x->source = d->source;
-    x->line = d->line;
-    x->flags = d->delimited ? EIW_DOC_DELIMITED : 0;
-    if (keep_text) {
-        if (sb->text_len + d->len > sb->text_cap) {
-            size_t nc = sb->text_cap ? sb->text_cap : (1u << 20);
-            while (nc < sb->text_len + d->len)
-                nc *= 2;
-            uint8_t *nt = realloc(sb->text, nc);
-            if (!nt)
-                return -1;
-            sb->text = nt;
-            sb->text_cap = nc;
-        }
-        if (d->len)
-            memcpy(sb->text + sb->text_len, d->data, d->len);
-        x->off = sb->text_len;
-        sb->text_len += d->len;
-        x->xxh3 = XXH3_64bits(d->data, d->len);
-    }
-    sb->ndocs++;
-    sb->bytes += d->len;
-    return 0;
-}
-
-/* ------------------------------------------------------------------------------------------
- * Manifest (rank 0, after every shard exists) */
-
+/* The manifest (rank 0, after every shard exists). */
 static int write_manifest(const tok_args *a, uint64_t nshards, int input_format)
 {
-    char path[TOK_PATH_MAX];
-    tok_str js;
-    tok_str_init(&js);
-    uint64_t docs = 0, bad = 0, bytes = 0, tokens = 0;
-    const unsigned tb = a->wp.token_bits / 8;
-    tok_str shards;
-    tok_str_init(&shards);
-    int rc = EIW_EXIT_OK;
-    for (uint64_t s = 0; s < nshards && rc == EIW_EXIT_OK; s++) {
-        tok_shard_path(path, a->prefix, s, ".eiwd");
-        size_t len;
-        int err = 0;
-        uint8_t *b = tok_read_all(path, &len, &err);
-        eiw_sidecar sc;
-        eiw_status st = b ? eiw_sidecar_parse(b, len, &sc) : EIW_ERR_IO;
-        uint64_t side_h = b ? XXH3_64bits(b, len) : 0;
-        free(b);
-        if (st != EIW_OK) {
-            fprintf(stderr, "eiw: %s: %s\n", path, st == EIW_ERR_IO ? strerror(err) : eiw_strerror(st));
-            rc = EIW_EXIT_ERROR;
-            break;
-        }
-        const char *base = strrchr(a->prefix, '/');
-        base = base ? base + 1 : a->prefix;
-        tok_str_printf(&shards,
-                       "%s    {\"prefix\": \"%s-%05" PRIu64 "\", \"documents\": %" PRIu64
-                       ", \"bad_records\": %" PRIu64 ", \"input_bytes\": %" PRIu64
-                       ", \"tokens\": %" PRIu64 ", \"bin_bytes\": %" PRIu64
-                       ", \"bin_xxh3\": \"%016" PRIx64 "\", \"idx_xxh3\": \"%016" PRIx64
-                       "\", \"eiwd_xxh3\": \"%016" PRIx64 "\"}",
-                       s ? ",\n" : "", base, s, sc.ndocs, sc.bad_records, sc.input_bytes,
-                       sc.tokens, sc.bin_bytes, sc.bin_xxh3, sc.idx_xxh3, side_h);
-        docs += sc.ndocs;
-        bad += sc.bad_records;
-        bytes += sc.input_bytes;
-        tokens += sc.tokens;
-        eiw_sidecar_free(&sc);
-    }
-    if (rc != EIW_EXIT_OK) {
-        tok_str_free(&shards);
-        return rc;
-    }
-    tok_str_printf(&js, "{\n  \"format\": \"eiw-tokens\",\n  \"format_version\": 1,\n");
-    tok_str_printf(&js, "  \"eiw_version\": \"%s\",\n", EIW_VERSION_STRING);
-    tok_str_printf(&js, "  \"shard_count\": %" PRIu64 ",\n", nshards);
-    tok_str_printf(&js, "  \"window_bits\": %u,\n  \"token_bits\": %u,\n", a->wp.window_bits,
-                   a->wp.token_bits);
-    tok_str_printf(&js, "  \"dtype\": \"%s\",\n  \"megatron_dtype_code\": %d,\n",
-                   tb == 1 ? "uint8" : "uint16", tb == 1 ? EIW_MMIDX_UINT8 : EIW_MMIDX_UINT16);
-    tok_str_printf(&js, "  \"model\": {\"name\": \"");
-    tok_str_json(&js, (const uint8_t *)a->m->name, strlen(a->m->name));
-    tok_str_printf(&js, "\", \"id\": \"%016" PRIx64 "\"},\n", a->m->id);
-    tok_str_printf(&js, "  \"input_format\": \"%s\",\n",
-                   input_format == EIW_DOCS_JSONL ? "jsonl"
-                   : input_format == EIW_DOCS_TEXT ? "text" : "mixed");
-    tok_str_printf(&js, "  \"text_field\": \"%s\",\n",
-                   a->dopt.text_field ? a->dopt.text_field : "text");
-    tok_str_printf(&js, "  \"delimiter_hex\": \"");
-    for (size_t i = 0; a->dopt.delimiter && i < a->dopt.delimiter_len; i++)
-        tok_str_printf(&js, "%02x", a->dopt.delimiter[i]);
-    tok_str_printf(&js, "\",\n  \"shard_size\": %" PRIu64 ",\n  \"max_record\": %zu,\n",
-                   a->shard_size, a->dopt.max_record);
-    tok_str_printf(&js, "  \"check_utf8\": %s,\n", a->dopt.check_utf8 ? "true" : "false");
-    tok_str_printf(&js, "  \"inputs\": [");
-    for (int i = 0; i < a->ninputs; i++) {
-        tok_str_printf(&js, "%s\"", i ? ", " : "");
-        tok_str_json(&js, (const uint8_t *)a->inputs[i], strlen(a->inputs[i]));
-        tok_str_printf(&js, "\"");
-    }
-    tok_str_printf(&js, "],\n");
-    tok_str_printf(&js, "  \"documents\": %" PRIu64 ",\n  \"bad_records\": %" PRIu64 ",\n",
-                   docs, bad);
-    tok_str_printf(&js, "  \"input_bytes\": %" PRIu64 ",\n  \"tokens\": %" PRIu64 ",\n", bytes,
-                   tokens);
-    tok_str_printf(&js, "  \"token_bytes\": %" PRIu64 ",\n", tokens * tb);
-    double ratio = tokens ? (double)bytes / (double)(tokens * tb) : 0.0;
-    tok_str_printf(&js, "  \"compression_ratio\": %.6f,\n", ratio);
-    tok_str_printf(&js, "  \"bits_per_byte\": %.6f,\n",
-                   bytes ? 8.0 * (double)(tokens * tb) / (double)bytes : 0.0);
-    tok_str_printf(&js, "  \"bytes_per_token\": %.6f,\n",
-                   tokens ? (double)bytes / (double)tokens : 0.0);
-    tok_str_printf(&js, "  \"shards\": [\n%s\n  ]\n}\n", shards.s ? shards.s : "");
-    tok_str_free(&shards);
-    if (!js.s) {
-        fprintf(stderr, "eiw: %s: %s\n", a->prefix, strerror(ENOMEM));
-        return EIW_EXIT_ERROR;
-    }
-    snprintf(path, sizeof path, "%s.json", a->prefix);
-    rc = tok_write_atomic(path, (const uint8_t *)js.s, js.len) == 0 ? EIW_EXIT_OK : EIW_EXIT_ERROR;
-    tok_str_free(&js);
-    return rc;
+    eiw_manifest mf;
+    memset(&mf, 0, sizeof mf);
+    mf.shard_count = nshards;
+    mf.window_bits = a->wp.window_bits;
+    mf.token_bits = a->wp.token_bits;
+    snprintf(mf.model_name, sizeof mf.model_name, "%s", a->m->name);
+    mf.model_id = a->m->id;
+    snprintf(mf.input_format, sizeof mf.input_format, "%s",
+             input_format == EIW_DOCS_JSONL ? "jsonl"
+             : input_format == EIW_DOCS_TEXT ? "text" : "mixed");
+    snprintf(mf.text_field, sizeof mf.text_field, "%s", a->dopt.text_field);
+    if (a->dopt.delimiter)
+        memcpy(mf.delimiter, a->dopt.delimiter, a->dopt.delimiter_len);
+    mf.delimiter_len = a->dopt.delimiter ? a->dopt.delimiter_len : 0;
+    mf.shard_size = a->shard_size;
+    mf.max_record = a->dopt.max_record;
+    mf.check_utf8 = a->dopt.check_utf8;
+    mf.inputs = (const char *const *)a->inputs;
+    mf.ninputs = (size_t)a->ninputs;
+    eiw_dataset_error err;
+    if (eiw_dataset_manifest_write(a->prefix, &mf, cli_write_file, NULL, &err) != EIW_OK)
+        return print_error(&err);
+    return EIW_EXIT_OK;
 }
 
 /* ------------------------------------------------------------------------------------------ */
+
+/* Under MPI, shard k goes to the rank with the fewest bytes so far (lowest on ties): every rank
+ * sees every shard's size, so all make the same choice, and uneven shards still balance. */
+typedef struct {
+    uint64_t *load;            /* bytes per rank */
+    int owner;                 /* of the shard being filled */
+} shard_owners;
+
+/* Closes the shard being filled: its owner codes and writes it, the other ranks pass it by. */
+static int close_shard(const tok_args *a, eiw_shard_buffer *sb, uint64_t shard, run_state *rs,
+                       shard_owners *o)
+{
+    int rc = EIW_EXIT_OK;
+    o->load[o->owner] += sb->bytes;
+    if (par_rank() == o->owner) {
+        rc = finish_shard(a, sb, shard, rs);
+    } else {
+        tok_progress_add(&rs->pr, sb->bytes, 1);
+        eiw_shard_buffer_reset(sb);
+    }
+    for (int i = 0; i < par_size(); i++)
+        o->owner = o->load[i] < o->load[o->owner] ? i : o->owner;
+    return rc;
+}
+
+/* A bad record counts in the shard being filled; that shard's owner reports it. */
+static int bad_record(const tok_args *a, const eiw_doc *d, eiw_shard_buffer *sb, run_state *rs,
+                      int owner)
+{
+    sb->bad++;
+    rs->bad++;
+    rs->pr.bad = rs->bad;
+    if (par_rank() == owner && (a->verbosity >= 0 || a->strict)) {
+        tok_progress_clear(&rs->pr);
+        fprintf(stderr, "eiw: %s:%" PRIu64 ": %s%s\n", d->source, d->line, d->bad,
+                a->strict ? "" : " (skipped)");
+    }
+    return a->strict ? EIW_EXIT_ERROR : EIW_EXIT_OK;
+}
+
+/* Every document of the inputs into shards; *shards receives their count. */
+static int shard_documents(const tok_args *a, eiw_docs *r, run_state *rs, uint64_t *shards)
+{
+    eiw_shard_buffer sb;
+    memset(&sb, 0, sizeof sb);
+    shard_owners o = { calloc((size_t)par_size(), sizeof *o.load), 0 };
+    int rc = o.load ? EIW_EXIT_OK : EIW_EXIT_ERROR, full = 0;
+    if (!o.load)
+        fprintf(stderr, "eiw: %s: %s\n", a->prefix, strerror(ENOMEM));
+    while (rc == EIW_EXIT_OK) {
+        eiw_doc d;
+        int got = eiw_docs_next(r, &d);
+        if (got < 0) {
+            tok_progress_clear(&rs->pr);
+            fprintf(stderr, "eiw: %s: %s\n", eiw_docs_source(r),
+                    got == EIW_ERR_IO ? strerror(errno) : eiw_strerror(got));
+            rc = EIW_EXIT_ERROR;
+            break;
+        }
+        if (got == 1 && d.bad) {
+            rc = bad_record(a, &d, &sb, rs, o.owner);
+            continue;
+        }
+        /* A shard closes when the next document arrives (or at the end), so bad records
+         * after its last document still count in it. The last one may be empty when it is
+         * the only one. */
+        if (full || (got == 0 && (sb.ndocs > 0 || sb.bad > 0 || *shards == 0))) {
+            rc = close_shard(a, &sb, (*shards)++, rs, &o);
+            full = 0;
+        }
+        if (got == 0 || rc != EIW_EXIT_OK)
+            break;
+        if (eiw_shard_buffer_add(&sb, &d, par_rank() == o.owner) != EIW_OK) {
+            fprintf(stderr, "eiw: %s: %s\n", d.source, strerror(ENOMEM));
+            rc = EIW_EXIT_ERROR;
+            break;
+        }
+        full = sb.bytes >= a->shard_size;
+        tok_progress_show(&rs->pr);
+    }
+    free(o.load);
+    eiw_shard_buffer_free(&sb);
+    return rc;
+}
 
 static int tokenize(tok_args *a)
 {
@@ -703,100 +481,24 @@ static int tokenize(tok_args *a)
     tok_progress_init(&rs.pr, "tokenize", eiw_docs_total_is_exact(r) ? eiw_docs_total_bytes(r)
                                                                     : UINT64_MAX,
                       a->verbosity < 0 || par_rank() != 0);
-    shard_buf sb;
-    memset(&sb, 0, sizeof sb);
-    uint64_t shard = 0;
-    int full = 0;
-    /* Shard k goes to the rank with the fewest bytes so far (lowest on ties): every rank sees
-     * every shard's size, so all make the same choice, and uneven shards still balance. */
-    uint64_t *load = calloc((size_t)par_size(), sizeof *load);
-    int owner = 0;
-    if (!load) {
-        fprintf(stderr, "eiw: %s: %s\n", a->prefix, strerror(ENOMEM));
-        rc = EIW_EXIT_ERROR;
-    }
-    for (; rc == EIW_EXIT_OK;) {
-        eiw_doc d;
-        int got = eiw_docs_next(r, &d);
-        if (got < 0) {
-            tok_progress_clear(&rs.pr);
-            fprintf(stderr, "eiw: %s: %s\n", eiw_docs_source(r),
-                    got == EIW_ERR_IO ? strerror(errno) : eiw_strerror(got));
-            rc = EIW_EXIT_ERROR;
-            break;
-        }
-        if (got == 1 && d.bad) {
-            sb.bad++;
-            rs.bad++;
-            rs.pr.bad = rs.bad;
-            if (par_rank() == owner && (a->verbosity >= 0 || a->strict)) {
-                tok_progress_clear(&rs.pr);
-                fprintf(stderr, "eiw: %s:%" PRIu64 ": %s%s\n", d.source, d.line, d.bad,
-                        a->strict ? "" : " (skipped)");
-            }
-            if (a->strict) {
-                rc = EIW_EXIT_ERROR;
-                break;
-            }
-            continue;
-        }
-        /* A shard closes when the next document arrives (or at the end), so bad records
-         * after its last document still count in it. */
-        if (full && (got == 0 || got == 1)) {
-            load[owner] += sb.bytes;
-            if (par_rank() == owner)
-                rc = finish_shard(a, &sb, shard, &rs);
-            else {
-                tok_progress_add(&rs.pr, sb.bytes, 1);
-                shard_reset(&sb);
-            }
-            shard++;
-            full = 0;
-            for (int i = 0; i < par_size(); i++)
-                owner = load[i] < load[owner] ? i : owner;
-            if (rc != EIW_EXIT_OK)
-                break;
-        }
-        if (got == 0) {
-            if (sb.ndocs > 0 || sb.bad > 0 || shard == 0) {
-                if (par_rank() == owner)
-                    rc = finish_shard(a, &sb, shard, &rs);
-                else
-                    shard_reset(&sb);
-                shard++;
-            }
-            break;
-        }
-        if (shard_add(&sb, &d, par_rank() == owner) != 0) {
-            fprintf(stderr, "eiw: %s: %s\n", d.source, strerror(ENOMEM));
-            rc = EIW_EXIT_ERROR;
-            break;
-        }
-        if (sb.bytes >= a->shard_size)
-            full = 1;
-        tok_progress_show(&rs.pr);
-    }
-    free(load);
+    uint64_t shards = 0;
+    rc = shard_documents(a, r, &rs, &shards);
     tok_progress_clear(&rs.pr);
     int input_format = eiw_docs_format(r);
     eiw_docs_free(r);
     rc = par_max(rc);   /* any rank's failure fails all: no manifest over missing shards */
     if (rc == EIW_EXIT_OK && par_rank() == 0)
-        rc = write_manifest(a, shard, input_format);
+        rc = write_manifest(a, shards, input_format);
     if (rc == EIW_EXIT_OK && par_rank() == 0)
-        tok_remove_stale_shards(a->prefix, shard);
+        eiw_dataset_remove_shards_from(a->prefix, shards);
     if (rc == EIW_EXIT_OK && par_rank() == 0 && a->verbosity > 0) {
         double secs = tok_progress_elapsed(&rs.pr);
         fprintf(stderr,
                 "eiw: %s: %" PRIu64 " shards, %" PRIu64 " bad records; this process coded %" PRIu64
                 " bytes in %.1f s (%.3f MB/s)\n",
-                a->prefix, shard, rs.bad, rs.pr.coded, secs,
+                a->prefix, shards, rs.bad, rs.pr.coded, secs,
                 secs > 0 ? (double)rs.pr.coded / secs / 1e6 : 0.0);
     }
-    for (size_t i = 0; i < sb.ndocs; i++)
-        free(sb.docs[i].tokens);
-    free(sb.docs);
-    free(sb.text);
     eiw_model_free(a->m);
     return rc;
 }

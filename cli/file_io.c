@@ -243,3 +243,16 @@ void cli_out_abort(cli_out_file *o)
     free(o->tmp_path);
     o->path = o->tmp_path = NULL;
 }
+
+int cli_write_file(void *ctx, const char *path, const eiw_span *parts, size_t n)
+{
+    (void)ctx;
+    cli_out_file of;
+    int e = cli_out_open(&of, path, 1, NULL);
+    for (size_t i = 0; e == 0 && i < n; i++)
+        if (parts[i].len && fwrite(parts[i].data, 1, parts[i].len, of.f) != parts[i].len) {
+            e = errno ? errno : EIO;
+            cli_out_abort(&of);
+        }
+    return e ? e : cli_out_commit(&of, 1);
+}

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "data/dataset_io.h"
+
 typedef struct {
     FILE *f;           /* write here */
     char *path;        /* destination */
@@ -43,5 +45,9 @@ int cli_out_commit(cli_out_file *o, int force);
 
 /* Closes and removes the temporary. Safe to call after a failed open or commit. */
 void cli_out_abort(cli_out_file *o);
+
+/* The parts, in order, as the whole new content of path (replacing it); 0 or an errno value.
+ * An eiw_file_writer (data/dataset_io.h): ctx is not used. */
+int cli_write_file(void *ctx, const char *path, const eiw_span *parts, size_t n);
 
 #endif

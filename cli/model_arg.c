@@ -61,7 +61,7 @@ int cli_model_arg(const char *name, const char *from, const char *cmd, const eiw
         return EIW_EXIT_OK;
     if (strchr(name, '/') || access(name, F_OK) == 0)
         return model_file(name, m);
-    cli_usage_error(cmd, "%s: unknown model '%s' (built-in: %s)", from, name,
+    cli_usage(cmd, "%s: unknown model '%s' (built-in: %s)", from, name,
                     eiw_model_builtin_names());
     return EIW_EXIT_USAGE;
 }

@@ -1,7 +1,6 @@
-/* Option values shared by the commands: sizes with K/M/G/T suffixes, the default number of
- * worker threads, and the usage error. */
+/* Option values shared by the commands: sizes with K/M/G/T suffixes, thread counts, the
+ * default number of worker threads, and the message for a command-line error. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -45,12 +44,26 @@ int cli_default_threads(void)
     return cli_online_cpus(8);
 }
 
-void cli_usage_error(const char *cmd, const char *fmt, ...)
+int cli_parse_threads(const char *s, int *threads)
+{
+    uint64_t v;
+    if (!cli_parse_size(s, CLI_THREADS_MAX, &v) || v < 1)
+        return 0;
+    *threads = (int)v;
+    return 1;
+}
+
+void cli_usagev(const char *cmd, const char *fmt, va_list ap)
+{
+    fputs("eiw: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see 'eiw%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
+}
+
+void cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fputs("eiw: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_usagev(cmd, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see 'eiw%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
 }

@@ -6,8 +6,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/token_dataset.h"
 #include "cli/train_inputs.h"
+#include "data/token_dataset.h"
+
+/* Room for `extra` more tokens; 0, or -1 when out of memory. */
+static int tokbuf_reserve(tokbuf *b, size_t extra)
+{
+    if (b->n + extra <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 1 << 20;
+    while (cap < b->n + extra)
+        cap *= 2;
+    uint16_t *t = realloc(b->tok, cap * sizeof *t);
+    if (!t)
+        return -1;
+    b->tok = t;
+    b->cap = cap;
+    return 0;
+}
 
 /* token_bytes: 0 = text (one token per byte), 1 = uint8 tokens, 2 = little-endian uint16 */
 static int read_file(tokbuf *b, const char *path, int token_bytes)
@@ -121,15 +137,43 @@ static int read_path(tokbuf *b, const char *path, int token_bytes, int depth)
     return rc;
 }
 
+/* All tokens of a token dataset, in shard and document order; *bytes += its documents'
+ * original bytes; *token_bits receives its token size. */
+static int read_dataset(tokbuf *b, const char *prefix, uint64_t *bytes, unsigned *token_bits)
+{
+    eiw_manifest mf;
+    eiw_dataset_error err;
+    if (eiw_dataset_manifest_load(prefix, &mf, &err) != EIW_OK) {
+        fprintf(stderr, "eiw: %s: %s\n", err.path, err.what);
+        return -1;
+    }
+    *token_bits = mf.token_bits;
+    for (uint64_t s = 0; s < mf.shard_count; s++) {
+        eiw_shard_data d;
+        if (eiw_shard_load(prefix, &mf, s, 1, &d, &err) != EIW_OK) {
+            fprintf(stderr, "eiw: %s: %s\n", err.path, err.what);
+            return -1;
+        }
+        if (tokbuf_reserve(b, d.bin_len / (mf.token_bits / 8)) != 0) {
+            fprintf(stderr, "eiw: %s: %s\n", prefix, strerror(ENOMEM));
+            eiw_shard_data_free(&d);
+            return -1;
+        }
+        b->n += eiw_shard_tokens(&d, mf.token_bits, b->tok + b->n);
+        *bytes += d.sc.input_bytes;
+        eiw_shard_data_free(&d);
+    }
+    return 0;
+}
+
 static int read_input(tokbuf *b, const char *path, int token_bytes, input_kind *k)
 {
-    if (!token_dataset_exists(path)) {
+    if (!eiw_dataset_exists(path)) {
         k->others++;
         return read_path(b, path, token_bytes, 0);
     }
     unsigned tb;
-    uint64_t docs = 0;
-    if (token_dataset_read(path, b, &k->bytes, &docs, &tb))
+    if (read_dataset(b, path, &k->bytes, &tb))
         return -1;
     if (k->datasets && tb != k->token_bits) {
         fprintf(stderr, "eiw: %s: %u-bit tokens, but an earlier dataset has %u-bit ones\n", path,

@@ -8,7 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/token_dataset.h"
+/* A growing array of tokens. */
+typedef struct {
+    uint16_t *tok;
+    size_t n, cap;
+} tokbuf;
 
 /* What one list of inputs turned out to be. */
 typedef struct {

@@ -2,8 +2,7 @@
  * stream (plain, or zstd-decoded in 64 KiB steps, never whole) and cut into pieces: at a
  * delimiter ("\n" for JSON Lines, the user's for text) or at the end of the file. Only the
  * current piece is held in memory, bounded by max_record; a longer one is skipped up to its
- * end and reported once as a bad record. The JSON reader validates a whole record but keeps
- * only the text field; it does not build a document tree. */
+ * end and reported once as a bad record. A JSON Lines record goes to data/jsonl.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -13,10 +12,10 @@
 #include <zstd.h>
 
 #include "data/docs.h"
+#include "data/jsonl.h"
 
 #define READ_STEP (64u << 10)
 #define DIR_DEPTH_MAX 64
-#define JSON_DEPTH_MAX 128
 
 typedef struct {
     char *path;
@@ -42,45 +41,12 @@ struct eiw_docs {
     int discarding;            /* the current piece is over-long: skipping to its end */
     int prev_delimited;
     uint64_t pieces;           /* pieces returned from the current file */
-    uint8_t *text;             /* a JSON record's unescaped text */
-    size_t text_cap;
+    eiw_jsonl_reader json;     /* holds the last record's text */
     uint64_t read_before;      /* stored bytes of the files already finished */
     uint64_t total;
     int inexact;
     char bad_msg[128];
 };
-
-/* ------------------------------------------------------------------------------------------
- * UTF-8 */
-
-ptrdiff_t eiw_utf8_check(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        uint32_t cp, min;
-        if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; min = 0x80; }
-        else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; min = 0x800; }
-        else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; min = 0x10000; }
-        else return (ptrdiff_t)i;
-        if (n - i <= k)
-            return (ptrdiff_t)i;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return (ptrdiff_t)i;
-            cp = cp << 6 | (s[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return (ptrdiff_t)i;
-        i += k + 1;
-    }
-    return -1;
-}
 
 /* ------------------------------------------------------------------------------------------
  * Input list */
@@ -238,7 +204,7 @@ void eiw_docs_free(eiw_docs *r)
     free(r->files);
     free(r->zin);
     free(r->buf);
-    free(r->text);
+    eiw_jsonl_reader_clear(&r->json);
     free(r);
 }
 
@@ -446,318 +412,6 @@ static int next_piece(eiw_docs *r, const uint8_t *delim, size_t dlen, piece *pc)
     }
 }
 
-/* ------------------------------------------------------------------------------------------
- * JSON: one object per line; returns NULL and the text field's bytes, or why it is bad. */
-
-typedef struct {
-    const uint8_t *p, *end;
-    uint8_t *out;              /* unescaped string goes here when not NULL */
-    size_t out_len;
-} json_in;
-
-static void json_ws(json_in *j)
-{
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-        j->p++;
-}
-
-static int hex4(const uint8_t *p, uint32_t *v)
-{
-    *v = 0;
-    for (int i = 0; i < 4; i++) {
-        uint8_t c = p[i];
-        uint32_t d = c >= '0' && c <= '9'   ? (uint32_t)(c - '0')
-                     : c >= 'a' && c <= 'f' ? (uint32_t)(c - 'a' + 10)
-                     : c >= 'A' && c <= 'F' ? (uint32_t)(c - 'A' + 10)
-                                            : 16u;
-        if (d == 16)
-            return 0;
-        *v = *v << 4 | d;
-    }
-    return 1;
-}
-
-static void put_utf8(json_in *j, uint32_t cp)
-{
-    uint8_t *o = j->out + j->out_len;
-    if (cp < 0x80) {
-        o[0] = (uint8_t)cp;
-        j->out_len += 1;
-    } else if (cp < 0x800) {
-        o[0] = (uint8_t)(0xC0 | cp >> 6);
-        o[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        j->out_len += 2;
-    } else if (cp < 0x10000) {
-        o[0] = (uint8_t)(0xE0 | cp >> 12);
-        o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        j->out_len += 3;
-    } else {
-        o[0] = (uint8_t)(0xF0 | cp >> 18);
-        o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-        o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        o[3] = (uint8_t)(0x80 | (cp & 0x3F));
-        j->out_len += 4;
-    }
-}
-
-/* A string at j->p (the opening quote); unescaped into j->out when set. The line is valid
- * UTF-8 already, and unescaping never makes a string longer. */
-static const char *json_string(json_in *j)
-{
-    j->p++;
-    j->out_len = 0;
-    for (;;) {
-        if (j->p >= j->end)
-            return "invalid JSON: unterminated string";
-        uint8_t c = *j->p++;
-        if (c == '"')
-            return NULL;
-        if (c < 0x20)
-            return "invalid JSON: control character in a string";
-        if (c != '\\') {
-            if (j->out)
-                j->out[j->out_len++] = c;
-            continue;
-        }
-        if (j->p >= j->end)
-            return "invalid JSON: unterminated string";
-        uint8_t e = *j->p++, lit = 0;
-        switch (e) {
-        case '"': lit = '"'; break;
-        case '\\': lit = '\\'; break;
-        case '/': lit = '/'; break;
-        case 'b': lit = '\b'; break;
-        case 'f': lit = '\f'; break;
-        case 'n': lit = '\n'; break;
-        case 'r': lit = '\r'; break;
-        case 't': lit = '\t'; break;
-        case 'u': {
-            uint32_t cp, lo;
-            if (j->end - j->p < 4 || !hex4(j->p, &cp))
-                return "invalid JSON: bad \\u escape";
-            j->p += 4;
-            if (cp >= 0xDC00 && cp <= 0xDFFF)
-                return "invalid UTF-8: lone surrogate escape";
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' ||
-                    !hex4(j->p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-                    return "invalid UTF-8: lone surrogate escape";
-                j->p += 6;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            if (j->out)
-                put_utf8(j, cp);
-            continue;
-        }
-        default:
-            return "invalid JSON: bad escape";
-        }
-        if (j->out)
-            j->out[j->out_len++] = lit;
-    }
-}
-
-static const char *json_value(json_in *j, int depth);
-
-static const char *json_number(json_in *j)
-{
-    const uint8_t *s = j->p;
-    if (j->p < j->end && *j->p == '-')
-        j->p++;
-    if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-        return "invalid JSON: bad value";
-    if (*j->p == '0')
-        j->p++;
-    else
-        while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-            j->p++;
-    if (j->p < j->end && *j->p == '.') {
-        j->p++;
-        if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-            return "invalid JSON: bad number";
-        while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-            j->p++;
-    }
-    if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-        j->p++;
-        if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
-            j->p++;
-        if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-            return "invalid JSON: bad number";
-        while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-            j->p++;
-    }
-    return j->p > s ? NULL : "invalid JSON: bad value";
-}
-
-static const char *json_container(json_in *j, int depth, uint8_t close)
-{
-    j->p++;
-    json_ws(j);
-    if (j->p < j->end && *j->p == close) {
-        j->p++;
-        return NULL;
-    }
-    for (;;) {
-        const char *e;
-        if (close == '}') {
-            if (j->p >= j->end || *j->p != '"')
-                return "invalid JSON: expected a key";
-            uint8_t *save = j->out;
-            j->out = NULL;
-            e = json_string(j);
-            j->out = save;
-            if (e)
-                return e;
-            json_ws(j);
-            if (j->p >= j->end || *j->p != ':')
-                return "invalid JSON: expected ':'";
-            j->p++;
-            json_ws(j);
-        }
-        if ((e = json_value(j, depth + 1)) != NULL)
-            return e;
-        json_ws(j);
-        if (j->p < j->end && *j->p == ',') {
-            j->p++;
-            json_ws(j);
-            continue;
-        }
-        if (j->p < j->end && *j->p == close) {
-            j->p++;
-            return NULL;
-        }
-        return "invalid JSON: expected ',' or a closing bracket";
-    }
-}
-
-static int json_lit(json_in *j, const char *w)
-{
-    size_t n = strlen(w);
-    if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n) != 0)
-        return 0;
-    j->p += n;
-    return 1;
-}
-
-static const char *json_value(json_in *j, int depth)
-{
-    if (depth > JSON_DEPTH_MAX)
-        return "invalid JSON: nested too deeply";
-    if (j->p >= j->end)
-        return "invalid JSON: missing value";
-    switch (*j->p) {
-    case '"': {
-        uint8_t *save = j->out;
-        j->out = NULL;
-        const char *e = json_string(j);
-        j->out = save;
-        return e;
-    }
-    case '{': return json_container(j, depth, '}');
-    case '[': return json_container(j, depth, ']');
-    case 't': return json_lit(j, "true") ? NULL : "invalid JSON: bad value";
-    case 'f': return json_lit(j, "false") ? NULL : "invalid JSON: bad value";
-    case 'n': return json_lit(j, "null") ? NULL : "invalid JSON: bad value";
-    default: return json_number(j);
-    }
-}
-
-/* The text field of the object on this line: sets text and len (in r->text), or returns why not.
- * A key given twice counts the last time, as Python's json module does. */
-static const char *json_record(eiw_docs *r, const uint8_t *line, size_t n, const uint8_t **text,
-                               size_t *len)
-{
-    ptrdiff_t bad = eiw_utf8_check(line, n);
-    if (bad >= 0) {
-        snprintf(r->bad_msg, sizeof r->bad_msg, "invalid UTF-8 at byte %td of the line", bad);
-        return r->bad_msg;
-    }
-    if (n + 1 > r->text_cap) {
-        uint8_t *t = realloc(r->text, n + 1);
-        if (!t)
-            return "out of memory";
-        r->text = t;
-        r->text_cap = n + 1;
-    }
-    uint8_t key[256];
-    json_in j = { line, line + n, NULL, 0 };
-    json_ws(&j);
-    if (j.p == j.end)
-        return "empty line";
-    if (*j.p != '{')
-        return "invalid JSON: not an object";
-    j.p++;
-    json_ws(&j);
-    int found = 0;
-    const char *e = NULL;
-    if (j.p < j.end && *j.p == '}') {
-        j.p++;
-    } else {
-        const char *field = r->o.text_field;
-        size_t flen = strlen(field);
-        for (;;) {
-            if (j.p >= j.end || *j.p != '"')
-                return "invalid JSON: expected a key";
-            /* keys are compared after unescaping; long keys cannot be the field */
-            const uint8_t *kstart = j.p;
-            j.out = NULL;
-            if ((e = json_string(&j)) != NULL)
-                return e;
-            size_t raw = (size_t)(j.p - kstart);
-            int is_field = 0;
-            if (raw - 2 <= sizeof key && flen <= sizeof key) {
-                json_in k = { kstart, j.p, key, 0 };
-                json_string(&k);
-                is_field = k.out_len == flen && memcmp(key, field, flen) == 0;
-            }
-            json_ws(&j);
-            if (j.p >= j.end || *j.p != ':')
-                return "invalid JSON: expected ':'";
-            j.p++;
-            json_ws(&j);
-            if (is_field) {
-                if (j.p >= j.end || *j.p != '"') {
-                    if ((e = json_value(&j, 1)) != NULL)
-                        return e;
-                    snprintf(r->bad_msg, sizeof r->bad_msg, "field '%.64s' is not a string",
-                             field);
-                    return r->bad_msg;
-                }
-                j.out = r->text;
-                if ((e = json_string(&j)) != NULL)
-                    return e;
-                *len = j.out_len;
-                j.out = NULL;
-                found = 1;
-            } else if ((e = json_value(&j, 1)) != NULL) {
-                return e;
-            }
-            json_ws(&j);
-            if (j.p < j.end && *j.p == ',') {
-                j.p++;
-                json_ws(&j);
-                continue;
-            }
-            if (j.p < j.end && *j.p == '}') {
-                j.p++;
-                break;
-            }
-            return "invalid JSON: expected ',' or '}'";
-        }
-    }
-    json_ws(&j);
-    if (j.p != j.end)
-        return "invalid JSON: text after the object";
-    if (!found) {
-        snprintf(r->bad_msg, sizeof r->bad_msg, "no field '%.64s'", r->o.text_field);
-        return r->bad_msg;
-    }
-    *text = r->text;
-    return NULL;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 
 int eiw_docs_next(eiw_docs *r, eiw_doc *d)
@@ -790,8 +444,8 @@ int eiw_docs_next(eiw_docs *r, eiw_doc *d)
             return 1;
         }
         if (in->jsonl) {
-            size_t n = pc.len;
-            d->bad = json_record(r, pc.data, n, &d->data, &d->len);
+            d->bad = eiw_jsonl_text(&r->json, pc.data, pc.len, r->o.text_field, &d->data,
+                                    &d->len);
             if (d->bad) {
                 d->data = NULL;
                 d->len = 0;

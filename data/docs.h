@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "eiw.h"
+#include "data/utf8.h"   /* eiw_utf8_check, for the readers of documents */
 
 enum { EIW_DOCS_AUTO = 0, EIW_DOCS_TEXT = 1, EIW_DOCS_JSONL = 2 };
 
@@ -51,9 +52,5 @@ int eiw_docs_total_is_exact(const eiw_docs *r);
 /* EIW_DOCS_TEXT or EIW_DOCS_JSONL when every input is of that kind, else EIW_DOCS_AUTO. */
 int eiw_docs_format(const eiw_docs *r);
 void eiw_docs_free(eiw_docs *r);
-
-/* Is s[0..n) valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF)? Returns -1 if so, else
- * the offset of the first invalid byte. */
-ptrdiff_t eiw_utf8_check(const uint8_t *s, size_t n);
 
 #endif

@@ -112,6 +112,15 @@ eiw_status eiw_mmidx_parse(const uint8_t *buf, size_t len, uint64_t bin_size, ei
     return st;
 }
 
+void eiw_tokens_swap16(uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i += 2) {
+        uint8_t t = p[i];
+        p[i] = p[i + 1];
+        p[i + 1] = t;
+    }
+}
+
 eiw_status eiw_sidecar_build(const eiw_sidecar *s, uint8_t **out, size_t *len)
 {
     *out = NULL;

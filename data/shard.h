@@ -31,6 +31,10 @@ eiw_status eiw_mmidx_build(int dtype, const uint32_t *sizes, size_t n, uint8_t *
 eiw_status eiw_mmidx_parse(const uint8_t *buf, size_t len, uint64_t bin_size, eiw_mmidx *x);
 void eiw_mmidx_free(eiw_mmidx *x);
 
+/* Swaps each byte pair: the coder's 16-bit tokens (most significant byte first) <-> the .bin's
+ * little-endian uint16. */
+void eiw_tokens_swap16(uint8_t *p, size_t len);
+
 #define EIW_SIDECAR_VERSION 1
 #define EIW_SIDECAR_HEADER_SIZE 104
 #define EIW_SIDECAR_DOC_SIZE 24

@@ -14,6 +14,7 @@ int eiw_fuzz_model(const uint8_t *data, size_t size);       /* .eiwm model file 
 int eiw_fuzz_checkpoint(const uint8_t *data, size_t size);  /* training checkpoint */
 int eiw_fuzz_shard(const uint8_t *data, size_t size);       /* .eiwd sidecar + .idx index */
 int eiw_fuzz_jsonl(const uint8_t *data, size_t size);       /* documents: JSONL / text / .zst */
+int eiw_fuzz_manifest(const uint8_t *data, size_t size);    /* token dataset manifest (JSON) */
 
 typedef struct {
     const char *name;                                /* corpus directory name */

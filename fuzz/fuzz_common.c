@@ -14,6 +14,7 @@ const eiw_fuzz_target eiw_fuzz_targets[] = {
     { "checkpoint", eiw_fuzz_checkpoint },
     { "shard", eiw_fuzz_shard },
     { "jsonl", eiw_fuzz_jsonl },
+    { "manifest", eiw_fuzz_manifest },
     { NULL, NULL },
 };
 

@@ -281,6 +281,35 @@ static void jsonl(void)
     }
 }
 
+static void manifests(void)
+{
+    FILE *f = fopen("tests/golden/formats/ds.json", "rb");
+    char golden[4096];
+    size_t n = f ? fread(golden, 1, sizeof golden, f) : 0;
+    if (f)
+        fclose(f);
+    if (!n) {
+        fprintf(stderr, "make_seeds: tests/golden/formats/ds.json is missing\n");
+        exit(1);
+    }
+    put_file("manifest", "golden", golden, n);
+    /* as `python3 -m json.tool` lays it out (4 spaces, \u escapes), and compact */
+    static const char *const other[][2] = {
+        { "json_tool", "{\n    \"format\": \"eiw-tokens\",\n    \"format_version\": 1,\n"
+                       "    \"shard_count\": 1,\n    \"window_bits\": 16,\n    \"token_bits\": 16,\n"
+                       "    \"model\": {\n        \"name\": \"m\\u00e9\",\n        \"id\": \"00ff\"\n    },\n"
+                       "    \"input_format\": \"text\",\n    \"text_field\": \"text\",\n"
+                       "    \"delimiter_hex\": \"0a\",\n    \"shards\": []\n}\n" },
+        { "compact", "{\"delimiter_hex\":\"\",\"text_field\":\"t\",\"input_format\":\"jsonl\","
+                     "\"model\":{\"id\":\"1\",\"name\":\"x\"},\"token_bits\":8,\"window_bits\":8,"
+                     "\"shard_count\":0,\"format_version\":1,\"format\":\"eiw-tokens\"}" },
+        { "newer", "{\"format\": \"eiw-tokens\", \"format_version\": 2}" },
+        { "not_ours", "{\"format\": \"other\", \"format_version\": 1}" },
+    };
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        put_file("manifest", other[i][0], other[i][1], strlen(other[i][1]));
+}
+
 int main(void)
 {
     size_t n;
@@ -290,6 +319,7 @@ int main(void)
     models_and_checkpoints();
     shards();
     jsonl();
+    manifests();
     free(text);
     return 0;
 }

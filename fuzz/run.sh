@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
 work=${FUZZ_WORK:-/tmp/eiw-fuzz}
-targets=${FUZZ_TARGETS:-container window model checkpoint shard jsonl}
+targets=${FUZZ_TARGETS:-container window model checkpoint shard jsonl manifest}
 if ! command -v clang >/dev/null; then
     echo "fuzz: installing clang (libFuzzer comes with it)"
     apt-get install -y clang >/dev/null

@@ -6,8 +6,8 @@
 set -e
 need=""
 # python3 (standard library only) runs tests/megatron_reader.py, the suite's independent
-# reader of token shards
-pkgs="libzstd-dev libxxhash-dev libcriterion-dev libopenblas-dev pkg-config zstd python3"
+# reader of token shards; jansson reads and writes JSON (JSON Lines input, token manifests)
+pkgs="libzstd-dev libxxhash-dev libjansson-dev libcriterion-dev libopenblas-dev pkg-config zstd python3"
 [ "${MPI:-}" = 1 ] && pkgs="$pkgs libopenmpi-dev openmpi-bin"
 [ "${QEMU:-}" = 1 ] && pkgs="$pkgs qemu-user"
 for p in $pkgs; do

@@ -56,11 +56,12 @@ Test(fuzz_replay, model) { replay("model"); }
 Test(fuzz_replay, checkpoint) { replay("checkpoint"); }
 Test(fuzz_replay, shard) { replay("shard"); }
 Test(fuzz_replay, jsonl) { replay("jsonl"); }
+Test(fuzz_replay, manifest) { replay("manifest"); }
 
 Test(fuzz_replay, every_target_is_replayed)
 {
     const char *const replayed[] = { "container", "window", "model", "checkpoint", "shard",
-                                     "jsonl", NULL };
+                                     "jsonl", "manifest", NULL };
     size_t n = 0;
     for (; eiw_fuzz_targets[n].name; n++)
         cr_assert(replayed[n] && strcmp(eiw_fuzz_targets[n].name, replayed[n]) == 0,

@@ -440,6 +440,88 @@ Test(tokenize, restart_keeps_complete_shards_and_gives_the_same_result)
     cr_assert(exists("ds-00000.bin") && !exists("ds-00001.bin") && !exists("ds-00004.eiwd"));
 }
 
+Test(tokenize, a_manifest_reformatted_by_a_json_tool_reads_the_same)
+{
+    if (system("command -v python3 >/dev/null 2>&1") != 0)
+        cr_skip_test("python3 is not installed (scripts/deps.sh installs it): no JSON tool");
+    const char *names[3];
+    char nb[3][16];
+    make_texts(names, nb, 3, 3000, 90);
+    write_file("caf\xc3\xa9.txt", "one\n\ntwo\n\n", 10);   /* a name json.tool escapes */
+    cr_assert_eq(run(NULL, "tokenize", "--model", "order1", "--delimiter", "\\n\\n",
+                     "--shard-size", "4K", "-o", "ds", names[0], "caf\xc3\xa9.txt", names[1],
+                     names[2], NULL),
+                 0, "%s", err_text);
+    cr_assert_geq(manifest_u64("ds", "shard_count"), 2);
+    cr_assert_eq(run(NULL, "detokenize", "-o", "back.txt", "ds", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "inspect", "ds", NULL), 0, "%s", err_text);
+    char *stats = strdup(out_text);
+    /* python3 -m json.tool (4 spaces, \u escapes), then compact with sorted keys */
+    static const char *const tools[][7] = {
+        { "python3", "-m", "json.tool", "ds.json", "new.json", NULL },
+        { "python3", "-c",
+          "import json, sys; d = json.load(open(sys.argv[1])); "
+          "json.dump(d, open(sys.argv[2], 'w'), sort_keys=True, separators=(',', ':'))",
+          "ds.json", "new.json", NULL },
+    };
+    for (int t = 0; t < 2; t++) {
+        cr_assert_eq(run_v(NULL, tools[t]), 0, "%s", err_text);
+        cr_assert(!same_files("ds.json", "new.json"), "tool %d changed nothing", t);
+        cr_assert_eq(rename(test_at(dir, "new.json"), test_at(dir, "ds.json")), 0);
+        cr_assert_eq(run(NULL, "detokenize", "-o", "again.txt", "ds", NULL), 0, "tool %d: %s", t,
+                     err_text);
+        cr_assert(same_files("again.txt", "back.txt"), "tool %d", t);
+        unlink(test_at(dir, "again.txt"));
+        cr_assert_eq(run(NULL, "inspect", "ds", NULL), 0, "tool %d: %s", t, err_text);
+        cr_assert_str_eq(out_text, stats);
+    }
+    free(stats);
+    concat("all.txt", (const char *const[]){ names[0], "caf\xc3\xa9.txt", names[1], names[2] }, 4);
+    cr_assert(same_files("back.txt", "all.txt"));
+}
+
+Test(tokenize, a_damaged_or_foreign_manifest_is_a_one_line_error)
+{
+    write_file("a.txt", "some text", 9);
+    cr_assert_eq(run(NULL, "tokenize", "--model", "order1", "-o", "ds", "a.txt", NULL), 0, "%s",
+                 err_text);
+    size_t n;
+    char *good = test_read_in(dir, "ds.json", &n);
+    cr_assert_not_null(good);
+    static const struct { const char *from, *to; } edits[] = {
+        { "\"eiw-tokens\"", "\"other\"" },              /* another format */
+        { "\"format_version\": 1", "\"format_version\": 0" },
+        { "\"format_version\": 1", "\"format_version\": \"1\"" },
+        { "\"window_bits\": 16", "\"window_bits\": 24" },  /* not a multiple of the tokens */
+        { "\"token_bits\": 16", "\"token_bits\": -16" },
+        { "\"shard_count\": 1", "\"shard_count\": 1.5" },
+        { "\"delimiter_hex\": \"\"", "\"delimiter_hex\": \"0\"" },
+        { "\"delimiter_hex\": \"\"", "\"delimiter_hex\": \"zz\"" },
+        { "\"id\": \"", "\"id\": \"x" },
+        { "\"text_field\"", "\"text_fields\"" },          /* a field missing */
+        { "\n}\n", "\n" },                                /* not JSON */
+        { "{", "[{" },
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        char *at = strstr(good, edits[i].from);
+        cr_assert_not_null(at, "edit %zu", i);
+        size_t pre = (size_t)(at - good), fl = strlen(edits[i].from), tl = strlen(edits[i].to);
+        char *bad = malloc(n - fl + tl);
+        memcpy(bad, good, pre);
+        memcpy(bad + pre, edits[i].to, tl);
+        memcpy(bad + pre + tl, at + fl, n - pre - fl);
+        write_file("ds.json", bad, n - fl + tl);
+        free(bad);
+        cr_assert_eq(run(NULL, "detokenize", "-o", "out.txt", "ds", NULL), 1, "edit %zu", i);
+        cr_assert_str_eq(err_text, "eiw: ds.json: not an eiw token manifest (or a damaged one)\n",
+                         "edit %zu", i);
+        cr_assert(!exists("out.txt"), "edit %zu wrote output", i);
+    }
+    write_file("ds.json", good, n);
+    cr_assert_eq(run(NULL, "detokenize", "ds", NULL), 0, "%s", err_text);
+    free(good);
+}
+
 /* Tokens as eiw_windows_encode gives them for a whole document, as integers. */
 static void expected_tokens(const eiw_model *m, unsigned wb, unsigned tb, const uint8_t *src,
                             size_t n, FILE *out)
