@@ -30,7 +30,7 @@ typedef struct {
     int stream_flag;
     int level_given;
     unsigned window_bits, token_bits;   /* 0 = not given */
-    int window_end;            /* --window-end: EIW_WINDOW_END_*, or -1 (not given) */
+    int window_end;            /* --window-end given (its rule is in opt.win.end_rule) */
     int remove_input;          /* --rm */
     eiw_options opt;
 } cli_args;
@@ -261,12 +261,11 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             codec_only = 1;
             break;
         case OPT_WINDOW_END:
-            if (strcmp(optarg, "implicit") != 0 && strcmp(optarg, "marker") != 0) {
+            if (!cli_parse_window_end(optarg, &a->opt.win.end_rule)) {
                 cli_usage(NULL, "%s: '%s' must be implicit or marker", name, optarg);
                 return EIW_EXIT_USAGE;
             }
-            a->window_end = strcmp(optarg, "marker") == 0 ? (int)EIW_WINDOW_END_MARKER
-                                                          : (int)EIW_WINDOW_END_IMPLICIT;
+            a->window_end = 1;
             codec_only = 1;
             break;
         case OPT_MODEL: a->model_name = optarg; break;
@@ -296,7 +295,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             cli_usage(NULL, "--stream and --window-bits exclude each other");
             return EIW_EXIT_USAGE;
         }
-        if ((a->token_bits || a->window_end >= 0) && !a->window_bits) {
+        if ((a->token_bits || a->window_end) && !a->window_bits) {
             cli_usage(NULL, "%s applies to windows mode: give --window-bits too",
                             a->token_bits ? "--token-bits" : "--window-end");
             return EIW_EXIT_USAGE;
@@ -311,8 +310,6 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             a->opt.mode = EIW_MODE_WINDOWS;
             a->opt.win.window_bits = a->window_bits;
             a->opt.win.token_bits = a->token_bits ? a->token_bits : 16;
-            a->opt.win.end_rule = a->window_end >= 0 ? (unsigned)a->window_end
-                                                     : EIW_WINDOW_END_IMPLICIT;
             if (eiw_window_params_check(&a->opt.win) != EIW_OK) {
                 cli_usage(NULL, "--window-bits %u is not a multiple of the token size "
                                       "(%u bits)", a->opt.win.window_bits, a->opt.win.token_bits);
@@ -320,7 +317,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             }
         }
     } else if (a->op == EIW_OP_DECOMPRESS &&
-               (a->window_bits || a->token_bits || a->window_end >= 0 || a->stream_flag ||
+               (a->window_bits || a->token_bits || a->window_end || a->stream_flag ||
                 a->level_given)) {
         cli_usage(NULL, "levels, --stream and the window options apply to compression only");
         return EIW_EXIT_USAGE;
@@ -822,7 +819,6 @@ int eiw_cli_codec(int argc, char **argv, enum eiw_cli_op op)
     cli_args a;
     memset(&a, 0, sizeof a);
     a.op = op;
-    a.window_end = -1;
     a.prog = argv[0];
     eiw_options_default(&a.opt);   /* level, lanes, threads, automatic block size */
     int first, rc = parse_args(argc, argv, &a, &first);

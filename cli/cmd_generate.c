@@ -28,7 +28,7 @@ typedef struct {
     uint64_t bytes, seed;
     double temperature;
     uint64_t top_k, max_retries;
-    unsigned window_bits;
+    unsigned window_bits, window_end;
     int threads, quiet;
 } gen_args;
 
@@ -67,6 +67,8 @@ static void print_help(void)
            "  --top-k K              sample among the K likeliest tokens (default 0: all)\n"
            "  --seed S               random seed; same seed and options, same text (default 1)\n"
            "  --window-bits N        window size the M2's tokens were made with (default 16)\n"
+           "  --window-end RULE      implicit|marker, as the M2's tokens were made (default\n"
+           "                         implicit; marker: datasets of eiw 0.2)\n"
            "  --model NAME|FILE      M1 the tokens were made with, a model file or built-in:\n"
            "                         %s\n"
            "  --max-retries N        resamples of one window before giving up (default 100)\n"
@@ -82,7 +84,7 @@ static void print_help(void)
 }
 
 enum { OPT_M2 = 256, OPT_PROMPT, OPT_BYTES, OPT_TEMPERATURE, OPT_TOP_K, OPT_SEED, OPT_WINDOW_BITS,
-       OPT_MODEL, OPT_MAX_RETRIES, OPT_WINDOWS_OUT };
+       OPT_MODEL, OPT_MAX_RETRIES, OPT_WINDOWS_OUT, OPT_WINDOW_END };
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, gen_args *a)
@@ -95,6 +97,7 @@ static int parse_args(int argc, char **argv, gen_args *a)
         { "top-k", required_argument, NULL, OPT_TOP_K },
         { "seed", required_argument, NULL, OPT_SEED },
         { "window-bits", required_argument, NULL, OPT_WINDOW_BITS },
+        { "window-end", required_argument, NULL, OPT_WINDOW_END },
         { "model", required_argument, NULL, OPT_MODEL },
         { "max-retries", required_argument, NULL, OPT_MAX_RETRIES },
         { "windows-out", required_argument, NULL, OPT_WINDOWS_OUT },
@@ -163,10 +166,16 @@ static int parse_args(int argc, char **argv, gen_args *a)
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
                 cli_usage("generate", "--window-bits: '%s' is not a number from %d to %d",
-                                optarg, EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
+                          optarg, EIW_WINDOW_BITS_MIN, EIW_WINDOW_BITS_MAX);
                 return EIW_EXIT_USAGE;
             }
             a->window_bits = (unsigned)v;
+            break;
+        case OPT_WINDOW_END:
+            if (!cli_parse_window_end(optarg, &a->window_end)) {
+                cli_usage("generate", "--window-end: '%s' must be implicit or marker", optarg);
+                return EIW_EXIT_USAGE;
+            }
             break;
         case OPT_MAX_RETRIES:
             if (!cli_parse_size(optarg, 1u << 30, &a->max_retries)) {
@@ -503,6 +512,7 @@ int eiw_cli_generate(int argc, char **argv)
     memset(&g, 0, sizeof g);
     g.a = &a;
     g.wp.window_bits = a.window_bits;
+    g.wp.end_rule = a.window_end;
     rc = generate(&g);
     eiw_model_free(g.m1);
     eiw_m2_free(g.m2);

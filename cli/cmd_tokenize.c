@@ -67,6 +67,7 @@ static void print_help(void)
            "  -o, --output PREFIX    output prefix (required)\n"
            "  --window-bits N        window size in bits (16..4096, default 16)\n"
            "  --token-bits 8|16      token size (default 16)\n"
+           "  --window-end RULE      implicit (default) or marker (the windows of eiw 0.2)\n"
            "  --model NAME|FILE      built-in model (%s) or a model file\n"
            "  -T, --threads N        worker threads (default: online CPUs, at most 8)\n"
            "  --shard-size SIZE      input bytes per shard, K/M/G suffixes (default 64M)\n"
@@ -134,7 +135,7 @@ static int field_name_ok(const char *s)
 }
 
 enum { OPT_WINDOW_BITS = 256, OPT_TOKEN_BITS, OPT_MODEL, OPT_SHARD_SIZE, OPT_FORMAT,
-       OPT_TEXT_FIELD, OPT_DELIMITER, OPT_MAX_RECORD, OPT_CHECK_UTF8, OPT_STRICT };
+       OPT_TEXT_FIELD, OPT_DELIMITER, OPT_MAX_RECORD, OPT_CHECK_UTF8, OPT_STRICT, OPT_WINDOW_END };
 
 static int parse_args(int argc, char **argv, tok_args *a)
 {
@@ -146,6 +147,7 @@ static int parse_args(int argc, char **argv, tok_args *a)
         { "help", no_argument, NULL, 'h' },
         { "window-bits", required_argument, NULL, OPT_WINDOW_BITS },
         { "token-bits", required_argument, NULL, OPT_TOKEN_BITS },
+        { "window-end", required_argument, NULL, OPT_WINDOW_END },
         { "model", required_argument, NULL, OPT_MODEL },
         { "shard-size", required_argument, NULL, OPT_SHARD_SIZE },
         { "format", required_argument, NULL, OPT_FORMAT },
@@ -189,6 +191,12 @@ static int parse_args(int argc, char **argv, tok_args *a)
                 return EIW_EXIT_USAGE;
             }
             a->wp.token_bits = (unsigned)atoi(optarg);
+            break;
+        case OPT_WINDOW_END:
+            if (!cli_parse_window_end(optarg, &a->wp.end_rule)) {
+                usage("--window-end: '%s' must be implicit or marker", optarg);
+                return EIW_EXIT_USAGE;
+            }
             break;
         case OPT_MODEL: a->model_arg = optarg; break;
         case OPT_SHARD_SIZE:
@@ -354,6 +362,7 @@ static int write_manifest(const tok_args *a, uint64_t nshards, int input_format)
     mf.shard_count = nshards;
     mf.window_bits = a->wp.window_bits;
     mf.token_bits = a->wp.token_bits;
+    mf.window_end = a->wp.end_rule;
     snprintf(mf.model_name, sizeof mf.model_name, "%s", a->m->name);
     mf.model_id = a->m->id;
     snprintf(mf.input_format, sizeof mf.input_format, "%s",

@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "eiw.h"
 
 int cli_parse_size(const char *s, uint64_t max, uint64_t *out)
 {
@@ -66,4 +68,15 @@ void cli_usage(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     cli_usagev(cmd, fmt, ap);
     va_end(ap);
+}
+
+int cli_parse_window_end(const char *s, unsigned *rule)
+{
+    if (strcmp(s, "implicit") == 0)
+        *rule = EIW_WINDOW_END_IMPLICIT;
+    else if (strcmp(s, "marker") == 0)
+        *rule = EIW_WINDOW_END_MARKER;
+    else
+        return 0;
+    return 1;
 }

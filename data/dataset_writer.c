@@ -19,7 +19,8 @@ int eiw_shard_complete(const eiw_shard_settings *s, uint64_t shard, uint64_t key
     }
     uint64_t h, size;
     int ok = sc->key == key && sc->model_id == s->m->id && sc->shard == shard &&
-             sc->window_bits == s->wp.window_bits && sc->token_bits == s->wp.token_bits;
+             sc->window_bits == s->wp.window_bits && sc->token_bits == s->wp.token_bits &&
+             sc->window_end == s->wp.end_rule;
     eiw_shard_path(path, s->prefix, shard, ".bin");
     ok = ok && eiw_hash_file(path, &h, &size) == 0 && h == sc->bin_xxh3 && size == sc->bin_bytes;
     eiw_shard_path(path, s->prefix, shard, ".idx");
@@ -97,6 +98,7 @@ eiw_status eiw_shard_write(const eiw_shard_settings *s, eiw_shard_buffer *sb, ui
         gather(s, sb, sc, parts, sizes);
         sc->window_bits = s->wp.window_bits;
         sc->token_bits = s->wp.token_bits;
+        sc->window_end = s->wp.end_rule;
         sc->model_id = s->m->id;
         sc->shard = shard;
         sc->key = key;

@@ -125,11 +125,14 @@ static json_t *manifest_object(const eiw_manifest *m)
     set(model, "name", string_or_repaired(m->model_name, strlen(m->model_name)), &ok);
     set(model, "id", hex64(m->model_id), &ok);
     set(o, "format", json_string("eiw-tokens"), &ok);
-    set(o, "format_version", json_integer(EIW_MANIFEST_VERSION), &ok);
+    /* a marker-end dataset is written as version 1, byte for byte as eiw 0.2 wrote it */
+    set(o, "format_version", json_integer(m->window_end == EIW_WINDOW_END_MARKER ? 1 : 2), &ok);
     set(o, "eiw_version", json_string(EIW_VERSION_STRING), &ok);
     set(o, "shard_count", count(m->shard_count, &ok), &ok);
     set(o, "window_bits", json_integer(m->window_bits), &ok);
     set(o, "token_bits", json_integer(m->token_bits), &ok);
+    if (m->window_end != EIW_WINDOW_END_MARKER)
+        set(o, "window_end", json_string("implicit"), &ok);
     set(o, "dtype", json_string(tb == 1 ? "uint8" : "uint16"), &ok);
     set(o, "megatron_dtype_code", json_integer(tb == 1 ? EIW_MMIDX_UINT8 : EIW_MMIDX_UINT16),
         &ok);
@@ -192,7 +195,7 @@ eiw_status eiw_manifest_build(const eiw_manifest *m, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    eiw_window_params wp = { m->window_bits, m->token_bits };
+    eiw_window_params wp = { m->window_bits, m->token_bits, m->window_end };
     if (eiw_window_params_check(&wp) != EIW_OK || m->shard_count > SHARD_COUNT_MAX ||
         m->delimiter_len > sizeof m->delimiter || !m->prefix_name ||
         strlen(m->prefix_name) + 16 > SHARD_NAME_MAX || (m->shard_count && !m->shards))
@@ -274,7 +277,16 @@ static eiw_status parse_members(const json_t *o, eiw_manifest *m)
         return EIW_ERR_CORRUPT;
     m->window_bits = (unsigned)wb;
     m->token_bits = (unsigned)tb;
-    eiw_window_params wp = { m->window_bits, m->token_bits };
+    m->window_end = EIW_WINDOW_END_MARKER;
+    if (m->format_version >= 2) {
+        char end[16];
+        if (get_string(o, "window_end", end, sizeof end))
+            return EIW_ERR_CORRUPT;
+        if (strcmp(end, "implicit") != 0)   /* version 2 is the implicit end, and only that */
+            return EIW_ERR_CORRUPT;
+        m->window_end = EIW_WINDOW_END_IMPLICIT;
+    }
+    eiw_window_params wp = { m->window_bits, m->token_bits, m->window_end };
     if (eiw_window_params_check(&wp) != EIW_OK || !id[0])
         return EIW_ERR_CORRUPT;
     for (const char *p = id; *p; p++) {

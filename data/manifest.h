@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include "eiw.h"
 
-#define EIW_MANIFEST_VERSION 1
+/* 1: marker-end windows (eiw 0.2); 2: implicit-end windows, with "window_end": "implicit" */
+#define EIW_MANIFEST_VERSION 2
 
 /* A shard as the manifest lists it (from its sidecar, and the hashes of its three files). */
 typedef struct {
@@ -23,6 +24,7 @@ typedef struct {
     uint64_t format_version;   /* parse: the file's (EIW_ERR_VERSION when newer) */
     uint64_t shard_count;
     unsigned window_bits, token_bits;
+    unsigned window_end;       /* EIW_WINDOW_END_*; version 1 is always the marker end */
     char model_name[80];
     uint64_t model_id;
     char input_format[16];     /* "text", "jsonl" or "mixed" */

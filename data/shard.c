@@ -131,7 +131,7 @@ eiw_status eiw_sidecar_build(const eiw_sidecar *s, uint8_t **out, size_t *len)
     if (!b)
         return EIW_ERR_NOMEM;
     memcpy(b, sidecar_magic, 8);
-    put32(b + 8, EIW_SIDECAR_VERSION);
+    put32(b + 8, s->window_end == EIW_WINDOW_END_MARKER ? 1 : 2);
     b[12] = (uint8_t)s->window_bits;
     b[13] = (uint8_t)(s->window_bits >> 8);
     b[14] = (uint8_t)s->token_bits;
@@ -174,7 +174,7 @@ eiw_status eiw_sidecar_parse(const uint8_t *buf, size_t len, eiw_sidecar *s)
         return len >= 8 && memcmp(buf, sidecar_magic, 8) != 0 ? EIW_ERR_MAGIC : EIW_ERR_TRUNCATED;
     if (memcmp(buf, sidecar_magic, 8) != 0)
         return EIW_ERR_MAGIC;
-    if (get32(buf + 8) != EIW_SIDECAR_VERSION)
+    if (get32(buf + 8) == 0 || get32(buf + 8) > EIW_SIDECAR_VERSION)
         return EIW_ERR_VERSION;
     uint64_t nd = get64(buf + 32);
     if (nd > (len - EIW_SIDECAR_HEADER_SIZE - 8) / EIW_SIDECAR_DOC_SIZE)
@@ -185,7 +185,8 @@ eiw_status eiw_sidecar_parse(const uint8_t *buf, size_t len, eiw_sidecar *s)
         return EIW_ERR_CHECKSUM;
     s->window_bits = (unsigned)buf[12] | (unsigned)buf[13] << 8;
     s->token_bits = (unsigned)buf[14] | (unsigned)buf[15] << 8;
-    eiw_window_params wp = { s->window_bits, s->token_bits };
+    s->window_end = get32(buf + 8) == 1 ? EIW_WINDOW_END_MARKER : EIW_WINDOW_END_IMPLICIT;
+    eiw_window_params wp = { s->window_bits, s->token_bits, s->window_end };
     if (eiw_window_params_check(&wp) != EIW_OK)
         return EIW_ERR_CORRUPT;
     s->model_id = get64(buf + 16);

@@ -35,7 +35,8 @@ void eiw_mmidx_free(eiw_mmidx *x);
  * little-endian uint16. */
 void eiw_tokens_swap16(uint8_t *p, size_t len);
 
-#define EIW_SIDECAR_VERSION 1
+/* 1: marker-end windows (eiw 0.2), 2: implicit-end windows; the version is the rule */
+#define EIW_SIDECAR_VERSION 2
 #define EIW_SIDECAR_HEADER_SIZE 104
 #define EIW_SIDECAR_DOC_SIZE 24
 #define EIW_DOC_DELIMITED 1u   /* the input's delimiter followed this document */
@@ -48,6 +49,7 @@ typedef struct {
 
 typedef struct {
     unsigned window_bits, token_bits;
+    unsigned window_end;   /* EIW_WINDOW_END_*: version 1 marker, version 2 implicit */
     uint64_t model_id;
     uint64_t shard;            /* index of the shard */
     uint64_t ndocs;

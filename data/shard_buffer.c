@@ -81,6 +81,11 @@ uint64_t eiw_shard_key(const eiw_shard_settings *s, const eiw_shard_buffer *sb, 
     put64(head + 16, s->wp.token_bits);
     put64(head + 24, shard);
     XXH3_64bits_update(h, head, sizeof head);
+    if (s->wp.end_rule != EIW_WINDOW_END_MARKER) {   /* marker keys stay those of eiw 0.2 */
+        uint8_t rule[8];
+        put64(rule, s->wp.end_rule + 1);
+        XXH3_64bits_update(h, rule, sizeof rule);
+    }
     for (size_t i = 0; i < sb->ndocs; i++) {
         uint8_t rec[20];
         put64(rec, sb->docs[i].len);

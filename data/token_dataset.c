@@ -112,7 +112,8 @@ eiw_status eiw_shard_load(const char *prefix, const eiw_manifest *mf, uint64_t s
     memset(d, 0, sizeof *d);
     eiw_status st = eiw_shard_sidecar_read(prefix, s, &d->sc, NULL, e);
     if (st == EIW_OK && (d->sc.window_bits != mf->window_bits ||
-                         d->sc.token_bits != mf->token_bits || d->sc.model_id != mf->model_id ||
+                         d->sc.token_bits != mf->token_bits || d->sc.window_end != mf->window_end ||
+                         d->sc.model_id != mf->model_id ||
                          d->sc.shard != s)) {
         char path[EIW_DATASET_PATH_MAX];
         eiw_shard_path(path, prefix, s, ".eiwd");
@@ -158,7 +159,7 @@ uint8_t *eiw_shard_doc_windows(const eiw_shard_data *d, const eiw_manifest *mf, 
 uint8_t *eiw_shard_doc_decode(const eiw_shard_data *d, const eiw_manifest *mf,
                               const eiw_model *m, uint64_t i, eiw_status *st)
 {
-    eiw_window_params wp = { mf->window_bits, mf->token_bits };
+    eiw_window_params wp = { mf->window_bits, mf->token_bits, mf->window_end };
     size_t wlen, n = (size_t)d->sc.docs[i].bytes;
     uint8_t *w = eiw_shard_doc_windows(d, mf, i, &wlen), *out = malloc(n ? n : 1);
     *st = !w || !out ? EIW_ERR_NOMEM : eiw_windows_decode(m, &wp, NULL, w, wlen, out, n);
@@ -176,7 +177,7 @@ ptrdiff_t eiw_shard_window_decode(const eiw_shard_data *d, const eiw_manifest *m
                                   const eiw_model *m, uint64_t i, uint64_t j, uint8_t *out,
                                   size_t cap, uint64_t *nwin)
 {
-    eiw_window_params wp = { mf->window_bits, mf->token_bits };
+    eiw_window_params wp = { mf->window_bits, mf->token_bits, mf->window_end };
     size_t wlen, wbytes = mf->window_bits / 8;
     uint8_t *w = eiw_shard_doc_windows(d, mf, i, &wlen);
     void *state = calloc(1, m->state_size);

@@ -14,6 +14,7 @@ static int same_description(const eiw_manifest *a, const eiw_manifest *b)
 {
     return a->format_version == b->format_version && a->shard_count == b->shard_count &&
            a->window_bits == b->window_bits && a->token_bits == b->token_bits &&
+           a->window_end == b->window_end &&
            strcmp(a->model_name, b->model_name) == 0 && a->model_id == b->model_id &&
            strcmp(a->input_format, b->input_format) == 0 &&
            strcmp(a->text_field, b->text_field) == 0 && a->delimiter_len == b->delimiter_len &&
@@ -28,9 +29,10 @@ int eiw_fuzz_manifest(const uint8_t *data, size_t size)
         eiw_fuzz_check(m.format_version > EIW_MANIFEST_VERSION, "a version refused as newer");
     if (st != EIW_OK)
         return 0;
-    eiw_window_params wp = { m.window_bits, m.token_bits };
+    eiw_window_params wp = { m.window_bits, m.token_bits, m.window_end };
     eiw_fuzz_check(eiw_window_params_check(&wp) == EIW_OK, "window settings of a manifest");
-    eiw_fuzz_check(m.format_version == EIW_MANIFEST_VERSION, "format version");
+    eiw_fuzz_check(m.format_version == (m.window_end == EIW_WINDOW_END_MARKER ? 1u : 2u),
+                   "format version and window end");
     eiw_fuzz_check(m.delimiter_len <= sizeof m.delimiter, "delimiter length");
     if (m.shard_count > ROUND_TRIP_SHARDS_MAX)
         return 0;

@@ -111,7 +111,8 @@ Test(golden_formats, token_shards_of_version_1_still_parse)
     cr_assert(ix.dtype == EIW_MMIDX_UINT16 && ix.sequences == 5 && ix.doc_count == 6);
     /* every document decodes from its windows to the bytes its sidecar entry describes */
     const eiw_model *m = eiw_model_builtin("order1");
-    eiw_window_params wp = { 16, 16 };
+    cr_assert_eq(sc.window_end, EIW_WINDOW_END_MARKER, "a version-1 sidecar: eiw 0.2's windows");
+    eiw_window_params wp = { 16, 16, sc.window_end };
     for (uint64_t i = 0; i < ix.sequences; i++) {
         size_t wl = (size_t)ix.sizes[i] * 2, n = (size_t)sc.docs[i].bytes;
         uint8_t *w = malloc(wl + 1), *out = malloc(n + 1);
@@ -148,7 +149,8 @@ Test(golden_formats, detokenize_gives_back_the_jsonl_and_tokenize_the_same_shard
     const char *bin = program_and_tmpdir(tmp);
     snprintf(cmd, sizeof cmd, "\"%s\" detokenize -o %s/back.jsonl " DIR "ds 2>&1 && "
              "cmp -s %s/back.jsonl " DIR "docs.jsonl && "
-             "\"%s\" tokenize -q -T 1 --model order1 --window-bits 16 --token-bits 16 -o %s/ds "
+             "\"%s\" tokenize -q -T 1 --model order1 --window-bits 16 --token-bits 16 "
+             "--window-end marker -o %s/ds "
              DIR "docs.jsonl 2>&1 && for e in bin idx eiwd; do "
              "cmp -s %s/ds-00000.$e " DIR "ds-00000.$e || exit 1; done",
              bin, tmp, tmp, bin, tmp, tmp);
@@ -322,7 +324,7 @@ Test(golden_formats, a_newer_manifest_version_is_refused)
     char tmp[] = "/tmp/eiw-golden-XXXXXX", cmd[1024];
     const char *bin = program_and_tmpdir(tmp);
     snprintf(cmd, sizeof cmd, "cp " DIR "ds-00000.* %s/ && sed 's/\"format_version\": 1,/"
-             "\"format_version\": 2,/' " DIR "ds.json > %s/ds.json && "
+             "\"format_version\": 3,/' " DIR "ds.json > %s/ds.json && "
              "\"%s\" detokenize -o %s/out %s/ds 2> %s/err; echo $? > %s/rc",
              tmp, tmp, bin, tmp, tmp, tmp, tmp);
     cr_assert_eq(system(cmd), 0);
@@ -336,7 +338,7 @@ Test(golden_formats, a_newer_manifest_version_is_refused)
     err = realloc(err, n + 1);
     err[n] = 0;
     cr_assert_eq(atoi(rc), 1);
-    cr_assert(strstr(err, "ds.json: token manifest format version 2 (this eiw reads 1)\n"), "%s",
+    cr_assert(strstr(err, "ds.json: token manifest format version 3 (this eiw reads 2)\n"), "%s",
               err);
     snprintf(path, sizeof path, "%s/out", tmp);
     cr_assert_null(fopen(path, "rb"), "no output");

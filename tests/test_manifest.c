@@ -22,6 +22,7 @@ static eiw_manifest golden_settings(void)
     m.shard_count = 1;
     m.window_bits = 16;
     m.token_bits = 16;
+    m.window_end = EIW_WINDOW_END_MARKER;   /* written by eiw 0.1: version 1 */
     strcpy(m.model_name, "order1");
     m.model_id = 0xb3e41a1944975e39u;
     strcpy(m.input_format, "jsonl");
@@ -42,6 +43,7 @@ static void assert_same_description(const eiw_manifest *a, const eiw_manifest *b
     cr_assert_eq(a->shard_count, b->shard_count, "%s", what);
     cr_assert_eq(a->window_bits, b->window_bits, "%s", what);
     cr_assert_eq(a->token_bits, b->token_bits, "%s", what);
+    cr_assert_eq(a->window_end, b->window_end, "%s", what);
     cr_assert_str_eq(a->model_name, b->model_name, "%s", what);
     cr_assert_eq(a->model_id, b->model_id, "%s", what);
     cr_assert_str_eq(a->input_format, b->input_format, "%s", what);
@@ -150,6 +152,16 @@ Test(manifest, a_built_manifest_parses_back_to_its_settings)
     m.format_version = 1;
     assert_same_description(&back, &m, "round trip");
     free(js);
+    /* the implicit window end: version 2, with "window_end" */
+    m.window_end = EIW_WINDOW_END_IMPLICIT;
+    cr_assert_eq(eiw_manifest_build(&m, &js, &len), EIW_OK);
+    cr_assert(strstr(js, "\"format_version\": 2,") &&
+              strstr(js, "\"token_bits\": 8,\n  \"window_end\": \"implicit\","), "%s", js);
+    cr_assert_eq(eiw_manifest_parse((const uint8_t *)js, len, &back), EIW_OK, "%s", js);
+    m.format_version = 2;
+    assert_same_description(&back, &m, "round trip, implicit end");
+    free(js);
+    m.window_end = EIW_WINDOW_END_MARKER;
     /* settings no manifest can hold */
     m.window_bits = 24;
     m.token_bits = 16;
@@ -160,15 +172,22 @@ Test(manifest, a_built_manifest_parses_back_to_its_settings)
 Test(manifest, other_files_and_newer_versions_are_refused)
 {
     eiw_manifest m;
-    cr_assert_eq(parse_str("{\"format\": \"eiw-tokens\", \"format_version\": 2}", &m),
+    cr_assert_eq(parse_str("{\"format\": \"eiw-tokens\", \"format_version\": 3}", &m),
                  EIW_ERR_VERSION);
-    cr_assert_eq(m.format_version, 2);
+    cr_assert_eq(m.format_version, 3);
     static const char *const bad[] = {
         "", "{}", "[]", "\"eiw-tokens\"", "{\"format\": \"eiw-tokens\"}",
         "{\"format\": \"eiw-tokens\", \"format_version\": 1}",
         "{\"format\": \"eiw-tokens\", \"format_version\": 1.0}",
         "{\"format\": \"eiw-tokens\", \"format_version\": -3}",
         "{\"format\": \"eiw-token\", \"format_version\": 2}",
+        "{\"format\": \"eiw-tokens\", \"format_version\": 2, \"shard_count\": 1, "
+        "\"window_bits\": 16, \"token_bits\": 16, \"model\": {\"name\": \"x\", \"id\": \"1\"}, "
+        "\"input_format\": \"text\", \"text_field\": \"text\", \"delimiter_hex\": \"\"}",
+        "{\"format\": \"eiw-tokens\", \"format_version\": 2, \"shard_count\": 1, "
+        "\"window_bits\": 16, \"token_bits\": 16, \"window_end\": \"marker\", \"model\": "
+        "{\"name\": \"x\", \"id\": \"1\"}, \"input_format\": \"text\", \"text_field\": \"text\", "
+        "\"delimiter_hex\": \"\"}",
         "{\"format\": \"eiw-tokens\", \"format_version\": 1, \"shard_count\": 1, "
         "\"window_bits\": 16, \"token_bits\": 16, \"model\": {\"name\": \"x\", \"id\": \"\"}, "
         "\"input_format\": \"text\", \"text_field\": \"text\", \"delimiter_hex\": \"\"}",

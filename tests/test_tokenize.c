@@ -490,8 +490,9 @@ Test(tokenize, a_damaged_or_foreign_manifest_is_a_one_line_error)
     cr_assert_not_null(good);
     static const struct { const char *from, *to; } edits[] = {
         { "\"eiw-tokens\"", "\"other\"" },              /* another format */
-        { "\"format_version\": 1", "\"format_version\": 0" },
-        { "\"format_version\": 1", "\"format_version\": \"1\"" },
+        { "\"format_version\": 2", "\"format_version\": 0" },
+        { "\"format_version\": 2", "\"format_version\": \"2\"" },
+        { "\"window_end\": \"implicit\"", "\"window_end\": \"middle\"" },
         { "\"window_bits\": 16", "\"window_bits\": 24" },  /* not a multiple of the tokens */
         { "\"token_bits\": 16", "\"token_bits\": -16" },
         { "\"shard_count\": 1", "\"shard_count\": 1.5" },
@@ -526,7 +527,7 @@ Test(tokenize, a_damaged_or_foreign_manifest_is_a_one_line_error)
 static void expected_tokens(const eiw_model *m, unsigned wb, unsigned tb, const uint8_t *src,
                             size_t n, FILE *out)
 {
-    eiw_window_params p = { wb, tb };
+    eiw_window_params p = { wb, tb, EIW_WINDOW_END_IMPLICIT };   /* tokenize's default */
     void *state = calloc(1, m->state_size);
     size_t cap_b = n * (wb / 8) + 64;
     uint8_t *dst = malloc(cap_b);
@@ -758,12 +759,12 @@ Test(tokenize, segments_stitch_into_the_windows_of_sequential_coding)
              * longest windows; two settings for the other sizes */
             if (c == 0 ? k == 4 : k != 0 && k != 1 + c)
                 continue;
-            eiw_window_params p = { cfg[c][0], cfg[c][1] };
+            eiw_window_params p = { cfg[c][0], cfg[c][1], (unsigned)k & 1 };   /* both ends */
             check_docs_encode(m, &p, d, 6, so[k][0], so[k][1], 1 + (k & 1));
         }
     /* the embedded M1 on a little text */
     sample small[2] = { sample_make("text", 3000, 11), sample_make("utf8", 900, 12) };
-    eiw_window_params p = { 16, 16 };
+    eiw_window_params p = { 16, 16, EIW_WINDOW_END_IMPLICIT };
     check_docs_encode(eiw_model_default(), &p, small, 2, 400, 30, 2);
     check_docs_encode(eiw_model_default(), &p, small, 2, 1000, 2, 1);
     for (int i = 0; i < 6; i++)
@@ -814,7 +815,8 @@ Test(tokenize, megatron_index_bytes_follow_the_format)
 Test(tokenize, sidecar_roundtrips_and_rejects_damage)
 {
     eiw_sidecar_doc docs[2] = { { 10, 0x1234, 1 }, { 0, 0x2d06800538d394c2ull, 0 } };
-    eiw_sidecar s = { 64, 8, 0xabcdef, 7, 2, 10, 40, 3, 0x55, 40, 0x66, 0x77, docs };
+    eiw_sidecar s = { 64, 8, EIW_WINDOW_END_IMPLICIT, 0xabcdef, 7, 2, 10, 40, 3, 0x55, 40, 0x66,
+                      0x77, docs };
     uint8_t *b;
     size_t len;
     cr_assert_eq(eiw_sidecar_build(&s, &b, &len), EIW_OK);
@@ -823,8 +825,19 @@ Test(tokenize, sidecar_roundtrips_and_rejects_damage)
     cr_assert_eq(eiw_sidecar_parse(b, len, &r), EIW_OK);
     cr_assert(r.window_bits == 64 && r.token_bits == 8 && r.shard == 7 && r.ndocs == 2 &&
               r.bad_records == 3 && r.docs[0].bytes == 10 && r.docs[0].flags == 1 &&
-              r.docs[1].xxh3 == docs[1].xxh3);
+              r.docs[1].xxh3 == docs[1].xxh3 && r.window_end == EIW_WINDOW_END_IMPLICIT);
     eiw_sidecar_free(&r);
+    /* the version is the window end: 2 implicit (above), 1 marker (eiw 0.2's sidecars) */
+    cr_assert_eq(b[8], 2);
+    s.window_end = EIW_WINDOW_END_MARKER;
+    uint8_t *bm;
+    size_t lm;
+    cr_assert_eq(eiw_sidecar_build(&s, &bm, &lm), EIW_OK);
+    cr_assert_eq(bm[8], 1);
+    cr_assert_eq(eiw_sidecar_parse(bm, lm, &r), EIW_OK);
+    cr_assert_eq(r.window_end, EIW_WINDOW_END_MARKER);
+    eiw_sidecar_free(&r);
+    free(bm);
     for (size_t i = 0; i < len; i += 7) {
         b[i] ^= 0x10;
         cr_assert_neq(eiw_sidecar_parse(b, len, &r), EIW_OK, "byte %zu", i);
