@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define EIW_VERSION_STRING "0.1.0"
+#define EIW_VERSION_STRING "0.3.0"   /* 0.2: compression levels; 0.3: the implicit window end */
 
 typedef enum {
     EIW_OK = 0,
