@@ -124,11 +124,11 @@ $(BUILD)/%.o: %.c
 # the portable scalar kernels are plain C loops over integers; letting the compiler vectorize
 # them (baseline SSE2 on x86-64) is exact and makes the SIMD=none build 4-5x faster
 ifneq ($(FUZZ),1)
-$(BUILD)/model/qkernels.o: ALL_CFLAGS += -fvect-cost-model=dynamic
+$(BUILD)/model/qkernels.o $(BUILD)/model/qattention.o: ALL_CFLAGS += -fvect-cost-model=dynamic
 else
 # fixed-size arithmetic loops (256 weights per byte, matrix kernels): coverage feedback there
 # only slows the fuzzer down 3x; they still run under ASan + UBSan
-$(BUILD)/model/qkernels.o $(BUILD)/codec/quantize.o: FUZZ_COV :=
+$(BUILD)/model/qkernels.o $(BUILD)/model/qattention.o $(BUILD)/codec/quantize.o: FUZZ_COV :=
 endif
 
 

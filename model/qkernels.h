@@ -41,9 +41,6 @@ void eiw_qmat_free(eiw_qmat *m);
 
 /* out[p*R + r] = sum_k a[p*K + k] * w[r*K + k], rows r in [r0, r1). a values in [-127, 127]. */
 void eiw_qgemm(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, int r0, int r1);
-/* Attention helpers over n cached rows of one head (row e at base + e*stride):
- * dots[e] = sum_d q[d] * k_e[d] (int8); acc[d] += sum_e p[e] * v_e[d] (p >= 0, int16 v). The
- * caller guarantees sum_e p[e] * |v_e[d]| < 2^31, so the int32 sums are exact on every path. */
 /* out[r] = clamp(round(acc[r] * mult[r] * 2^-(shift[r] - e_off)), +-2^30), rounding half up
  * (floor of v + half); shift[r] - e_off in [1, 62]. out may equal acc. */
 void eiw_requant(const int32_t *acc, const int32_t *mult, const int8_t *shift, int R, int e_off,
@@ -54,16 +51,6 @@ int eiw_quant8(const int32_t *y, int n, int8_t *q);
 /* 2^23 * 2^(-f/256) for f = 0..255, rounded: the only table exp() of the integer model uses. */
 extern const uint32_t eiw_exp2_neg_q23[256];
 
-/* Attention scores of n consecutive entries (Q12): sc[e] = rshr(dots[e] * inv, 4 - qe - ke[e])
- * - rshr(slope * (dist0 - e), 4), with rshr rounding half up (a negative shift multiplies).
- * Returns the maximum. */
-int64_t eiw_qscores(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
-                    int32_t slope, int64_t dist0, int64_t *sc);
-/* Softmax weights: p[e] = 2^23 * 2^(-t/4096) (table and shift, 0 from 2^-24 on) with
- * t = rshr(min(smax - sc[e], 2^30) * log2(e) in Q16, 16); returns the sum of p. */
-uint64_t eiw_qexp(const int64_t *sc, int n, int64_t smax, uint32_t *p);
-/* pn[e] = (p[e] * rcp) >> 47 (p < 2^24, rcp < 2^40). */
-void eiw_qnormalize(const uint32_t *p, int n, uint64_t rcp, int32_t *pn);
 /* Elementwise steps of the forward pass (exact on every path):
  * x = clamp(x + y, +-lim) (|x| <= lim <= 2^24, |y| <= 2^30); y = max(y, 0);
  * out = clamp(rshr(v, 6), +-32767) (|v| <= 2^30); sum of squares (|x| <= 2^24);
@@ -73,6 +60,4 @@ void eiw_qrelu(int32_t *y, size_t n);
 void eiw_qto_q10(const int32_t *v, int n, int16_t *out);
 uint64_t eiw_qsumsq(const int32_t *x, int n);
 void eiw_qscale24(const int32_t *x, int n, int64_t inv, int32_t *out);
-void eiw_qdots(const int8_t *q, const int8_t *k, size_t stride, int n, int D, int32_t *dots);
-void eiw_qaxpy(const int32_t *p, const int16_t *v, size_t stride, int n, int D, int32_t *acc);
 #endif

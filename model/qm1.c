@@ -5,6 +5,7 @@
 #include <string.h>
 #include <xxhash.h>
 #include "model/qm1.h"
+#include "model/qattention.h"
 #include "common/byte_order.h"
 
 
@@ -15,6 +16,8 @@
 #define W_MAX 4096
 #define FILE_MAGIC "EIWM"
 #define FILE_VERSION 1
+/* Queries of one stream attended together (their key loads shared): at most this many. */
+#define QGROUP 8
 #define HEADER_BYTES (4 + 4 + EIW_QM1_NAME_MAX + 8 * 4)
 
 /* ---- exact integer helpers ---- */
@@ -77,7 +80,7 @@ typedef struct {
 } state_head;
 
 typedef struct {        /* byte offsets inside a state */
-    size_t k, ke, v, x, y, a8, ae, end;
+    size_t k, ke, v, x, y, a8, ae, dots, sc, pr, pn, end;
 } state_layout;
 
 static size_t align64(size_t v) { return (v + 63) / 64 * 64; }
@@ -95,7 +98,11 @@ static state_layout layout_of(const eiw_qm1 *m)
     s.y = s.x + align64(sizeof(int32_t) * EIW_QM1_MAXP * m->C);
     s.a8 = s.y + align64(sizeof(int32_t) * EIW_QM1_MAXP * maxr);
     s.ae = s.a8 + align64((size_t)EIW_QM1_MAXP * maxr);
-    s.end = s.ae + align64(sizeof(int) * EIW_QM1_MAXP);
+    s.dots = s.ae + align64(sizeof(int) * EIW_QM1_MAXP);
+    s.sc = s.dots + align64(sizeof(int32_t) * QGROUP * m->ring);
+    s.pr = s.sc + align64(sizeof(int64_t) * m->ring);
+    s.pn = s.pr + align64(sizeof(uint32_t) * m->ring);
+    s.end = s.pn + align64(sizeof(int32_t) * m->ring);
     return s;
 }
 
@@ -136,55 +143,98 @@ static void logits_to_weights(const int32_t *lg, uint32_t *w)
     }
 }
 
-/* Attention of one position for layer l: out (C) Q16. Keys/values of BOS come from the model,
- * those of bytes from the stream's ring (one or two contiguous runs of slots). */
-static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item *it,
-                   const int8_t *q, const int *qe, int32_t *out)
+/* Attention of one query (head h of item it, layer l) whose dots with the ring's keys are in
+ * dots (by slot): softmax over BOS and the bytes lo..j, weighted sum of the values, out (D) Q16.
+ * sc, pr, pn: scratch of m->ring entries, by slot. Keys/values of BOS come from the model. */
+static void attend_head(const eiw_qm1 *m, const uint8_t *st, const state_layout *lay, int l,
+                        int h, int64_t j, const int8_t *q, int qe, const int32_t *dots,
+                        int64_t *sc, uint32_t *pr, int32_t *pn, int32_t *out)
 {
-    const int C = m->C, NH = m->NH, D = C / NH, W = m->window;
-    const int8_t *rk = (const int8_t *)(it->st + lay->k) + (size_t)l * m->ring * C;
-    const int8_t *rke = (const int8_t *)(it->st + lay->ke) + (size_t)l * m->ring * NH;
-    const int16_t *rv = (const int16_t *)(it->st + lay->v) + (size_t)l * m->ring * C;
-    int64_t lo = it->j - (W - 2) > 0 ? it->j - (W - 2) : 0;
-    int nbytes = (int)(it->j - lo + 1);               /* bytes lo..j, then BOS at index 0 */
-    int64_t bos_dist = it->j + 1 < W - 1 ? it->j + 1 : W - 1;
-    /* slots of bytes lo..j: [s0, s0+n1) then [0, nbytes-n1) after a wrap */
-    size_t s0 = nbytes > 0 ? (size_t)(lo % m->ring) : 0;
-    int n1 = nbytes > 0 && s0 + (size_t)nbytes > (size_t)m->ring ? (int)(m->ring - s0) : nbytes;
-    int32_t dots[W_MAX], pn[W_MAX], acc[C_MAX];
-    int64_t sc[W_MAX];
-    uint32_t pr[W_MAX];
-    for (int h = 0; h < NH; h++) {
-        const int8_t *qh = q + h * D;
-        const int8_t *keh = rke + (size_t)h * m->ring;   /* exponents of head h, by slot */
-        eiw_qdots(qh, m->bos_k + (size_t)l * C + h * D, 0, 1, D, dots);
-        int8_t bke = m->bos_ke[l * NH + h];
-        int64_t smax = eiw_qscores(dots, &bke, 1, qe[h], m->inv_sqrt_d_q16, m->slope_q16[h],
-                                   bos_dist, sc);
-        if (nbytes > 0) {
-            eiw_qdots(qh, rk + s0 * C + h * D, (size_t)C, n1, D, dots + 1);
-            eiw_qdots(qh, rk + h * D, (size_t)C, nbytes - n1, D, dots + 1 + n1);
-            int64_t m1 = eiw_qscores(dots + 1, keh + s0, n1, qe[h], m->inv_sqrt_d_q16,
-                                     m->slope_q16[h], it->j - lo, sc + 1);
-            int64_t m2 = nbytes > n1
-                ? eiw_qscores(dots + 1 + n1, keh, nbytes - n1, qe[h], m->inv_sqrt_d_q16,
-                              m->slope_q16[h], it->j - lo - n1, sc + 1 + n1)
-                : INT64_MIN;
-            smax = smax > m1 ? smax : m1;
-            smax = smax > m2 ? smax : m2;
+    const int C = m->C, NH = m->NH, D = C / NH, W = m->window, ring = m->ring;
+    const size_t lh = (size_t)l * NH + h;
+    const int8_t *ke = (const int8_t *)(st + lay->ke) + lh * ring;   /* exponents by slot */
+    const int16_t *vals = (const int16_t *)(st + lay->v) + lh * ring * D;
+    const int8_t *bk = m->bos_k + (size_t)l * C + h * D;
+    const int16_t *bv = m->bos_v + (size_t)l * C + h * D;
+    int64_t lo = j - (W - 2) > 0 ? j - (W - 2) : 0;
+    int nbytes = (int)(j - lo + 1);               /* bytes lo..j (none in the BOS pass) */
+    int64_t bos_dist = j + 1 < W - 1 ? j + 1 : W - 1;
+    /* slots of bytes lo..j: [s0, s0+n1) then [0, n2) after a wrap */
+    int s0 = nbytes > 0 ? (int)(lo % ring) : 0;
+    int n1 = s0 + nbytes > ring ? ring - s0 : nbytes, n2 = nbytes - n1;
+    int32_t bdot = eiw_qdot8(q, bk, D), acc[C_MAX];
+    int8_t bke = m->bos_ke[l * NH + h];
+    int64_t bsc;
+    int64_t smax = eiw_qscores(&bdot, &bke, 1, qe, m->inv_sqrt_d_q16, m->slope_q16[h], bos_dist,
+                               &bsc);
+    if (n1 > 0) {
+        int64_t m1 = eiw_qscores(dots + s0, ke + s0, n1, qe, m->inv_sqrt_d_q16, m->slope_q16[h],
+                                 j - lo, sc + s0);
+        smax = smax > m1 ? smax : m1;
+    }
+    if (n2 > 0) {
+        int64_t m2 = eiw_qscores(dots, ke, n2, qe, m->inv_sqrt_d_q16, m->slope_q16[h],
+                                 j - lo - n1, sc);
+        smax = smax > m2 ? smax : m2;
+    }
+    uint32_t bp;
+    uint64_t sum = eiw_qexp(&bsc, 1, smax, &bp) + eiw_qexp(sc + s0, n1, smax, pr + s0) +
+                   eiw_qexp(sc, n2, smax, pr);
+    /* Q15 probabilities summing to at most 2^15: with |v| < 2^15 the sums stay < 2^30 */
+    uint64_t rcp = (1ull << 62) / sum;
+    int32_t bpn;
+    eiw_qnormalize(&bp, 1, rcp, &bpn);
+    eiw_qnormalize(pr + s0, n1, rcp, pn + s0);
+    eiw_qnormalize(pr, n2, rcp, pn);
+    /* the values are summed by pairs of slots: a pair's other slot outside the runs weighs 0
+     * (at least MAXP free slots separate the runs' ends) */
+    if (s0 & 1)
+        pn[s0 - 1] = 0;
+    if ((s0 + n1) & 1)
+        pn[s0 + n1] = 0;
+    if (n2 & 1)
+        pn[n2] = 0;
+    eiw_qval_first(bpn, bv, D, acc);
+    eiw_qval_sum(pn, vals, s0, s0 + n1, D, acc);
+    eiw_qval_sum(pn, vals, 0, n2, D, acc);
+    eiw_qval_out(acc, D, out);   /* Q25 -> Q16 */
+}
+
+/* Attention of layer l for items it[0..P) with queries q8 (P, C) and their exponents qe (P, NH):
+ * out (P, C) Q16. Up to QGROUP consecutive positions of one stream share their key loads. */
+static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item *it, int P,
+                   const int8_t *q8, const int *qe, uint8_t *scr, int32_t *out)
+{
+    const int C = m->C, NH = m->NH, D = C / NH, W = m->window, ring = m->ring;
+    int32_t *dots = (int32_t *)(scr + lay->dots);   /* (QGROUP, ring) */
+    int64_t *sc = (int64_t *)(scr + lay->sc);
+    uint32_t *pr = (uint32_t *)(scr + lay->pr);
+    int32_t *pn = (int32_t *)(scr + lay->pn);
+    int8_t qg[QGROUP * C_MAX];
+    for (int g0 = 0, g1; g0 < P; g0 = g1) {
+        for (g1 = g0 + 1; g1 < P && g1 - g0 < QGROUP && it[g1].st == it[g0].st &&
+                          it[g1].j == it[g1 - 1].j + 1; g1++)
+            ;
+        const int nq = g1 - g0;
+        const uint8_t *st = it[g0].st;
+        /* slots of the group's bytes: lo of the first item to j of the last */
+        int64_t lo = it[g0].j - (W - 2) > 0 ? it[g0].j - (W - 2) : 0;
+        int64_t span = it[g1 - 1].j - lo + 1;
+        int u0 = span > 0 ? (int)(lo % ring) : 0;
+        int ua = span > 0 ? (u0 + span > ring ? ring : u0 + (int)span) : u0;
+        int ub = span > 0 && u0 + span > ring ? (int)(u0 + span - ring) : 0;
+        for (int h = 0; h < NH; h++) {
+            const size_t lh = (size_t)l * NH + h;
+            const uint8_t *keys = st + lay->k + lh * ring * D;
+            for (int i = 0; i < nq; i++)
+                memcpy(qg + (size_t)i * D, q8 + (size_t)(g0 + i) * C + h * D, (size_t)D);
+            eiw_qkey_dots(qg, nq, keys, u0, ua, D, dots, (size_t)ring);
+            eiw_qkey_dots(qg, nq, keys, 0, ub, D, dots, (size_t)ring);
+            for (int i = 0; i < nq; i++)
+                attend_head(m, st, lay, l, h, it[g0 + i].j, qg + (size_t)i * D,
+                            qe[(g0 + i) * NH + h], dots + (size_t)i * ring, sc, pr, pn,
+                            out + (size_t)(g0 + i) * C + h * D);
         }
-        uint64_t sum = eiw_qexp(sc, nbytes + 1, smax, pr);
-        /* Q15 probabilities summing to at most 2^15: with |v| < 2^15 the sums stay < 2^30 */
-        eiw_qnormalize(pr, nbytes + 1, (1ull << 62) / sum, pn);
-        for (int d = 0; d < D; d++)
-            acc[d] = 0;
-        eiw_qaxpy(pn, m->bos_v + (size_t)l * C + h * D, 0, 1, D, acc);
-        if (nbytes > 0) {
-            eiw_qaxpy(pn + 1, rv + s0 * C + h * D, (size_t)C, n1, D, acc);
-            eiw_qaxpy(pn + 1 + n1, rv + h * D, (size_t)C, nbytes - n1, D, acc);
-        }
-        for (int d = 0; d < D; d++)
-            out[h * D + d] = (int32_t)rshr(acc[d], 9);   /* Q25 -> Q16 */
     }
 }
 
@@ -198,9 +248,7 @@ static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_
     int32_t *y = (int32_t *)(scr + lay.y);   /* (P, max(3C, F, 256)) */
     int8_t *a8 = (int8_t *)(scr + lay.a8);   /* (P, max(C, F)) */
     int *ae = (int *)(scr + lay.ae);         /* (P) */
-    int32_t att[C_MAX];
-    int8_t q8[C_MAX];
-    int qe[64];
+    int qe[EIW_QM1_MAXP * 64];               /* (P, NH) query exponents */
 
     for (int p = 0; p < P; p++)
         memcpy(x + (size_t)p * C, m->emb + (size_t)it[p].tok * C, sizeof(int32_t) * C);
@@ -210,29 +258,35 @@ static void forward_items(eiw_qm1 *mm, const eiw_qm1 *m, item *it, int P, uint8_
         linear(&m->qkv[l], a8, ae, P, y);
         for (int p = 0; p < P; p++) {   /* keys and values into the caches */
             const int32_t *k = y + (size_t)p * 3 * C + C, *v = k + C;
-            int8_t *kd, *ked;
-            int16_t *vd;
+            int16_t v16[C_MAX];
+            eiw_qto_q10(v, C, v16);   /* values: int16 Q10 */
             if (mm) {
-                kd = mm->bos_k + (size_t)l * C;
-                ked = mm->bos_ke + (size_t)l * NH;
-                vd = mm->bos_v + (size_t)l * C;
-            } else {
-                size_t slot = (size_t)(it[p].j % m->ring);
-                kd = (int8_t *)(it[p].st + lay.k) + ((size_t)l * m->ring + slot) * C;
-                ked = (int8_t *)(it[p].st + lay.ke) + (size_t)l * m->ring * NH + slot;
-                vd = (int16_t *)(it[p].st + lay.v) + ((size_t)l * m->ring + slot) * C;
+                for (int h = 0; h < NH; h++)
+                    mm->bos_ke[l * NH + h] = (int8_t)quant8(k + h * D, D,
+                                                            mm->bos_k + (size_t)l * C + h * D);
+                memcpy(mm->bos_v + (size_t)l * C, v16, sizeof(int16_t) * C);
+                continue;
             }
-            for (int h = 0; h < NH; h++)   /* exponents by head, then slot (ring) */
-                ked[mm ? (size_t)h : (size_t)h * m->ring] = (int8_t)quant8(k + h * D, D, kd + h * D);
-            eiw_qto_q10(v, C, vd);   /* values: int16 Q10 */
+            int slot = (int)(it[p].j % m->ring);
+            for (int h = 0; h < NH; h++) {   /* per head: keys, exponents, values by slot */
+                const size_t lh = (size_t)l * NH + h;
+                int8_t k8[C_MAX];
+                it[p].st[lay.ke + lh * m->ring + slot] = (uint8_t)quant8(k + h * D, D, k8);
+                eiw_qkey_put(it[p].st + lay.k + lh * m->ring * D, slot, k8, D);
+                eiw_qval_put((int16_t *)(it[p].st + lay.v) + lh * m->ring * D, slot,
+                             v16 + h * D, D);
+            }
         }
+        /* queries to int8 in a8 (its normed input is used up), then attention into y (its
+         * queries are used up): (P, C) each */
         for (int p = 0; p < P; p++) {
             const int32_t *q = y + (size_t)p * 3 * C;
             for (int h = 0; h < NH; h++)
-                qe[h] = quant8(q + h * D, D, q8 + h * D);
-            attend(m, &lay, l, &it[p], q8, qe, att);
-            ae[p] = quant8(att, C, a8 + (size_t)p * C);
+                qe[p * NH + h] = quant8(q + h * D, D, a8 + (size_t)p * C + h * D);
         }
+        attend(m, &lay, l, it, P, a8, qe, scr, y);
+        for (int p = 0; p < P; p++)
+            ae[p] = quant8(y + (size_t)p * C, C, a8 + (size_t)p * C);
         linear(&m->wo[l], a8, ae, P, y);
         eiw_qresidual(x, y, (size_t)P * C, RESID_MAX);
         for (int p = 0; p < P; p++)
@@ -446,7 +500,7 @@ int eiw_qm1_load(eiw_qm1 **out, const uint8_t *buf, size_t len)
     }
     if (r.bad || r.p != r.end)
         goto fail;
-    m->ring = m->window - 1 + EIW_QM1_MAXP;
+    m->ring = (m->window - 1 + EIW_QM1_MAXP + 15) / 16 * 16;   /* whole blocks of keys */
     m->state_size = layout_of(m).end;
     m->file = malloc(len);
     m->bos_k = malloc((size_t)m->L * m->C);

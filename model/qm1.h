@@ -35,7 +35,7 @@ typedef struct {
     int8_t *bos_ke;              /* (L, NH) exponents */
     int16_t *bos_v;              /* (L, C) Q10 */
     uint32_t start_w[256];
-    int ring;                    /* cache slots per layer: window - 1 + MAXP */
+    int ring;                    /* cache slots per layer and head: window - 1 + MAXP, to 16 */
     size_t state_size;
     uint8_t *file;               /* the serialized model (its xxh3 is the model id) */
     size_t file_len;

@@ -1,0 +1,555 @@
+/* Attention kernels of the integer M1 with runtime dispatch (see qattention.h). Integer sums are
+ * exact in any order, so the blocking below never changes a result; the AVX2 and AVX-512 paths
+ * are checked against the scalar loops in tests/test_qm1.c. */
+#include <string.h>
+#include "model/qattention.h"
+#include "model/qkernels.h"
+
+#if defined(__x86_64__) && !defined(EIW_SIMD_NONE)
+#define EIW_HAVE_X86 1
+#include <immintrin.h>
+#endif
+
+#define LOG2E_Q16 94548           /* log2(e) * 2^16 */
+
+static inline const uint8_t *key_at(const uint8_t *keys, int s, int D)
+{
+    return keys + (size_t)(s >> 4) * 16 * D + (size_t)(s & 15) * 4;
+}
+
+void eiw_qkey_put(uint8_t *keys, int s, const int8_t *k, int D)
+{
+    uint8_t *b = (uint8_t *)key_at(keys, s, D);
+    for (int g = 0; g < D / 4; g++)
+        for (int t = 0; t < 4; t++)
+            b[64 * g + t] = (uint8_t)((uint8_t)k[4 * g + t] ^ 0x80);
+}
+
+void eiw_qval_put(int16_t *vals, int s, const int16_t *v, int D)
+{
+    int16_t *b = vals + (size_t)(s >> 1) * 2 * D + (s & 1);
+    for (int d = 0; d < D; d++)
+        b[2 * d] = v[d];
+}
+
+/* ---- query-key dots ---- */
+
+static void dots_scalar(const int8_t *q, int nq, const uint8_t *keys, int s0, int s1, int D,
+                        int32_t *dots, size_t dstride)
+{
+    for (int i = 0; i < nq; i++, q += D, dots += dstride)
+        for (int s = s0; s < s1; s++) {
+            const uint8_t *b = key_at(keys, s, D);
+            int32_t sum = 0;
+            for (int g = 0; g < D / 4; g++)
+                for (int t = 0; t < 4; t++)
+                    sum += ((int32_t)b[64 * g + t] - 128) * q[4 * g + t];
+            dots[s] = sum;
+        }
+}
+
+/* -128 * sum of a query's components: the stored keys carry +128 */
+static int32_t query_corr(const int8_t *q, int D)
+{
+    int32_t s = 0;
+    for (int d = 0; d < D; d++)
+        s += q[d];
+    return -128 * s;
+}
+
+#ifdef EIW_HAVE_X86
+/* Tiles of NB blocks (16 slots each) x NQ queries: every key load serves NQ queries and every
+ * broadcast query group NB blocks. */
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
+static inline void dots_tile(const int8_t *q, int D, const uint8_t *kb, const int32_t *corr,
+                             int NB, int NQ, int32_t *dots, size_t dstride)
+{
+    __m512i acc[2][4];
+#pragma GCC unroll 2
+    for (int b = 0; b < NB; b++)
+#pragma GCC unroll 4
+        for (int i = 0; i < NQ; i++)
+            acc[b][i] = _mm512_set1_epi32(corr[i]);
+    for (int g = 0; g < D / 4; g++) {
+        __m512i kv[2], qv[4];
+#pragma GCC unroll 2
+        for (int b = 0; b < NB; b++)
+            kv[b] = _mm512_loadu_si512(kb + (size_t)b * 16 * D + 64 * g);
+#pragma GCC unroll 4
+        for (int i = 0; i < NQ; i++) {
+            int32_t w;
+            memcpy(&w, q + (size_t)i * D + 4 * g, 4);
+            qv[i] = _mm512_set1_epi32(w);
+        }
+#pragma GCC unroll 2
+        for (int b = 0; b < NB; b++)
+#pragma GCC unroll 4
+            for (int i = 0; i < NQ; i++)
+                acc[b][i] = _mm512_dpbusd_epi32(acc[b][i], kv[b], qv[i]);
+    }
+#pragma GCC unroll 2
+    for (int b = 0; b < NB; b++)
+#pragma GCC unroll 4
+        for (int i = 0; i < NQ; i++)
+            _mm512_storeu_si512(dots + (size_t)i * dstride + 16 * b, acc[b][i]);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void dots_avx512(const int8_t *q, int nq, const uint8_t *keys, int s0, int s1, int D,
+                        int32_t *dots, size_t dstride)
+{
+    const int b0 = s0 >> 4, b1 = (s1 + 15) >> 4;
+    for (int i = 0; i < nq; i += 4) {
+        int32_t corr[4];
+        int n = nq - i < 4 ? nq - i : 4;
+        for (int j = 0; j < n; j++)
+            corr[j] = query_corr(q + (size_t)(i + j) * D, D);
+        const int8_t *qi = q + (size_t)i * D;
+        int32_t *di = dots + (size_t)i * dstride;
+        for (int b = b0; b < b1; b += 2) {
+            const uint8_t *kb = keys + (size_t)b * 16 * D;
+            int32_t *d = di + 16 * b;
+            int two = b + 1 < b1;
+            switch (n * 2 + two) {   /* constant tile shapes after inlining */
+            case 9: dots_tile(qi, D, kb, corr, 2, 4, d, dstride); break;
+            case 8: dots_tile(qi, D, kb, corr, 1, 4, d, dstride); break;
+            case 7: dots_tile(qi, D, kb, corr, 2, 3, d, dstride); break;
+            case 6: dots_tile(qi, D, kb, corr, 1, 3, d, dstride); break;
+            case 5: dots_tile(qi, D, kb, corr, 2, 2, d, dstride); break;
+            case 4: dots_tile(qi, D, kb, corr, 1, 2, d, dstride); break;
+            case 3: dots_tile(qi, D, kb, corr, 2, 1, d, dstride); break;
+            default: dots_tile(qi, D, kb, corr, 1, 1, d, dstride); break;
+            }
+        }
+    }
+}
+
+/* AVX2: u8 keys widened to int16 (k + 128 <= 255, q >= -127: products fit int16 and vpmaddwd
+ * sums pairs exactly); 4 slots x 4 bytes per 128-bit quarter of a group. */
+__attribute__((target("avx2")))
+static void dots_avx2(const int8_t *q, int nq, const uint8_t *keys, int s0, int s1, int D,
+                      int32_t *dots, size_t dstride)
+{
+    const int b0 = s0 >> 4, b1 = (s1 + 15) >> 4;
+    for (int i = 0; i < nq; i++, q += D, dots += dstride) {
+        const __m256i corr = _mm256_set1_epi32(query_corr(q, D));
+        for (int b = b0; b < b1; b++) {
+            const uint8_t *kb = keys + (size_t)b * 16 * D;
+            /* acc[j]: slots 4j..4j+3, two partial sums each (dimension pairs) */
+            __m256i acc[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(),
+                               _mm256_setzero_si256(), _mm256_setzero_si256() };
+            for (int g = 0; g < D / 4; g++) {
+                int16_t w[16];
+                for (int t = 0; t < 16; t++)
+                    w[t] = q[4 * g + (t & 3)];
+                const __m256i qv = _mm256_loadu_si256((const __m256i *)w);
+                for (int j = 0; j < 4; j++) {
+                    __m256i kv = _mm256_cvtepu8_epi16(
+                        _mm_loadu_si128((const __m128i *)(kb + 64 * g + 16 * j)));
+                    acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(kv, qv));
+                }
+            }
+            /* each slot's two partials are adjacent: add them pairwise, in slot order */
+            __m256i s01 = _mm256_hadd_epi32(acc[0], acc[1]);   /* lanes: 0 1 4 5 | 2 3 6 7 */
+            __m256i s23 = _mm256_hadd_epi32(acc[2], acc[3]);
+            s01 = _mm256_permute4x64_epi64(s01, 0xD8);
+            s23 = _mm256_permute4x64_epi64(s23, 0xD8);
+            _mm256_storeu_si256((__m256i *)(dots + 16 * b), _mm256_add_epi32(s01, corr));
+            _mm256_storeu_si256((__m256i *)(dots + 16 * b + 8), _mm256_add_epi32(s23, corr));
+        }
+    }
+}
+#endif
+
+void eiw_qkey_dots(const int8_t *q, int nq, const uint8_t *keys, int s0, int s1, int D,
+                   int32_t *dots, size_t dstride)
+{
+    if (s1 <= s0)
+        return;
+#ifdef EIW_HAVE_X86
+    switch (eiw_kernel_active()) {
+    case EIW_KERNEL_AVX512VNNI:
+        dots_avx512(q, nq, keys, s0, s1, D, dots, dstride);
+        return;
+    case EIW_KERNEL_AVX2:
+        dots_avx2(q, nq, keys, s0, s1, D, dots, dstride);
+        return;
+    default:
+        break;
+    }
+#endif
+    dots_scalar(q, nq, keys, s0, s1, D, dots, dstride);
+}
+
+/* ---- weighted sums of values ---- */
+
+static void sum_scalar(const int32_t *p, const int16_t *vals, int s0, int s1, int D,
+                       int32_t *acc)
+{
+    for (int s = s0 & ~1; s < s1; s += 2) {
+        int32_t pa = p[s], pb = p[s + 1];
+        if (!pa && !pb)
+            continue;
+        const int16_t *b = vals + (size_t)(s >> 1) * 2 * D;
+        for (int d = 0; d < D; d++)
+            acc[d] += pa * b[2 * d] + pb * b[2 * d + 1];
+    }
+}
+
+#ifdef EIW_HAVE_X86
+/* vpdpwssd multiplies a pair's interleaved values by (p_even, p_odd) packed as int16: a weight
+ * of 2^15 (all attention on one key) does not fit int16, so such a pair is summed apart. Four
+ * accumulators hold 64 dimensions; wider heads go 64 dimensions at a time. */
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void sum64_avx512(const int32_t *p, const int16_t *b, size_t pstep, int s0, int s1,
+                         int32_t *acc)
+{
+    __m512i a0 = _mm512_loadu_si512(acc), a1 = _mm512_loadu_si512(acc + 16);
+    __m512i a2 = _mm512_loadu_si512(acc + 32), a3 = _mm512_loadu_si512(acc + 48);
+    int wide = 0;
+    b += (size_t)(s0 >> 1) * pstep;
+    for (int s = s0 & ~1; s < s1; s += 2, b += pstep) {
+        uint32_t pa = (uint32_t)p[s], pb = (uint32_t)p[s + 1];
+        if ((pa | pb) > 32767) {
+            wide = 1;
+            continue;
+        }
+        const __m512i w = _mm512_set1_epi32((int32_t)((pb << 16) | pa));
+        a0 = _mm512_dpwssd_epi32(a0, _mm512_loadu_si512(b), w);
+        a1 = _mm512_dpwssd_epi32(a1, _mm512_loadu_si512(b + 32), w);
+        a2 = _mm512_dpwssd_epi32(a2, _mm512_loadu_si512(b + 64), w);
+        a3 = _mm512_dpwssd_epi32(a3, _mm512_loadu_si512(b + 96), w);
+    }
+    _mm512_storeu_si512(acc, a0);
+    _mm512_storeu_si512(acc + 16, a1);
+    _mm512_storeu_si512(acc + 32, a2);
+    _mm512_storeu_si512(acc + 48, a3);
+    if (wide) {   /* rare: the pairs skipped above */
+        b -= (size_t)((s1 + 1) / 2 - s0 / 2) * pstep;
+        for (int s = s0 & ~1; s < s1; s += 2, b += pstep)
+            if (((uint32_t)p[s] | (uint32_t)p[s + 1]) > 32767)
+                for (int d = 0; d < 64; d++)
+                    acc[d] += p[s] * b[2 * d] + p[s + 1] * b[2 * d + 1];
+    }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void sum_avx512(const int32_t *p, const int16_t *vals, int s0, int s1, int D,
+                       int32_t *acc)
+{
+    int d0 = 0;
+    for (; d0 + 64 <= D; d0 += 64)
+        sum64_avx512(p, vals + 2 * d0, (size_t)2 * D, s0, s1, acc + d0);
+    for (; d0 < D; d0 += 16) {   /* 16, 32 or 48 dimensions left */
+        __m512i a = _mm512_loadu_si512(acc + d0);
+        int32_t e[16] = { 0 };
+        for (int s = s0 & ~1; s < s1; s += 2) {
+            const int16_t *b = vals + (size_t)(s >> 1) * 2 * D + 2 * d0;
+            uint32_t pa = (uint32_t)p[s], pb = (uint32_t)p[s + 1];
+            if ((pa | pb) > 32767) {
+                for (int d = 0; d < 16; d++)
+                    e[d] += p[s] * b[2 * d] + p[s + 1] * b[2 * d + 1];
+                continue;
+            }
+            a = _mm512_dpwssd_epi32(a, _mm512_loadu_si512(b),
+                                    _mm512_set1_epi32((int32_t)((pb << 16) | pa)));
+        }
+        _mm512_storeu_si512(acc + d0, _mm512_add_epi32(a, _mm512_loadu_si512(e)));
+    }
+}
+
+__attribute__((target("avx2")))
+static void sum_avx2(const int32_t *p, const int16_t *vals, int s0, int s1, int D, int32_t *acc)
+{
+    for (int d0 = 0; d0 < D; d0 += 8) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(acc + d0));
+        for (int s = s0 & ~1; s < s1; s += 2) {
+            int32_t pa = p[s], pb = p[s + 1];
+            if (!pa && !pb)
+                continue;
+            const int16_t *b = vals + (size_t)(s >> 1) * 2 * D + 2 * d0;
+            __m256i v = _mm256_loadu_si256((const __m256i *)b);
+            if (pa > 32767 || pb > 32767) {
+                __m256i lo = _mm256_srai_epi32(_mm256_slli_epi32(v, 16), 16);
+                __m256i hi = _mm256_srai_epi32(v, 16);
+                a = _mm256_add_epi32(a, _mm256_mullo_epi32(lo, _mm256_set1_epi32(pa)));
+                a = _mm256_add_epi32(a, _mm256_mullo_epi32(hi, _mm256_set1_epi32(pb)));
+                continue;
+            }
+            const __m256i w = _mm256_set1_epi32((int32_t)(((uint32_t)pb << 16) | (uint32_t)pa));
+            a = _mm256_add_epi32(a, _mm256_madd_epi16(v, w));
+        }
+        _mm256_storeu_si256((__m256i *)(acc + d0), a);
+    }
+}
+#endif
+
+void eiw_qval_sum(const int32_t *p, const int16_t *vals, int s0, int s1, int D, int32_t *acc)
+{
+    if (s1 <= s0)
+        return;
+#ifdef EIW_HAVE_X86
+    switch (eiw_kernel_active()) {
+    case EIW_KERNEL_AVX512VNNI:
+        if (D % 16 == 0) {
+            sum_avx512(p, vals, s0, s1, D, acc);
+            return;
+        }
+        break;
+    case EIW_KERNEL_AVX2:
+        if (D % 8 == 0) {
+            sum_avx2(p, vals, s0, s1, D, acc);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+#endif
+    sum_scalar(p, vals, s0, s1, D, acc);
+}
+
+/* ---- the BOS entry and the output ---- */
+
+static int32_t dot8_scalar(const int8_t *q, const int8_t *k, int D)
+{
+    int32_t s = 0;
+    for (int d = 0; d < D; d++)
+        s += (int32_t)q[d] * k[d];
+    return s;
+}
+
+static void first_scalar(int32_t p, const int16_t *v, int D, int32_t *acc)
+{
+    for (int d = 0; d < D; d++)
+        acc[d] = p * v[d];
+}
+
+/* rshr(v, 9) as floor((v + 256) / 512), with no shift of a negative number */
+static void out_scalar(const int32_t *acc, int D, int32_t *out)
+{
+    for (int d = 0; d < D; d++) {
+        int64_t q = (int64_t)acc[d] + 256;
+        out[d] = (int32_t)(q >= 0 ? q >> 9 : -((-q + 511) >> 9));
+    }
+}
+
+#ifdef EIW_HAVE_X86
+__attribute__((target("avx512f,avx512bw")))
+static int32_t dot8_avx512(const int8_t *q, const int8_t *k, int D)
+{
+    __m512i s = _mm512_setzero_si512();
+    for (int d = 0; d < D; d += 32)   /* D % 32 == 0 */
+        s = _mm512_add_epi32(s, _mm512_madd_epi16(
+            _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(q + d))),
+            _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(k + d)))));
+    return _mm512_reduce_add_epi32(s);
+}
+
+__attribute__((target("avx512f,avx512bw")))
+static void first_avx512(int32_t p, const int16_t *v, int D, int32_t *acc)
+{
+    const __m512i pv = _mm512_set1_epi32(p);
+    for (int d = 0; d < D; d += 16)   /* D % 16 == 0 */
+        _mm512_storeu_si512(acc + d, _mm512_mullo_epi32(pv, _mm512_cvtepi16_epi32(
+                                         _mm256_loadu_si256((const __m256i *)(v + d)))));
+}
+
+/* the arithmetic shift of vpsrad is a floor division, which is what out_scalar computes */
+__attribute__((target("avx512f,avx512bw")))
+static void out_avx512(const int32_t *acc, int D, int32_t *out)
+{
+    const __m512i half = _mm512_set1_epi32(256);
+    for (int d = 0; d < D; d += 16)   /* D % 16 == 0; |acc| < 2^30, so + 256 cannot overflow */
+        _mm512_storeu_si512(out + d, _mm512_srai_epi32(
+                                         _mm512_add_epi32(_mm512_loadu_si512(acc + d), half), 9));
+}
+#endif
+
+int32_t eiw_qdot8(const int8_t *q, const int8_t *k, int D)
+{
+#ifdef EIW_HAVE_X86
+    if (D % 32 == 0 && eiw_kernel_active() == EIW_KERNEL_AVX512VNNI)
+        return dot8_avx512(q, k, D);
+#endif
+    return dot8_scalar(q, k, D);
+}
+
+void eiw_qval_first(int32_t p, const int16_t *v, int D, int32_t *acc)
+{
+#ifdef EIW_HAVE_X86
+    if (D % 16 == 0 && eiw_kernel_active() == EIW_KERNEL_AVX512VNNI) {
+        first_avx512(p, v, D, acc);
+        return;
+    }
+#endif
+    first_scalar(p, v, D, acc);
+}
+
+void eiw_qval_out(const int32_t *acc, int D, int32_t *out)
+{
+#ifdef EIW_HAVE_X86
+    if (D % 16 == 0 && eiw_kernel_active() == EIW_KERNEL_AVX512VNNI) {
+        out_avx512(acc, D, out);
+        return;
+    }
+#endif
+    out_scalar(acc, D, out);
+}
+
+/* ---- scores and softmax weights ---- */
+
+/* floor((v + 2^(s-1)) / 2^s) without relying on how >> treats negative numbers */
+static inline int64_t round_shift(int64_t v, int s)
+{
+    int64_t q = v + ((int64_t)1 << (s - 1));
+    return q >= 0 ? q >> s : -((-q + ((int64_t)1 << s) - 1) >> s);
+}
+
+static int64_t scores_scalar(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
+                             int32_t slope, int64_t dist0, int64_t *sc)
+{
+    int64_t mx = INT64_MIN;
+    for (int e = 0; e < n; e++) {
+        int s = 4 - qe - ke[e];
+        int64_t v = (int64_t)dots[e] * inv;
+        v = s <= 0 ? v * ((int64_t)1 << -s) : round_shift(v, s);
+        v -= round_shift((int64_t)slope * (dist0 - e), 4);
+        sc[e] = v;
+        if (v > mx)
+            mx = v;
+    }
+    return mx;
+}
+
+static uint64_t exp_scalar(const int64_t *sc, int n, int64_t smax, uint32_t *p)
+{
+    uint64_t sum = 0;
+    for (int e = 0; e < n; e++) {
+        int64_t d = smax - sc[e];
+        if (d > (1 << 30))
+            d = 1 << 30;
+        int64_t t = round_shift(d * LOG2E_Q16, 16);   /* Q12, base 2 */
+        int64_t ip = t >> 12;
+        p[e] = ip >= 24 ? 0 : eiw_exp2_neg_q23[(t >> 4) & 255] >> ip;
+        sum += p[e];
+    }
+    return sum;
+}
+
+static void normalize_scalar(const uint32_t *p, int n, uint64_t rcp, int32_t *pn)
+{
+    for (int e = 0; e < n; e++)
+        pn[e] = (int32_t)(((uint64_t)p[e] * rcp) >> 47);
+}
+
+#ifdef EIW_HAVE_X86
+/* Non-negative operands only reach the shifts below, so arithmetic and logical shifts agree
+ * with round_shift; a negative shift count becomes a left shift. */
+__attribute__((target("avx512f,avx512dq")))
+static int64_t scores_avx512(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
+                             int32_t slope, int64_t dist0, int64_t *sc)
+{
+    const __m512i one = _mm512_set1_epi64(1), zero = _mm512_setzero_si512();
+    const __m512i base = _mm512_set1_epi64(4 - qe), invv = _mm512_set1_epi64(inv);
+    const __m512i sl = _mm512_set1_epi64(slope), lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    __m512i mx = _mm512_set1_epi64(INT64_MIN);
+    int e = 0;
+    for (; e + 8 <= n; e += 8) {
+        __m512i d = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(dots + e)));
+        __m512i s = _mm512_sub_epi64(base, _mm512_cvtepi8_epi64(_mm_loadl_epi64((const __m128i *)(ke + e))));
+        __m512i v = _mm512_mul_epi32(d, invv);
+        __m512i sneg = _mm512_max_epi64(_mm512_sub_epi64(zero, s), zero);
+        __m512i spos = _mm512_max_epi64(s, zero);
+        v = _mm512_sllv_epi64(v, sneg);
+        v = _mm512_srav_epi64(_mm512_add_epi64(v, _mm512_sllv_epi64(one, _mm512_sub_epi64(spos, one))), spos);
+        __m512i dist = _mm512_sub_epi64(_mm512_set1_epi64(dist0 - e), lane);
+        __m512i al = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mullo_epi64(sl, dist), _mm512_set1_epi64(8)), 4);
+        v = _mm512_sub_epi64(v, al);
+        _mm512_storeu_si512(sc + e, v);
+        mx = _mm512_max_epi64(mx, v);
+    }
+    int64_t m = _mm512_reduce_max_epi64(mx);
+    if (e < n) {
+        int64_t t = scores_scalar(dots + e, ke + e, n - e, qe, inv, slope, dist0 - e, sc + e);
+        if (t > m)
+            m = t;
+    }
+    return m;
+}
+
+/* 16 entries per step in 32-bit lanes. From d = smax - sc >= 2^17 on, t >= 189,096 and the
+ * weight is 0 (t >> 12 >= 24), so d is capped at 2^17 instead of 2^30 without changing a weight;
+ * then t = d + ((d * (LOG2E_Q16 - 2^16) + 2^15) >> 16) with the product below 2^32. A shift of
+ * 24 or more leaves 0 of a table entry (< 2^24), as the scalar rule says. Lane sums stay below
+ * 2^32 for n <= 2^12. */
+__attribute__((target("avx512f,avx512dq")))
+static uint64_t exp_avx512(const int64_t *sc, int n, int64_t smax, uint32_t *p)
+{
+    const __m512i cap = _mm512_set1_epi64(1 << 17), mx = _mm512_set1_epi64(smax);
+    const __m512i frac = _mm512_set1_epi32(LOG2E_Q16 - 65536), half = _mm512_set1_epi32(1 << 15);
+    const __m512i m255 = _mm512_set1_epi32(255);
+    __m512i sum = _mm512_setzero_si512();
+    int e = 0;
+    for (; e + 16 <= n; e += 16) {
+        __m512i d0 = _mm512_min_epi64(_mm512_sub_epi64(mx, _mm512_loadu_si512(sc + e)), cap);
+        __m512i d1 = _mm512_min_epi64(_mm512_sub_epi64(mx, _mm512_loadu_si512(sc + e + 8)), cap);
+        __m512i d = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(d0)),
+                                       _mm512_cvtepi64_epi32(d1), 1);
+        __m512i t = _mm512_add_epi32(d, _mm512_srli_epi32(
+                                            _mm512_add_epi32(_mm512_mullo_epi32(d, frac), half), 16));
+        __m512i idx = _mm512_and_si512(_mm512_srli_epi32(t, 4), m255);
+        __m512i tab = _mm512_i32gather_epi32(idx, (const void *)eiw_exp2_neg_q23, 4);
+        __m512i v = _mm512_srlv_epi32(tab, _mm512_srli_epi32(t, 12));
+        _mm512_storeu_si512(p + e, v);
+        sum = _mm512_add_epi32(sum, v);
+    }
+    __m512i s64 = _mm512_add_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(sum)),
+                                   _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(sum, 1)));
+    uint64_t s = (uint64_t)_mm512_reduce_add_epi64(s64);
+    return s + (e < n ? exp_scalar(sc + e, n - e, smax, p + e) : 0);
+}
+
+__attribute__((target("avx512f,avx512dq")))
+static void normalize_avx512(const uint32_t *p, int n, uint64_t rcp, int32_t *pn)
+{
+    const __m512i r = _mm512_set1_epi64((int64_t)rcp);
+    int e = 0;
+    for (; e + 8 <= n; e += 8) {
+        __m512i v = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(p + e)));
+        v = _mm512_srli_epi64(_mm512_mullo_epi64(v, r), 47);
+        _mm256_storeu_si256((__m256i *)(pn + e), _mm512_cvtepi64_epi32(v));
+    }
+    normalize_scalar(p + e, n - e, rcp, pn + e);
+}
+#endif
+
+int64_t eiw_qscores(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
+                    int32_t slope, int64_t dist0, int64_t *sc)
+{
+#ifdef EIW_HAVE_X86
+    if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI)
+        return scores_avx512(dots, ke, n, qe, inv, slope, dist0, sc);
+#endif
+    return scores_scalar(dots, ke, n, qe, inv, slope, dist0, sc);
+}
+
+uint64_t eiw_qexp(const int64_t *sc, int n, int64_t smax, uint32_t *p)
+{
+#ifdef EIW_HAVE_X86
+    if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI)
+        return exp_avx512(sc, n, smax, p);
+#endif
+    return exp_scalar(sc, n, smax, p);
+}
+
+void eiw_qnormalize(const uint32_t *p, int n, uint64_t rcp, int32_t *pn)
+{
+#ifdef EIW_HAVE_X86
+    if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI) {
+        normalize_avx512(p, n, rcp, pn);
+        return;
+    }
+#endif
+    normalize_scalar(p, n, rcp, pn);
+}
