@@ -198,38 +198,66 @@ static void sum_scalar(const int32_t *p, const int16_t *vals, int s0, int s1, in
 
 #ifdef EIW_HAVE_X86
 /* vpdpwssd multiplies a pair's interleaved values by (p_even, p_odd) packed as int16: a weight
- * of 2^15 (all attention on one key) does not fit int16, so such a pair is summed apart. Four
- * accumulators hold 64 dimensions; wider heads go 64 dimensions at a time. */
-__attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void sum64_avx512(const int32_t *p, const int16_t *b, size_t pstep, int s0, int s1,
-                         int32_t *acc)
+ * of 2^15 (all attention on one key) does not fit int16, so such a pair is summed apart. Tiles of
+ * NQ queries x 64 dimensions (4 registers each): every value load serves NQ queries. */
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
+static inline void sums64_tile(const int32_t *p, size_t pstride, int NQ, const int16_t *b,
+                               size_t pairstep, int s0, int s1, int32_t *acc, size_t astride)
 {
-    __m512i a0 = _mm512_loadu_si512(acc), a1 = _mm512_loadu_si512(acc + 16);
-    __m512i a2 = _mm512_loadu_si512(acc + 32), a3 = _mm512_loadu_si512(acc + 48);
+    __m512i a[4][4];
     int wide = 0;
-    b += (size_t)(s0 >> 1) * pstep;
-    for (int s = s0 & ~1; s < s1; s += 2, b += pstep) {
-        uint32_t pa = (uint32_t)p[s], pb = (uint32_t)p[s + 1];
-        if ((pa | pb) > 32767) {
-            wide = 1;
-            continue;
+#pragma GCC unroll 4
+    for (int i = 0; i < NQ; i++)
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++)
+            a[i][c] = _mm512_loadu_si512(acc + i * astride + 16 * c);
+    const int16_t *b0 = b + (size_t)(s0 >> 1) * pairstep;
+    b = b0;
+    for (int s = s0 & ~1; s < s1; s += 2, b += pairstep) {
+        __m512i v[4];
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++)
+            v[c] = _mm512_loadu_si512(b + 32 * c);
+#pragma GCC unroll 4
+        for (int i = 0; i < NQ; i++) {
+            uint32_t pa = (uint32_t)p[i * pstride + s], pb = (uint32_t)p[i * pstride + s + 1];
+            int w16 = (pa | pb) > 32767;
+            wide |= w16;
+            const __m512i w = _mm512_set1_epi32(w16 ? 0 : (int32_t)((pb << 16) | pa));
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; c++)
+                a[i][c] = _mm512_dpwssd_epi32(a[i][c], v[c], w);
         }
-        const __m512i w = _mm512_set1_epi32((int32_t)((pb << 16) | pa));
-        a0 = _mm512_dpwssd_epi32(a0, _mm512_loadu_si512(b), w);
-        a1 = _mm512_dpwssd_epi32(a1, _mm512_loadu_si512(b + 32), w);
-        a2 = _mm512_dpwssd_epi32(a2, _mm512_loadu_si512(b + 64), w);
-        a3 = _mm512_dpwssd_epi32(a3, _mm512_loadu_si512(b + 96), w);
     }
-    _mm512_storeu_si512(acc, a0);
-    _mm512_storeu_si512(acc + 16, a1);
-    _mm512_storeu_si512(acc + 32, a2);
-    _mm512_storeu_si512(acc + 48, a3);
-    if (wide) {   /* rare: the pairs skipped above */
-        b -= (size_t)((s1 + 1) / 2 - s0 / 2) * pstep;
-        for (int s = s0 & ~1; s < s1; s += 2, b += pstep)
-            if (((uint32_t)p[s] | (uint32_t)p[s + 1]) > 32767)
-                for (int d = 0; d < 64; d++)
-                    acc[d] += p[s] * b[2 * d] + p[s + 1] * b[2 * d + 1];
+#pragma GCC unroll 4
+    for (int i = 0; i < NQ; i++)
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++)
+            _mm512_storeu_si512(acc + i * astride + 16 * c, a[i][c]);
+    if (wide)   /* rare: the pairs left out above */
+        for (int i = 0; i < NQ; i++) {
+            const int32_t *pi = p + i * pstride;
+            b = b0;
+            for (int s = s0 & ~1; s < s1; s += 2, b += pairstep)
+                if (((uint32_t)pi[s] | (uint32_t)pi[s + 1]) > 32767)
+                    for (int d = 0; d < 64; d++)
+                        acc[i * astride + d] += pi[s] * b[2 * d] + pi[s + 1] * b[2 * d + 1];
+        }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void sums64_avx512(const int32_t *p, size_t pstride, int nq, const int16_t *b,
+                          size_t pairstep, int s0, int s1, int32_t *acc, size_t astride)
+{
+    for (int i = 0; i < nq; i += 4) {
+        const int32_t *pi = p + (size_t)i * pstride;
+        int32_t *ai = acc + (size_t)i * astride;
+        switch (nq - i) {   /* constant tile shapes after inlining */
+        case 1: sums64_tile(pi, pstride, 1, b, pairstep, s0, s1, ai, astride); break;
+        case 2: sums64_tile(pi, pstride, 2, b, pairstep, s0, s1, ai, astride); break;
+        case 3: sums64_tile(pi, pstride, 3, b, pairstep, s0, s1, ai, astride); break;
+        default: sums64_tile(pi, pstride, 4, b, pairstep, s0, s1, ai, astride); break;
+        }
     }
 }
 
@@ -239,7 +267,7 @@ static void sum_avx512(const int32_t *p, const int16_t *vals, int s0, int s1, in
 {
     int d0 = 0;
     for (; d0 + 64 <= D; d0 += 64)
-        sum64_avx512(p, vals + 2 * d0, (size_t)2 * D, s0, s1, acc + d0);
+        sums64_avx512(p, 0, 1, vals + 2 * d0, (size_t)2 * D, s0, s1, acc + d0, 0);
     for (; d0 < D; d0 += 16) {   /* 16, 32 or 48 dimensions left */
         __m512i a = _mm512_loadu_si512(acc + d0);
         int32_t e[16] = { 0 };
@@ -283,6 +311,23 @@ static void sum_avx2(const int32_t *p, const int16_t *vals, int s0, int s1, int 
     }
 }
 #endif
+
+void eiw_qval_sums(const int32_t *p, size_t pstride, int nq, const int16_t *vals, int s0, int s1,
+                   int D, int32_t *acc, size_t astride)
+{
+    if (s1 <= s0)
+        return;
+#ifdef EIW_HAVE_X86
+    if (D % 64 == 0 && eiw_kernel_active() == EIW_KERNEL_AVX512VNNI) {
+        for (int d0 = 0; d0 < D; d0 += 64)
+            sums64_avx512(p, pstride, nq, vals + 2 * d0, (size_t)2 * D, s0, s1, acc + d0,
+                          astride);
+        return;
+    }
+#endif
+    for (int i = 0; i < nq; i++)
+        eiw_qval_sum(p + (size_t)i * pstride, vals, s0, s1, D, acc + (size_t)i * astride);
+}
 
 void eiw_qval_sum(const int32_t *p, const int16_t *vals, int s0, int s1, int D, int32_t *acc)
 {

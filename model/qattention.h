@@ -25,6 +25,9 @@ void eiw_qkey_dots(const int8_t *q, int nq, const uint8_t *keys, int s0, int s1,
  * s0 - 1 when s0 is odd, slot s1 when s1 is odd: the caller sets their p to 0 or includes them on
  * purpose). 0 <= p[s] <= 2^15, and the caller guarantees sum_s p[s] * |v_s[d]| < 2^31. */
 void eiw_qval_sum(const int32_t *p, const int16_t *vals, int s0, int s1, int D, int32_t *acc);
+/* The same for nq queries: weights p + i * pstride, sums acc + i * astride. */
+void eiw_qval_sums(const int32_t *p, size_t pstride, int nq, const int16_t *vals, int s0, int s1,
+                   int D, int32_t *acc, size_t astride);
 /* The BOS entry, kept apart from the ring: its dot sum_d q[d] * k[d] (k int8), and the start of
  * the weighted sum, acc[d] = p * v[d]. */
 int32_t eiw_qdot8(const int8_t *q, const int8_t *k, int D);

@@ -1,5 +1,5 @@
 /* int8 GEMM kernels with runtime dispatch. The AVX-512 VNNI path adds 128 to activations to use
- * vpdpbusd (unsigned x signed) and subtracts 128 * rowsum afterwards; AVX2 widens to int16 and
+ * vpdpbusd (weights + 128 unsigned, activations signed) and subtracts 128 * the activations' sum; AVX2 widens to int16 and
  * uses vpmaddwd. Neither saturates, so all paths give identical int32 sums. */
 #include <assert.h>
 #include <pthread.h>
@@ -133,20 +133,15 @@ int eiw_qmat_init(eiw_qmat *m, const int8_t *w, int R, int K)
     m->Rpad = (R + 15) / 16 * 16;
     m->w = malloc((size_t)R * K);
     m->w4 = calloc((size_t)m->Rpad * K, 1);
-    m->rowsum = malloc(sizeof(int32_t) * (size_t)R);
-    if (!m->w || !m->w4 || !m->rowsum || K % 4) {
+    if (!m->w || !m->w4 || K % 4) {
         eiw_qmat_free(m);
         return -1;
     }
     memcpy(m->w, w, (size_t)R * K);
-    for (int r = 0; r < R; r++) {
-        int32_t s = 0;
-        for (int k = 0; k < K; k++) {
-            s += w[(size_t)r * K + k];
-            m->w4[((size_t)(k / 4) * m->Rpad + r) * 4 + k % 4] = w[(size_t)r * K + k];
-        }
-        m->rowsum[r] = s;
-    }
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < K; k++)
+            m->w4[((size_t)(k / 4) * m->Rpad + r) * 4 + k % 4] =
+                (uint8_t)((uint8_t)w[(size_t)r * K + k] ^ 0x80);
     return 0;
 }
 
@@ -154,7 +149,6 @@ void eiw_qmat_free(eiw_qmat *m)
 {
     free(m->w);
     free(m->w4);
-    free(m->rowsum);
     memset(m, 0, sizeof *m);
 }
 
@@ -170,6 +164,8 @@ static void gemm_scalar(const eiw_qmat *m, const int8_t *a, int P, int32_t *out,
             out[(size_t)p * R + r] = s;
         }
 }
+
+#define EIW_QGEMM_MAXP 64   /* positions per pass of the VNNI kernel */
 
 #ifdef EIW_HAVE_X86
 __attribute__((target("avx2")))
@@ -202,42 +198,88 @@ static void gemm_avx2(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, i
  * weights (64 rows x K) stay in L1/L2 while every position passes over them. Tiles of 4 blocks x
  * 4 positions keep 16 independent accumulators in flight; a remainder of 1 or 2 positions also
  * splits k into even and odd steps, so single-position (decoding) calls are not latency bound.
- * Activations are offset to unsigned (+128, folded into the broadcast) and corrected with the
- * row sums. Integer sums are exact in any order, so the tiling never changes a result. */
+ * The weights are the unsigned operand of vpdpbusd (stored + 128, see eiw_qmat_init) and the
+ * activations are broadcast from memory as they are; each position's sum is corrected by
+ * 128 * (sum of its activations). Integer sums are exact in any order, so the tiling never
+ * changes a result. */
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-static inline __m512i bcast_u8(const int8_t *x)
+static inline __m512i bcast4(const int8_t *x)
 {
-    uint32_t v;
+    int32_t v;
     memcpy(&v, x, 4);
-    return _mm512_set1_epi32((int)(v ^ 0x80808080u));
+    return _mm512_set1_epi32(v);
+}
+
+/* The common tile, written out: 16 named accumulators stay in registers. */
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void vnni_tile44(const uint8_t *w0, size_t wstep, const int8_t *x, int K, int K4,
+                        const int32_t *corr, const __mmask16 *keep, int32_t *o, int R)
+{
+    __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;
+    __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00;
+    __m512i c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+    const int8_t *x0 = x, *x1 = x + K, *x2 = x + 2 * (size_t)K, *x3 = x + 3 * (size_t)K;
+    for (int k = 0; k < K4; k++) {
+        const uint8_t *wk = w0 + (size_t)k * wstep;
+        const __m512i w0v = _mm512_loadu_si512(wk), w1v = _mm512_loadu_si512(wk + 64);
+        const __m512i w2v = _mm512_loadu_si512(wk + 128), w3v = _mm512_loadu_si512(wk + 192);
+        __m512i b = bcast4(x0 + 4 * k);
+        c00 = _mm512_dpbusd_epi32(c00, w0v, b);
+        c10 = _mm512_dpbusd_epi32(c10, w1v, b);
+        c20 = _mm512_dpbusd_epi32(c20, w2v, b);
+        c30 = _mm512_dpbusd_epi32(c30, w3v, b);
+        b = bcast4(x1 + 4 * k);
+        c01 = _mm512_dpbusd_epi32(c01, w0v, b);
+        c11 = _mm512_dpbusd_epi32(c11, w1v, b);
+        c21 = _mm512_dpbusd_epi32(c21, w2v, b);
+        c31 = _mm512_dpbusd_epi32(c31, w3v, b);
+        b = bcast4(x2 + 4 * k);
+        c02 = _mm512_dpbusd_epi32(c02, w0v, b);
+        c12 = _mm512_dpbusd_epi32(c12, w1v, b);
+        c22 = _mm512_dpbusd_epi32(c22, w2v, b);
+        c32 = _mm512_dpbusd_epi32(c32, w3v, b);
+        b = bcast4(x3 + 4 * k);
+        c03 = _mm512_dpbusd_epi32(c03, w0v, b);
+        c13 = _mm512_dpbusd_epi32(c13, w1v, b);
+        c23 = _mm512_dpbusd_epi32(c23, w2v, b);
+        c33 = _mm512_dpbusd_epi32(c33, w3v, b);
+    }
+    const __m512i cr[4] = { _mm512_set1_epi32(corr[0]), _mm512_set1_epi32(corr[1]),
+                            _mm512_set1_epi32(corr[2]), _mm512_set1_epi32(corr[3]) };
+    const __m512i acc[4][4] = { { c00, c01, c02, c03 }, { c10, c11, c12, c13 },
+                                { c20, c21, c22, c23 }, { c30, c31, c32, c33 } };
+    for (int bl = 0; bl < 4; bl++)
+        for (int q = 0; q < 4; q++)
+            _mm512_mask_storeu_epi32(o + (size_t)q * R + 16 * bl, keep[bl],
+                                     _mm512_sub_epi32(acc[bl][q], cr[q]));
 }
 
 /* acc[b][q] += W[block b] . x[position q] over k = k0, k0 + kstep, ... < K4 (NB, NQ constants
- * after inlining). */
+ * after inlining): the remainders. */
 __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
-static inline void vnni_tile(const int8_t *w0, size_t wstep, const int8_t *x, int K, int k0,
+static inline void vnni_tile(const uint8_t *w0, size_t wstep, const int8_t *x, int K, int k0,
                              int kstep, int K4, int NB, int NQ, __m512i acc[4][4])
 {
     for (int k = k0; k < K4; k += kstep) {
-        const int8_t *wk = w0 + (size_t)k * wstep;
+        const uint8_t *wk = w0 + (size_t)k * wstep;
         __m512i wv[4], xv[4];
 #pragma GCC unroll 4
         for (int b = 0; b < NB; b++)
             wv[b] = _mm512_loadu_si512(wk + 64 * b);
 #pragma GCC unroll 4
         for (int q = 0; q < NQ; q++)
-            xv[q] = bcast_u8(x + (size_t)q * K + 4 * k);
+            xv[q] = bcast4(x + (size_t)q * K + 4 * k);
 #pragma GCC unroll 4
         for (int b = 0; b < NB; b++)
 #pragma GCC unroll 4
             for (int q = 0; q < NQ; q++)
-                acc[b][q] = _mm512_dpbusd_epi32(acc[b][q], xv[q], wv[b]);
+                acc[b][q] = _mm512_dpbusd_epi32(acc[b][q], wv[b], xv[q]);
     }
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline))
-static inline void vnni_panel(const int8_t *w0, size_t wstep, const int8_t *x, int K, int K4,
-                              int NB, int NQ, int split, const __m512i *corr,
+static inline void vnni_panel(const uint8_t *w0, size_t wstep, const int8_t *x, int K, int K4,
+                              int NB, int NQ, int split, const int32_t *corr,
                               const __mmask16 *keep, int32_t *o, int R)
 {
     __m512i acc[4][4], acc2[4][4];
@@ -256,7 +298,8 @@ static inline void vnni_panel(const int8_t *w0, size_t wstep, const int8_t *x, i
     for (int b = 0; b < NB; b++)
 #pragma GCC unroll 4
         for (int q = 0; q < NQ; q++) {
-            __m512i v = _mm512_sub_epi32(_mm512_add_epi32(acc[b][q], acc2[b][q]), corr[b]);
+            __m512i v = _mm512_sub_epi32(_mm512_add_epi32(acc[b][q], acc2[b][q]),
+                                         _mm512_set1_epi32(corr[q]));
             _mm512_mask_storeu_epi32(o + (size_t)q * R + 16 * b, keep[b], v);
         }
 }
@@ -267,39 +310,42 @@ static void gemm_vnni(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, i
     const int K = m->K, R = m->R, Rpad = m->Rpad;
     const int K4 = K / 4;
     const size_t wstep = (size_t)Rpad * 4;
+    int32_t corr[EIW_QGEMM_MAXP];   /* 128 * sum of each position's activations */
+    for (int p = 0; p < P; p++) {
+        int32_t s = 0;
+        for (int k = 0; k < K; k++)
+            s += a[(size_t)p * K + k];
+        corr[p] = 128 * s;
+    }
     for (int rb = r0 / 16 * 16; rb < r1; rb += 64) {
         int nb = (r1 - rb + 15) / 16;
         nb = nb > 4 ? 4 : nb;
-        __m512i corr[4];
         __mmask16 keep[4];
         for (int b = 0; b < 4; b++) {
-            int32_t rs[16];
             keep[b] = 0;
             for (int i = 0; i < 16; i++) {
                 int r = rb + 16 * b + i;
-                rs[i] = b < nb && r < R ? m->rowsum[r] * 128 : 0;
                 if (b < nb && r >= r0 && r < r1)
                     keep[b] |= (__mmask16)(1u << i);
             }
-            corr[b] = _mm512_loadu_si512(rs);
         }
-        const int8_t *w0 = m->w4 + (size_t)rb * 4;
+        const uint8_t *w0 = m->w4 + (size_t)rb * 4;
         int p = 0;
         if (nb == 4) {
             for (; p + 4 <= P; p += 4)
-                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 4, 0, corr, keep,
-                           out + (size_t)p * R + rb, R);
+                vnni_tile44(w0, wstep, a + (size_t)p * K, K, K4, corr + p, keep,
+                            out + (size_t)p * R + rb, R);
             switch (P - p) {
             case 3:
-                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 3, 0, corr, keep,
+                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 3, 0, corr + p, keep,
                            out + (size_t)p * R + rb, R);
                 break;
             case 2:
-                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 2, 1, corr, keep,
+                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 2, 1, corr + p, keep,
                            out + (size_t)p * R + rb, R);
                 break;
             case 1:
-                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 1, 1, corr, keep,
+                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, 4, 1, 1, corr + p, keep,
                            out + (size_t)p * R + rb, R);
                 break;
             default:
@@ -307,7 +353,7 @@ static void gemm_vnni(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, i
             }
         } else {   /* the last 1-3 blocks of rows: one position at a time */
             for (; p < P; p++)
-                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, nb, 1, 1, corr, keep,
+                vnni_panel(w0, wstep, a + (size_t)p * K, K, K4, nb, 1, 1, corr + p, keep,
                            out + (size_t)p * R + rb, R);
         }
     }
@@ -319,7 +365,9 @@ void eiw_qgemm(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, int r0, 
     switch (eiw_kernel_active()) {
 #ifdef EIW_HAVE_X86
     case EIW_KERNEL_AVX512VNNI:
-        gemm_vnni(m, a, P, out, r0, r1);
+        for (int p = 0; p < P; p += EIW_QGEMM_MAXP)
+            gemm_vnni(m, a + (size_t)p * m->K, P - p < EIW_QGEMM_MAXP ? P - p : EIW_QGEMM_MAXP,
+                      out + (size_t)p * m->R, r0, r1);
         return;
     case EIW_KERNEL_AVX2:
         gemm_avx2(m, a, P, out, r0, r1);

@@ -10,8 +10,8 @@
 typedef struct {
     int R, K;            /* rows (outputs), columns (inputs); K a multiple of 4 */
     int8_t *w;           /* (R, K) row-major, for the scalar and AVX2 paths */
-    int8_t *w4;          /* (K/4, Rpad, 4): 4 consecutive inputs of 16 rows, for VNNI */
-    int32_t *rowsum;     /* (R) sum of each row, to undo the +128 activation offset */
+    uint8_t *w4;         /* (K/4, Rpad, 4): 4 consecutive inputs of 16 rows, + 128, for VNNI
+                          * (unsigned operand of vpdpbusd; 128 for the padding rows) */
     int Rpad;            /* R rounded up to 16 */
 } eiw_qmat;
 

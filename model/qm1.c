@@ -102,7 +102,7 @@ static state_layout layout_of(const eiw_qm1 *m)
     s.sc = s.dots + align64(sizeof(int32_t) * QGROUP * m->ring);
     s.pr = s.sc + align64(sizeof(int64_t) * m->ring);
     s.pn = s.pr + align64(sizeof(uint32_t) * m->ring);
-    s.end = s.pn + align64(sizeof(int32_t) * m->ring);
+    s.end = s.pn + align64(sizeof(int32_t) * QGROUP * m->ring);
     return s;
 }
 
@@ -143,26 +143,23 @@ static void logits_to_weights(const int32_t *lg, uint32_t *w)
     }
 }
 
-/* Attention of one query (head h of item it, layer l) whose dots with the ring's keys are in
- * dots (by slot): softmax over BOS and the bytes lo..j, weighted sum of the values, out (D) Q16.
- * sc, pr, pn: scratch of m->ring entries, by slot. Keys/values of BOS come from the model. */
-static void attend_head(const eiw_qm1 *m, const uint8_t *st, const state_layout *lay, int l,
-                        int h, int64_t j, const int8_t *q, int qe, const int32_t *dots,
-                        int64_t *sc, uint32_t *pr, int32_t *pn, int32_t *out)
+/* Softmax of one query (head h, layer l, position j) whose dots with the ring's keys are in
+ * dots (by slot): weights over BOS (returned) and the bytes lo..j, Q15, into pn by slot. With
+ * `pads` only the other slot of a pair at the runs' ends is cleared (values are summed by pairs
+ * of slots); otherwise the caller cleared pn. sc, pr: scratch of m->ring entries. */
+static int32_t softmax_head(const eiw_qm1 *m, const uint8_t *st, const state_layout *lay, int l,
+                            int h, int64_t j, const int8_t *q, int qe, const int32_t *dots,
+                            int64_t *sc, uint32_t *pr, int32_t *pn, int pads)
 {
     const int C = m->C, NH = m->NH, D = C / NH, W = m->window, ring = m->ring;
-    const size_t lh = (size_t)l * NH + h;
-    const int8_t *ke = (const int8_t *)(st + lay->ke) + lh * ring;   /* exponents by slot */
-    const int16_t *vals = (const int16_t *)(st + lay->v) + lh * ring * D;
-    const int8_t *bk = m->bos_k + (size_t)l * C + h * D;
-    const int16_t *bv = m->bos_v + (size_t)l * C + h * D;
+    const int8_t *ke = (const int8_t *)(st + lay->ke) + ((size_t)l * NH + h) * ring;
     int64_t lo = j - (W - 2) > 0 ? j - (W - 2) : 0;
     int nbytes = (int)(j - lo + 1);               /* bytes lo..j (none in the BOS pass) */
     int64_t bos_dist = j + 1 < W - 1 ? j + 1 : W - 1;
     /* slots of bytes lo..j: [s0, s0+n1) then [0, n2) after a wrap */
     int s0 = nbytes > 0 ? (int)(lo % ring) : 0;
     int n1 = s0 + nbytes > ring ? ring - s0 : nbytes, n2 = nbytes - n1;
-    int32_t bdot = eiw_qdot8(q, bk, D), acc[C_MAX];
+    int32_t bdot = eiw_qdot8(q, m->bos_k + (size_t)l * C + h * D, D);
     int8_t bke = m->bos_ke[l * NH + h];
     int64_t bsc;
     int64_t smax = eiw_qscores(&bdot, &bke, 1, qe, m->inv_sqrt_d_q16, m->slope_q16[h], bos_dist,
@@ -186,22 +183,21 @@ static void attend_head(const eiw_qm1 *m, const uint8_t *st, const state_layout 
     eiw_qnormalize(&bp, 1, rcp, &bpn);
     eiw_qnormalize(pr + s0, n1, rcp, pn + s0);
     eiw_qnormalize(pr, n2, rcp, pn);
-    /* the values are summed by pairs of slots: a pair's other slot outside the runs weighs 0
-     * (at least MAXP free slots separate the runs' ends) */
-    if (s0 & 1)
-        pn[s0 - 1] = 0;
-    if ((s0 + n1) & 1)
-        pn[s0 + n1] = 0;
-    if (n2 & 1)
-        pn[n2] = 0;
-    eiw_qval_first(bpn, bv, D, acc);
-    eiw_qval_sum(pn, vals, s0, s0 + n1, D, acc);
-    eiw_qval_sum(pn, vals, 0, n2, D, acc);
-    eiw_qval_out(acc, D, out);   /* Q25 -> Q16 */
+    if (pads) {   /* at least MAXP free slots separate the runs' ends */
+        if (s0 & 1)
+            pn[s0 - 1] = 0;
+        if ((s0 + n1) & 1)
+            pn[s0 + n1] = 0;
+        if (n2 & 1)
+            pn[n2] = 0;
+    }
+    return bpn;
 }
 
 /* Attention of layer l for items it[0..P) with queries q8 (P, C) and their exponents qe (P, NH):
- * out (P, C) Q16. Up to QGROUP consecutive positions of one stream share their key loads. */
+ * out (P, C) Q16. Up to QGROUP consecutive positions of one stream share their key and value
+ * loads: their dots and weighted sums run over the slots of the whole group (lo of the first to
+ * j of the last), each position's weights 0 outside its own bytes. */
 static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item *it, int P,
                    const int8_t *q8, const int *qe, uint8_t *scr, int32_t *out)
 {
@@ -209,15 +205,15 @@ static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item 
     int32_t *dots = (int32_t *)(scr + lay->dots);   /* (QGROUP, ring) */
     int64_t *sc = (int64_t *)(scr + lay->sc);
     uint32_t *pr = (uint32_t *)(scr + lay->pr);
-    int32_t *pn = (int32_t *)(scr + lay->pn);
+    int32_t *pn = (int32_t *)(scr + lay->pn);       /* (QGROUP, ring) */
     int8_t qg[QGROUP * C_MAX];
+    int32_t acc[QGROUP * C_MAX];
     for (int g0 = 0, g1; g0 < P; g0 = g1) {
         for (g1 = g0 + 1; g1 < P && g1 - g0 < QGROUP && it[g1].st == it[g0].st &&
                           it[g1].j == it[g1 - 1].j + 1; g1++)
             ;
         const int nq = g1 - g0;
         const uint8_t *st = it[g0].st;
-        /* slots of the group's bytes: lo of the first item to j of the last */
         int64_t lo = it[g0].j - (W - 2) > 0 ? it[g0].j - (W - 2) : 0;
         int64_t span = it[g1 - 1].j - lo + 1;
         int u0 = span > 0 ? (int)(lo % ring) : 0;
@@ -226,14 +222,24 @@ static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item 
         for (int h = 0; h < NH; h++) {
             const size_t lh = (size_t)l * NH + h;
             const uint8_t *keys = st + lay->k + lh * ring * D;
+            const int16_t *vals = (const int16_t *)(st + lay->v) + lh * ring * D;
+            const int16_t *bv = m->bos_v + (size_t)l * C + h * D;
             for (int i = 0; i < nq; i++)
                 memcpy(qg + (size_t)i * D, q8 + (size_t)(g0 + i) * C + h * D, (size_t)D);
             eiw_qkey_dots(qg, nq, keys, u0, ua, D, dots, (size_t)ring);
             eiw_qkey_dots(qg, nq, keys, 0, ub, D, dots, (size_t)ring);
-            for (int i = 0; i < nq; i++)
-                attend_head(m, st, lay, l, h, it[g0 + i].j, qg + (size_t)i * D,
-                            qe[(g0 + i) * NH + h], dots + (size_t)i * ring, sc, pr, pn,
-                            out + (size_t)(g0 + i) * C + h * D);
+            if (nq > 1)
+                memset(pn, 0, sizeof(int32_t) * (size_t)nq * ring);
+            for (int i = 0; i < nq; i++) {
+                int32_t bpn = softmax_head(m, st, lay, l, h, it[g0 + i].j, qg + (size_t)i * D,
+                                           qe[(g0 + i) * NH + h], dots + (size_t)i * ring, sc,
+                                           pr, pn + (size_t)i * ring, nq == 1);
+                eiw_qval_first(bpn, bv, D, acc + (size_t)i * D);
+            }
+            eiw_qval_sums(pn, (size_t)ring, nq, vals, u0, ua, D, acc, (size_t)D);
+            eiw_qval_sums(pn, (size_t)ring, nq, vals, 0, ub, D, acc, (size_t)D);
+            for (int i = 0; i < nq; i++)   /* Q25 -> Q16 */
+                eiw_qval_out(acc + (size_t)i * D, D, out + (size_t)(g0 + i) * C + h * D);
         }
     }
 }

@@ -58,13 +58,14 @@ Test(qattention, key_dots_match_plain_loops)
 
 Test(qattention, value_sums_match_plain_loops)
 {
-    static const int dims[] = { 4, 16, 48, 64, 96 };
+    static const int dims[] = { 4, 16, 48, 64, 96, 128 };
+    enum { DM = 128 };
     uint64_t r = 29;
     int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
     eiw_kernel was = eiw_kernel_active();
     for (size_t di = 0; di < sizeof dims / sizeof *dims; di++) {
         const int D = dims[di];
-        int16_t v[RING][DMAX];
+        static int16_t v[RING][DM];
         int16_t *vals = calloc((size_t)RING * D, sizeof *vals);
         for (int s = 0; s < RING; s++) {
             for (int d = 0; d < D; d++)
@@ -73,30 +74,41 @@ Test(qattention, value_sums_match_plain_loops)
         }
         static const int runs[][2] = { { 0, 48 }, { 3, 17 }, { 5, 6 }, { 10, 11 }, { 47, 48 } };
         for (int c = 0; c < 4; c++)
-            for (size_t ri = 0; ri < sizeof runs / sizeof *runs; ri++) {
-                const int s0 = runs[ri][0], s1 = runs[ri][1];
-                int32_t p[RING + 1] = { 0 };
-                for (int s = s0; s < s1; s++)   /* 0: one-hot 2^15; 1: sparse; 2, 3: dense */
-                    p[s] = c == 0 ? (s == s0 ? 32768 : 0)
-                         : c == 1 ? (s % 3 ? 0 : (int32_t)(test_rng(&r) % 2000))
-                                  : (int32_t)(test_rng(&r) % 1300);
-                int32_t want[DMAX];
-                for (int d = 0; d < D; d++) {
-                    want[d] = d * 7 - 100;   /* sums add to what is there */
-                    for (int s = s0; s < s1; s++)
-                        want[d] += p[s] * v[s][d];
+            for (size_t ri = 0; ri < sizeof runs / sizeof *runs; ri++)
+                for (int nq = 1; nq <= NQ; nq += 2) {
+                    const int s0 = runs[ri][0], s1 = runs[ri][1];
+                    /* per query: 0 one-hot 2^15 (on a different slot each), 1 sparse, 2-3 dense */
+                    int32_t p[NQ][RING + 1];
+                    memset(p, 0, sizeof p);
+                    for (int i = 0; i < nq; i++)
+                        for (int s = s0; s < s1; s++)
+                            p[i][s] = c == 0 ? (s == s0 + i % (s1 - s0) ? 32768 : 0)
+                                    : c == 1 ? (s % 3 ? 0 : (int32_t)(test_rng(&r) % 2000))
+                                             : (int32_t)(test_rng(&r) % 1300);
+                    static int32_t want[NQ][DM];
+                    for (int i = 0; i < nq; i++)
+                        for (int d = 0; d < D; d++) {
+                            want[i][d] = d * 7 - 100 + i;   /* sums add to what is there */
+                            for (int s = s0; s < s1; s++)
+                                want[i][d] += p[i][s] * v[s][d];
+                        }
+                    for (int k = 0; k < nk; k++) {
+                        eiw_kernel_force((eiw_kernel)ks[k]);
+                        static int32_t got[NQ][DM];
+                        for (int i = 0; i < nq; i++)
+                            for (int d = 0; d < D; d++)
+                                got[i][d] = d * 7 - 100 + i;
+                        if (nq == 1)
+                            eiw_qval_sum(p[0], vals, s0, s1, D, got[0]);
+                        else
+                            eiw_qval_sums(&p[0][0], RING + 1, nq, vals, s0, s1, D, &got[0][0],
+                                          DM);
+                        for (int i = 0; i < nq; i++)
+                            cr_assert(memcmp(got[i], want[i], sizeof(int32_t) * (size_t)D) == 0,
+                                      "sums %s D %d case %d run %d-%d query %d of %d",
+                                      eiw_kernel_name(eiw_kernel_active()), D, c, s0, s1, i, nq);
+                    }
                 }
-                for (int k = 0; k < nk; k++) {
-                    eiw_kernel_force((eiw_kernel)ks[k]);
-                    int32_t got[DMAX];
-                    for (int d = 0; d < D; d++)
-                        got[d] = d * 7 - 100;
-                    eiw_qval_sum(p, vals, s0, s1, D, got);
-                    cr_assert(memcmp(got, want, sizeof(int32_t) * (size_t)D) == 0,
-                              "sums %s D %d case %d run %d-%d",
-                              eiw_kernel_name(eiw_kernel_active()), D, c, s0, s1);
-                }
-            }
         free(vals);
     }
     eiw_kernel_force(was);
