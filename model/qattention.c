@@ -11,6 +11,7 @@
 #endif
 
 #define LOG2E_Q16 94548           /* log2(e) * 2^16 */
+#define EIW_QATT_DMAX 1024        /* head width the AVX2 dots keep their query for */
 
 static inline const uint8_t *key_at(const uint8_t *keys, int s, int D)
 {
@@ -131,27 +132,31 @@ static void dots_avx2(const int8_t *q, int nq, const uint8_t *keys, int s0, int 
                       int32_t *dots, size_t dstride)
 {
     const int b0 = s0 >> 4, b1 = (s1 + 15) >> 4;
+    __m256i qv[EIW_QATT_DMAX / 4];   /* each group's 4 components as int16, 4 times */
     for (int i = 0; i < nq; i++, q += D, dots += dstride) {
         const __m256i corr = _mm256_set1_epi32(query_corr(q, D));
+        for (int g = 0; g < D / 4; g++)
+            qv[g] = _mm256_set_epi16(q[4 * g + 3], q[4 * g + 2], q[4 * g + 1], q[4 * g],
+                                     q[4 * g + 3], q[4 * g + 2], q[4 * g + 1], q[4 * g],
+                                     q[4 * g + 3], q[4 * g + 2], q[4 * g + 1], q[4 * g],
+                                     q[4 * g + 3], q[4 * g + 2], q[4 * g + 1], q[4 * g]);
         for (int b = b0; b < b1; b++) {
             const uint8_t *kb = keys + (size_t)b * 16 * D;
             /* acc[j]: slots 4j..4j+3, two partial sums each (dimension pairs) */
-            __m256i acc[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(),
-                               _mm256_setzero_si256(), _mm256_setzero_si256() };
-            for (int g = 0; g < D / 4; g++) {
-                int16_t w[16];
-                for (int t = 0; t < 16; t++)
-                    w[t] = q[4 * g + (t & 3)];
-                const __m256i qv = _mm256_loadu_si256((const __m256i *)w);
-                for (int j = 0; j < 4; j++) {
-                    __m256i kv = _mm256_cvtepu8_epi16(
-                        _mm_loadu_si128((const __m128i *)(kb + 64 * g + 16 * j)));
-                    acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(kv, qv));
-                }
+            __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+            for (int g = 0; g < D / 4; g++, kb += 64) {
+                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_cvtepu8_epi16(
+                         _mm_loadu_si128((const __m128i *)kb)), qv[g]));
+                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_cvtepu8_epi16(
+                         _mm_loadu_si128((const __m128i *)(kb + 16))), qv[g]));
+                a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_cvtepu8_epi16(
+                         _mm_loadu_si128((const __m128i *)(kb + 32))), qv[g]));
+                a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_cvtepu8_epi16(
+                         _mm_loadu_si128((const __m128i *)(kb + 48))), qv[g]));
             }
             /* each slot's two partials are adjacent: add them pairwise, in slot order */
-            __m256i s01 = _mm256_hadd_epi32(acc[0], acc[1]);   /* lanes: 0 1 4 5 | 2 3 6 7 */
-            __m256i s23 = _mm256_hadd_epi32(acc[2], acc[3]);
+            __m256i s01 = _mm256_hadd_epi32(a0, a1);   /* lanes: 0 1 4 5 | 2 3 6 7 */
+            __m256i s23 = _mm256_hadd_epi32(a2, a3);
             s01 = _mm256_permute4x64_epi64(s01, 0xD8);
             s23 = _mm256_permute4x64_epi64(s23, 0xD8);
             _mm256_storeu_si256((__m256i *)(dots + 16 * b), _mm256_add_epi32(s01, corr));
@@ -172,8 +177,11 @@ void eiw_qkey_dots(const int8_t *q, int nq, const uint8_t *keys, int s0, int s1,
         dots_avx512(q, nq, keys, s0, s1, D, dots, dstride);
         return;
     case EIW_KERNEL_AVX2:
-        dots_avx2(q, nq, keys, s0, s1, D, dots, dstride);
-        return;
+        if (D <= EIW_QATT_DMAX) {
+            dots_avx2(q, nq, keys, s0, s1, D, dots, dstride);
+            return;
+        }
+        break;
     default:
         break;
     }

@@ -132,16 +132,20 @@ int eiw_qmat_init(eiw_qmat *m, const int8_t *w, int R, int K)
     m->K = K;
     m->Rpad = (R + 15) / 16 * 16;
     m->w = malloc((size_t)R * K);
+    m->Rpad8 = (R + 15) / 16 * 16;
     m->w4 = calloc((size_t)m->Rpad * K, 1);
-    if (!m->w || !m->w4 || K % 4) {
+    m->w2 = calloc((size_t)m->Rpad8 * K, 1);
+    if (!m->w || !m->w4 || !m->w2 || K % 4 || K > EIW_QMAT_KMAX) {
         eiw_qmat_free(m);
         return -1;
     }
     memcpy(m->w, w, (size_t)R * K);
     for (int r = 0; r < R; r++)
-        for (int k = 0; k < K; k++)
+        for (int k = 0; k < K; k++) {
             m->w4[((size_t)(k / 4) * m->Rpad + r) * 4 + k % 4] =
                 (uint8_t)((uint8_t)w[(size_t)r * K + k] ^ 0x80);
+            m->w2[((size_t)(k / 2) * m->Rpad8 + r) * 2 + k % 2] = w[(size_t)r * K + k];
+        }
     return 0;
 }
 
@@ -149,6 +153,7 @@ void eiw_qmat_free(eiw_qmat *m)
 {
     free(m->w);
     free(m->w4);
+    free(m->w2);
     memset(m, 0, sizeof *m);
 }
 
@@ -168,28 +173,81 @@ static void gemm_scalar(const eiw_qmat *m, const int8_t *a, int P, int32_t *out,
 #define EIW_QGEMM_MAXP 64   /* positions per pass of the VNNI kernel */
 
 #ifdef EIW_HAVE_X86
+/* AVX2 (no VNNI): weights in pairs of inputs for blocks of 8 rows (eiw_qmat.w2), widened to int16
+ * as they are loaded; activations widened to int16 once per 4 positions and broadcast as pairs;
+ * vpmaddwd multiplies and adds each pair exactly (|w|, |a| <= 127). Tiles of 2 blocks x 4
+ * positions: 8 accumulators. */
+__attribute__((target("avx2"), always_inline))
+static inline void avx2_tile(const int8_t *wb, size_t wstep, const int16_t *x16, int K, int K2,
+                             int NB, int NQ, __m256i acc[2][4])
+{
+    for (int k = 0; k < K2; k++) {
+        const int8_t *wk = wb + (size_t)k * wstep;
+        __m256i wv[2];
+#pragma GCC unroll 2
+        for (int b = 0; b < NB; b++)
+            wv[b] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wk + 16 * b)));
+#pragma GCC unroll 4
+        for (int q = 0; q < NQ; q++) {
+            int32_t pair;
+            memcpy(&pair, x16 + (size_t)q * K + 2 * k, 4);
+            const __m256i xv = _mm256_set1_epi32(pair);
+#pragma GCC unroll 2
+            for (int b = 0; b < NB; b++)
+                acc[b][q] = _mm256_add_epi32(acc[b][q], _mm256_madd_epi16(wv[b], xv));
+        }
+    }
+}
+
+__attribute__((target("avx2"), always_inline))
+static inline void avx2_panel(const int8_t *wb, size_t wstep, const int16_t *x16, int K, int NB,
+                              int NQ, const int *lo, const int *hi, int32_t *o, int R)
+{
+    __m256i acc[2][4];
+#pragma GCC unroll 2
+    for (int b = 0; b < 2; b++)
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++)
+            acc[b][q] = _mm256_setzero_si256();
+    avx2_tile(wb, wstep, x16, K, K / 2, NB, NQ, acc);
+    for (int b = 0; b < NB; b++)
+        for (int q = 0; q < NQ; q++) {
+            int32_t v[8];
+            _mm256_storeu_si256((__m256i *)v, acc[b][q]);
+            for (int i = lo[b]; i < hi[b]; i++)   /* rows of [r0, r1) in this block */
+                o[(size_t)q * R + 8 * b + i] = v[i];
+        }
+}
+
 __attribute__((target("avx2")))
 static void gemm_avx2(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, int r0, int r1)
 {
     const int K = m->K, R = m->R;
-    for (int p = 0; p < P; p++) {
-        const int8_t *x = a + (size_t)p * K;
-        for (int r = r0; r < r1; r++) {
-            const int8_t *w = m->w + (size_t)r * K;
-            __m256i acc = _mm256_setzero_si256();
-            int k = 0;
-            for (; k + 16 <= K; k += 16) {
-                __m256i xv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + k)));
-                __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + k)));
-                acc = _mm256_add_epi32(acc, _mm256_madd_epi16(xv, wv));
+    const size_t wstep = (size_t)m->Rpad8 * 2;
+    int16_t x16[4 * EIW_QMAT_KMAX];
+    for (int p = 0; p < P; p += 4) {
+        const int nq = P - p < 4 ? P - p : 4;
+        for (int i = 0; i < nq * K; i++)
+            x16[i] = a[(size_t)p * K + i];
+        for (int rb = r0 / 8 * 8; rb < r1; rb += 16) {
+            int lo[2], hi[2], nb = rb + 8 < r1 ? 2 : 1;
+            for (int b = 0; b < 2; b++) {
+                int s = rb + 8 * b;
+                lo[b] = r0 > s ? r0 - s : 0;
+                hi[b] = r1 - s < 8 ? r1 - s : 8;
             }
-            __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-            s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
-            s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
-            int32_t s = _mm_cvtsi128_si32(s4);
-            for (; k < K; k++)
-                s += (int32_t)w[k] * x[k];
-            out[(size_t)p * R + r] = s;
+            const int8_t *wb = m->w2 + (size_t)rb * 2;
+            int32_t *o = out + (size_t)p * R + rb;
+            switch (nq * 2 + nb) {   /* constant tile shapes after inlining */
+            case 10: avx2_panel(wb, wstep, x16, K, 2, 4, lo, hi, o, R); break;
+            case 9: avx2_panel(wb, wstep, x16, K, 1, 4, lo, hi, o, R); break;
+            case 8: avx2_panel(wb, wstep, x16, K, 2, 3, lo, hi, o, R); break;
+            case 7: avx2_panel(wb, wstep, x16, K, 1, 3, lo, hi, o, R); break;
+            case 6: avx2_panel(wb, wstep, x16, K, 2, 2, lo, hi, o, R); break;
+            case 5: avx2_panel(wb, wstep, x16, K, 1, 2, lo, hi, o, R); break;
+            case 4: avx2_panel(wb, wstep, x16, K, 2, 1, lo, hi, o, R); break;
+            default: avx2_panel(wb, wstep, x16, K, 1, 1, lo, hi, o, R); break;
+            }
         }
     }
 }
@@ -460,12 +518,75 @@ static int quant8_avx512(const int32_t *y, int n, int8_t *q)
 }
 #endif
 
+#ifdef EIW_HAVE_X86
+/* AVX2 has no 64-bit arithmetic shift: |acc * mult| < 2^62, so v + 2^62 is non-negative and
+ * floor((v + 2^(s-1)) / 2^s) = ((v + 2^62 + 2^(s-1)) >> s) - 2^(62-s) with logical shifts
+ * (s in [1, 62]; the sum stays below 2^64). */
+__attribute__((target("avx2")))
+static void requant_avx2(const int32_t *acc, const int32_t *mult, const int8_t *shift, int R,
+                         int e_off, int32_t *out)
+{
+    const __m256i off = _mm256_set1_epi64x((int64_t)1 << 62), one = _mm256_set1_epi64x(1);
+    const __m256i lo = _mm256_set1_epi64x(-(1 << 30)), hi = _mm256_set1_epi64x(1 << 30);
+    const __m256i eo = _mm256_set1_epi64x(e_off), pick = _mm256_set_epi32(6, 4, 2, 0, 6, 4, 2, 0);
+    int r = 0;
+    for (; r + 4 <= R; r += 4) {
+        int32_t sh4;
+        memcpy(&sh4, shift + r, 4);
+        __m256i a = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(acc + r)));
+        __m256i m = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(mult + r)));
+        __m256i s = _mm256_sub_epi64(_mm256_cvtepi8_epi64(_mm_cvtsi32_si128(sh4)), eo);
+        __m256i v = _mm256_add_epi64(_mm256_add_epi64(_mm256_mul_epi32(a, m), off),
+                                     _mm256_sllv_epi64(one, _mm256_sub_epi64(s, one)));
+        v = _mm256_sub_epi64(_mm256_srlv_epi64(v, s), _mm256_srlv_epi64(off, s));
+        v = _mm256_blendv_epi8(v, hi, _mm256_cmpgt_epi64(v, hi));
+        v = _mm256_blendv_epi8(v, lo, _mm256_cmpgt_epi64(lo, v));
+        _mm_storeu_si128((__m128i *)(out + r),
+                         _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(v, pick)));
+    }
+    requant_scalar(acc + r, mult + r, shift + r, R - r, e_off, out + r);
+}
+
+/* As quant8_avx512 (the same arithmetic, 8 lanes). */
+__attribute__((target("avx2")))
+static int quant8_avx2(const int32_t *y, int n, int8_t *q)
+{
+    if (n % 8)
+        return quant8_scalar(y, n, q);
+    __m256i mx = _mm256_setzero_si256();
+    for (int i = 0; i < n; i += 8)
+        mx = _mm256_max_epu32(mx, _mm256_abs_epi32(_mm256_loadu_si256((const __m256i *)(y + i))));
+    uint32_t m8[8], amax = 0;
+    _mm256_storeu_si256((__m256i *)m8, mx);
+    for (int i = 0; i < 8; i++)
+        amax = m8[i] > amax ? m8[i] : amax;
+    int k = 0;
+    while ((amax >> k) > 127)
+        k++;
+    const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
+    const __m256i half = _mm256_set1_epi32(k ? 1 << (k - 1) : 0);
+    const __m128i sh = _mm_cvtsi32_si128(k);
+    for (int i = 0; i < n; i += 8) {
+        __m256i v = _mm256_sra_epi32(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(y + i)),
+                                                      half), sh);
+        v = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
+        __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        _mm_storel_epi64((__m128i *)(q + i), _mm_packs_epi16(w, w));
+    }
+    return k;
+}
+#endif
+
 void eiw_requant(const int32_t *acc, const int32_t *mult, const int8_t *shift, int R, int e_off,
                  int32_t *out)
 {
 #ifdef EIW_HAVE_X86
     if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI) {
         requant_avx512(acc, mult, shift, R, e_off, out);
+        return;
+    }
+    if (eiw_kernel_active() == EIW_KERNEL_AVX2) {
+        requant_avx2(acc, mult, shift, R, e_off, out);
         return;
     }
 #endif
@@ -477,6 +598,8 @@ int eiw_quant8(const int32_t *y, int n, int8_t *q)
 #ifdef EIW_HAVE_X86
     if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI)
         return quant8_avx512(y, n, q);
+    if (eiw_kernel_active() == EIW_KERNEL_AVX2)
+        return quant8_avx2(y, n, q);
 #endif
     return quant8_scalar(y, n, q);
 }

@@ -12,7 +12,9 @@ typedef struct {
     int8_t *w;           /* (R, K) row-major, for the scalar and AVX2 paths */
     uint8_t *w4;         /* (K/4, Rpad, 4): 4 consecutive inputs of 16 rows, + 128, for VNNI
                           * (unsigned operand of vpdpbusd; 128 for the padding rows) */
+    int8_t *w2;          /* (K/2, Rpad8, 2): 2 consecutive inputs of 8 rows, for AVX2 */
     int Rpad;            /* R rounded up to 16 */
+    int Rpad8;           /* R rounded up to 16 too: the AVX2 tiles read 2 blocks of 8 */
 } eiw_qmat;
 
 typedef enum { EIW_KERNEL_SCALAR = 0, EIW_KERNEL_AVX2 = 1, EIW_KERNEL_AVX512VNNI = 2 } eiw_kernel;
@@ -36,7 +38,9 @@ const char *eiw_kernel_name(eiw_kernel k);
  * (eiw_kernel_supported): forcing one the CPU lacks is a programmer error. Not thread-safe. */
 eiw_kernel eiw_kernel_force(eiw_kernel k);
 
-int eiw_qmat_init(eiw_qmat *m, const int8_t *w, int R, int K);   /* copies w; 0 ok, -1 nomem */
+#define EIW_QMAT_KMAX 8192   /* inputs per row at most */
+/* Copies w; 0 ok, -1 nomem (or K not a multiple of 4, or over EIW_QMAT_KMAX). */
+int eiw_qmat_init(eiw_qmat *m, const int8_t *w, int R, int K);
 void eiw_qmat_free(eiw_qmat *m);
 
 /* out[p*R + r] = sum_k a[p*K + k] * w[r*K + k], rows r in [r0, r1). a values in [-127, 127]. */
