@@ -294,28 +294,44 @@ static void sum_avx512(const int32_t *p, const int16_t *vals, int s0, int s1, in
     }
 }
 
+/* 64 dimensions in 8 registers per pass over the pairs (D % 64 == 0), else 8 at a time. */
 __attribute__((target("avx2")))
 static void sum_avx2(const int32_t *p, const int16_t *vals, int s0, int s1, int D, int32_t *acc)
 {
-    for (int d0 = 0; d0 < D; d0 += 8) {
-        __m256i a = _mm256_loadu_si256((const __m256i *)(acc + d0));
+    const int step = D % 64 == 0 ? 64 : 8;
+    for (int d0 = 0; d0 < D; d0 += step) {
+        __m256i a[8];
+        const int nv = step / 8;
+        for (int c = 0; c < nv; c++)
+            a[c] = _mm256_loadu_si256((const __m256i *)(acc + d0 + 8 * c));
         for (int s = s0 & ~1; s < s1; s += 2) {
             int32_t pa = p[s], pb = p[s + 1];
             if (!pa && !pb)
                 continue;
             const int16_t *b = vals + (size_t)(s >> 1) * 2 * D + 2 * d0;
-            __m256i v = _mm256_loadu_si256((const __m256i *)b);
-            if (pa > 32767 || pb > 32767) {
-                __m256i lo = _mm256_srai_epi32(_mm256_slli_epi32(v, 16), 16);
-                __m256i hi = _mm256_srai_epi32(v, 16);
-                a = _mm256_add_epi32(a, _mm256_mullo_epi32(lo, _mm256_set1_epi32(pa)));
-                a = _mm256_add_epi32(a, _mm256_mullo_epi32(hi, _mm256_set1_epi32(pb)));
+            if (pa > 32767 || pb > 32767) {   /* a weight of 2^15 does not fit int16 */
+                for (int c = 0; c < nv; c++) {
+                    __m256i v = _mm256_loadu_si256((const __m256i *)(b + 16 * c));
+                    __m256i lo = _mm256_srai_epi32(_mm256_slli_epi32(v, 16), 16);
+                    __m256i hi = _mm256_srai_epi32(v, 16);
+                    a[c] = _mm256_add_epi32(a[c], _mm256_mullo_epi32(lo, _mm256_set1_epi32(pa)));
+                    a[c] = _mm256_add_epi32(a[c], _mm256_mullo_epi32(hi, _mm256_set1_epi32(pb)));
+                }
                 continue;
             }
             const __m256i w = _mm256_set1_epi32((int32_t)(((uint32_t)pb << 16) | (uint32_t)pa));
-            a = _mm256_add_epi32(a, _mm256_madd_epi16(v, w));
+            if (nv == 8) {
+#pragma GCC unroll 8
+                for (int c = 0; c < 8; c++)
+                    a[c] = _mm256_add_epi32(a[c], _mm256_madd_epi16(
+                        _mm256_loadu_si256((const __m256i *)(b + 16 * c)), w));
+            } else {
+                a[0] = _mm256_add_epi32(a[0], _mm256_madd_epi16(
+                    _mm256_loadu_si256((const __m256i *)b), w));
+            }
         }
-        _mm256_storeu_si256((__m256i *)(acc + d0), a);
+        for (int c = 0; c < nv; c++)
+            _mm256_storeu_si256((__m256i *)(acc + d0 + 8 * c), a[c]);
     }
 }
 #endif
@@ -536,6 +552,50 @@ static int64_t scores_avx512(const int32_t *dots, const int8_t *ke, int n, int q
  * then t = d + ((d * (LOG2E_Q16 - 2^16) + 2^15) >> 16) with the product below 2^32. A shift of
  * 24 or more leaves 0 of a table entry (< 2^24), as the scalar rule says. Lane sums stay below
  * 2^32 for n <= 2^12. */
+/* AVX2 has no 64-bit arithmetic shift. |dots * inv| < 2^47 and the shift 4 - qe - ke is in
+ * [-12, 36], so a left shift stays below 2^59 and a right one rounds as
+ * ((v + 2^62 + 2^(s-1)) >> s) - 2^(62-s) with logical shifts (2^(s-1) is 0 for s = 0: vpsllvq
+ * gives 0 for a count of 2^64 - 1). The ALiBi term is non-negative (slope, distance >= 0). */
+__attribute__((target("avx2")))
+static int64_t scores_avx2(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
+                           int32_t slope, int64_t dist0, int64_t *sc)
+{
+    const __m256i one = _mm256_set1_epi64x(1), zero = _mm256_setzero_si256();
+    const __m256i off = _mm256_set1_epi64x((int64_t)1 << 62), eight = _mm256_set1_epi64x(8);
+    const __m256i base = _mm256_set1_epi64x(4 - qe), invv = _mm256_set1_epi64x(inv);
+    const __m256i sl = _mm256_set1_epi64x(slope), lane = _mm256_set_epi64x(3, 2, 1, 0);
+    __m256i mx = _mm256_set1_epi64x(INT64_MIN);
+    int e = 0;
+    if (dist0 < 0 || dist0 > INT32_MAX)
+        return scores_scalar(dots, ke, n, qe, inv, slope, dist0, sc);
+    for (; e + 4 <= n; e += 4) {
+        int32_t k4;
+        memcpy(&k4, ke + e, 4);
+        __m256i d = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(dots + e)));
+        __m256i s = _mm256_sub_epi64(base, _mm256_cvtepi8_epi64(_mm_cvtsi32_si128(k4)));
+        __m256i gt = _mm256_cmpgt_epi64(s, zero);
+        __m256i spos = _mm256_and_si256(s, gt), sneg = _mm256_andnot_si256(gt, _mm256_sub_epi64(zero, s));
+        __m256i v = _mm256_sllv_epi64(_mm256_mul_epi32(d, invv), sneg);
+        v = _mm256_add_epi64(_mm256_add_epi64(v, off), _mm256_sllv_epi64(one, _mm256_sub_epi64(spos, one)));
+        v = _mm256_sub_epi64(_mm256_srlv_epi64(v, spos), _mm256_srlv_epi64(off, spos));
+        __m256i dist = _mm256_sub_epi64(_mm256_set1_epi64x(dist0 - e), lane);
+        __m256i al = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(sl, dist), eight), 4);
+        v = _mm256_sub_epi64(v, al);
+        _mm256_storeu_si256((__m256i *)(sc + e), v);
+        mx = _mm256_blendv_epi8(mx, v, _mm256_cmpgt_epi64(v, mx));
+    }
+    int64_t m4[4], m = INT64_MIN;
+    _mm256_storeu_si256((__m256i *)m4, mx);
+    for (int i = 0; i < 4; i++)
+        m = m4[i] > m ? m4[i] : m;
+    if (e < n) {
+        int64_t t = scores_scalar(dots + e, ke + e, n - e, qe, inv, slope, dist0 - e, sc + e);
+        if (t > m)
+            m = t;
+    }
+    return m;
+}
+
 __attribute__((target("avx512f,avx512dq")))
 static uint64_t exp_avx512(const int64_t *sc, int n, int64_t smax, uint32_t *p)
 {
@@ -583,6 +643,8 @@ int64_t eiw_qscores(const int32_t *dots, const int8_t *ke, int n, int qe, int32_
 #ifdef EIW_HAVE_X86
     if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI)
         return scores_avx512(dots, ke, n, qe, inv, slope, dist0, sc);
+    if (eiw_kernel_active() == EIW_KERNEL_AVX2)
+        return scores_avx2(dots, ke, n, qe, inv, slope, dist0, sc);
 #endif
     return scores_scalar(dots, ke, n, qe, inv, slope, dist0, sc);
 }

@@ -203,3 +203,51 @@ Test(qattention, bos_entry_and_output_match_plain_loops)
     }
     eiw_kernel_force(was);
 }
+
+/* floor((v + 2^(s-1)) / 2^s), or v * 2^-s for s <= 0, in 64-bit division */
+static int64_t plain_rshr(int64_t v, int s)
+{
+    if (s <= 0)
+        return v * ((int64_t)1 << -s);
+    int64_t x = v + ((int64_t)1 << (s - 1)), d = (int64_t)1 << s;
+    return x >= 0 ? x / d : -((-x + d - 1) / d);
+}
+
+Test(qattention, scores_follow_the_rule_on_every_path)
+{
+    enum { N = 70 };
+    uint64_t r = 11;
+    int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
+    eiw_kernel was = eiw_kernel_active();
+    for (int c = 0; c < 40; c++) {
+        int32_t dots[N];
+        int8_t ke[N];
+        int64_t want[N];
+        /* exponents span what quant8 gives (-16..8): shifts from -12 to 36 */
+        int qe = (int)(test_rng(&r) % 25) - 16;
+        int32_t inv = c == 0 ? 1 << 16 : (int32_t)(test_rng(&r) % (1 << 16)) + 1;
+        int32_t slope = c == 1 ? 1 << 20 : (int32_t)(test_rng(&r) % (1 << 20));
+        int64_t dist0 = c == 2 ? 4095 : (int64_t)(N + test_rng(&r) % 4000);
+        for (int e = 0; e < N; e++) {
+            dots[e] = c < 3 && e < 2 ? (e ? INT32_MAX : INT32_MIN + 1)
+                                      : (int32_t)(uint32_t)test_rng(&r);
+            ke[e] = (int8_t)((int)(test_rng(&r) % 25) - 16);
+            want[e] = plain_rshr((int64_t)dots[e] * inv, 4 - qe - ke[e]) -
+                      plain_rshr((int64_t)slope * (dist0 - e), 4);
+        }
+        for (int k = 0; k < nk; k++) {
+            eiw_kernel_force((eiw_kernel)ks[k]);
+            for (int n = 1; n <= N; n += 23) {
+                int64_t got[N], m = INT64_MIN;
+                int64_t gmax = eiw_qscores(dots, ke, n, qe, inv, slope, dist0, got);
+                for (int e = 0; e < n; e++)
+                    m = want[e] > m ? want[e] : m;
+                cr_assert_eq(gmax, m, "max %s case %d n %d",
+                             eiw_kernel_name(eiw_kernel_active()), c, n);
+                cr_assert(memcmp(got, want, sizeof(int64_t) * (size_t)n) == 0,
+                          "scores %s case %d n %d", eiw_kernel_name(eiw_kernel_active()), c, n);
+            }
+        }
+    }
+    eiw_kernel_force(was);
+}
