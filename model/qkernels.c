@@ -703,6 +703,63 @@ static void scale24_avx512(const int32_t *x, int n, int64_t inv, int32_t *out)
 #endif
 
 #ifdef EIW_HAVE_X86
+/* AVX2: |v| <= 2^30, so v + 32 cannot overflow and vpsrad floors like round_shift. */
+__attribute__((target("avx2")))
+static void to_q10_avx2(const int32_t *v, int n, int16_t *out)
+{
+    const __m256i lo = _mm256_set1_epi32(-32767), hi = _mm256_set1_epi32(32767);
+    const __m256i half = _mm256_set1_epi32(32);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i r = _mm256_srai_epi32(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(v + i)),
+                                                       half), 6);
+        r = _mm256_min_epi32(_mm256_max_epi32(r, lo), hi);
+        _mm_storeu_si128((__m128i *)(out + i), _mm_packs_epi32(_mm256_castsi256_si128(r),
+                                                               _mm256_extracti128_si256(r, 1)));
+    }
+    to_q10_scalar(v + i, n - i, out + i);
+}
+
+/* x * inv with inv = ih * 2^31 + il (both below 2^31: signed 32-bit products), then the
+ * rounding shift by 24 through a 2^62 offset (|x| <= 2^24, |x * inv| <= 2^46 for RMSNorm). */
+__attribute__((target("avx2")))
+static void scale24_avx2(const int32_t *x, int n, int64_t inv, int32_t *out)
+{
+    if (inv < 0 || inv >= (int64_t)1 << 40) {
+        scale24_scalar(x, n, inv, out);
+        return;
+    }
+    const __m256i il = _mm256_set1_epi64x(inv & 0x7FFFFFFF), ih = _mm256_set1_epi64x(inv >> 31);
+    const __m256i off = _mm256_set1_epi64x(((int64_t)1 << 62) + ((int64_t)1 << 23));
+    const __m256i back = _mm256_set1_epi64x((int64_t)1 << 38);
+    const __m256i lim = _mm256_set1_epi32(1 << 24), nlim = _mm256_set1_epi32(-(1 << 24));
+    const __m256i pick = _mm256_set_epi32(6, 4, 2, 0, 6, 4, 2, 0);
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128i x4 = _mm_loadu_si128((const __m128i *)(x + i));
+        /* the bound the offset needs: fall back for values outside the residual clamp */
+        __m256i x8 = _mm256_castsi128_si256(x4);
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpgt_epi32(x8, lim),
+                                                 _mm256_cmpgt_epi32(nlim, x8))))
+            break;
+        __m256i xv = _mm256_cvtepi32_epi64(x4);
+        __m256i v = _mm256_add_epi64(_mm256_mul_epi32(xv, il),
+                                     _mm256_slli_epi64(_mm256_mul_epi32(xv, ih), 31));
+        v = _mm256_sub_epi64(_mm256_srli_epi64(_mm256_add_epi64(v, off), 24), back);
+        _mm_storeu_si128((__m128i *)(out + i),
+                         _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(v, pick)));
+    }
+    scale24_scalar(x + i, n - i, inv, out + i);
+}
+#define AVX512_AVX2_OR(call_avx512, call_avx2, call_scalar) \
+    do { \
+        if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI) \
+            call_avx512; \
+        else if (eiw_kernel_active() == EIW_KERNEL_AVX2) \
+            call_avx2; \
+        else \
+            call_scalar; \
+    } while (0)
 #define AVX512_OR(call_avx512, call_scalar) \
     do { \
         if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI) \
@@ -712,6 +769,7 @@ static void scale24_avx512(const int32_t *x, int n, int64_t inv, int32_t *out)
     } while (0)
 #else
 #define AVX512_OR(call_avx512, call_scalar) call_scalar
+#define AVX512_AVX2_OR(call_avx512, call_avx2, call_scalar) call_scalar
 #endif
 
 void eiw_qresidual(int32_t *x, const int32_t *y, size_t n, int32_t lim)
@@ -726,7 +784,7 @@ void eiw_qrelu(int32_t *y, size_t n)
 
 void eiw_qto_q10(const int32_t *v, int n, int16_t *out)
 {
-    AVX512_OR(to_q10_avx512(v, n, out), to_q10_scalar(v, n, out));
+    AVX512_AVX2_OR(to_q10_avx512(v, n, out), to_q10_avx2(v, n, out), to_q10_scalar(v, n, out));
 }
 
 uint64_t eiw_qsumsq(const int32_t *x, int n)
@@ -738,5 +796,6 @@ uint64_t eiw_qsumsq(const int32_t *x, int n)
 
 void eiw_qscale24(const int32_t *x, int n, int64_t inv, int32_t *out)
 {
-    AVX512_OR(scale24_avx512(x, n, inv, out), scale24_scalar(x, n, inv, out));
+    AVX512_AVX2_OR(scale24_avx512(x, n, inv, out), scale24_avx2(x, n, inv, out),
+                   scale24_scalar(x, n, inv, out));
 }

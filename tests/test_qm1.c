@@ -478,3 +478,63 @@ Test(qm1, windows_encode_many_equals_one_at_a_time)
     eiw_model_free(m);
     eiw_qm1_free(q);
 }
+
+/* The elementwise steps give the scalar path's numbers on every path, extremes included:
+ * residual clamp, ReLU, Q10 values, sums of squares, the RMSNorm scale. */
+Test(qm1, elementwise_kernels_agree_on_every_path)
+{
+    enum { N = 1037 };
+    uint64_t r = 123;
+    static int32_t x[N], y[N], v[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = (int32_t)(test_rng(&r) % (2u << 24)) - (1 << 24);          /* |x| <= 2^24 */
+        y[i] = (int32_t)(test_rng(&r) % (2u << 30)) - (1 << 30);          /* |y| <= 2^30 */
+        v[i] = i < 8 ? (i % 2 ? -(1 << 30) : (1 << 30)) : i < 16 ? (i % 2 ? -32 : 32) - 64 * i : y[i];
+    }
+    x[0] = 1 << 24;
+    x[1] = -(1 << 24);
+    const int64_t invs[] = { 1, 12345, (int64_t)1 << 31, ((int64_t)1 << 40) - 1 };
+    int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
+    eiw_kernel was = eiw_kernel_active();
+    static int32_t ref_res[N], ref_relu[N], ref_sc[4][N];
+    static int16_t ref_q10[N];
+    uint64_t ref_ss = 0;
+    for (int k = 0; k < nk; k++) {   /* ks[0] is the scalar reference */
+        eiw_kernel_force((eiw_kernel)ks[k]);
+        static int32_t res[N], relu[N], sc[N];
+        static int16_t q10[N];
+        memcpy(res, x, sizeof res);
+        eiw_qresidual(res, y, N, 1 << 24);
+        memcpy(relu, y, sizeof relu);
+        eiw_qrelu(relu, N);
+        eiw_qto_q10(v, N, q10);
+        uint64_t ss = eiw_qsumsq(x, N);
+        if (k == 0) {
+            memcpy(ref_res, res, sizeof res);
+            memcpy(ref_relu, relu, sizeof relu);
+            memcpy(ref_q10, q10, sizeof q10);
+            ref_ss = ss;
+        }
+        const char *kn = eiw_kernel_name(eiw_kernel_active());
+        cr_assert(memcmp(res, ref_res, sizeof res) == 0, "residual %s", kn);
+        cr_assert(memcmp(relu, ref_relu, sizeof relu) == 0, "relu %s", kn);
+        cr_assert(memcmp(q10, ref_q10, sizeof q10) == 0, "q10 %s", kn);
+        cr_assert_eq(ss, ref_ss, "sumsq %s", kn);
+        for (int j = 0; j < 4; j++) {
+            /* the RMSNorm bound: |x * inv| stays far below 2^62 */
+            int n = invs[j] >= (int64_t)1 << 31 ? 64 : N;
+            int32_t xs[N];
+            for (int i = 0; i < n; i++)
+                xs[i] = invs[j] >= (int64_t)1 << 31 ? x[i] >> 10 : x[i];
+            eiw_qscale24(xs, n, invs[j], sc);
+            if (k == 0)
+                memcpy(ref_sc[j], sc, sizeof(int32_t) * (size_t)n);
+            cr_assert(memcmp(sc, ref_sc[j], sizeof(int32_t) * (size_t)n) == 0, "scale24 %s inv %lld",
+                      kn, (long long)invs[j]);
+        }
+    }
+    /* the reference itself, on a few values: round half up, clamps */
+    cr_assert_eq(ref_q10[0], 32767);
+    cr_assert_eq(ref_q10[1], -32767);
+    eiw_kernel_force(was);
+}
