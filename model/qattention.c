@@ -433,6 +433,24 @@ static void out_avx512(const int32_t *acc, int D, int32_t *out)
         _mm512_storeu_si512(out + d, _mm512_srai_epi32(
                                          _mm512_add_epi32(_mm512_loadu_si512(acc + d), half), 9));
 }
+
+__attribute__((target("avx2")))
+static void first_avx2(int32_t p, const int16_t *v, int D, int32_t *acc)
+{
+    const __m256i pv = _mm256_set1_epi32(p);
+    for (int d = 0; d < D; d += 8)   /* D % 8 == 0 */
+        _mm256_storeu_si256((__m256i *)(acc + d), _mm256_mullo_epi32(pv, _mm256_cvtepi16_epi32(
+                                                      _mm_loadu_si128((const __m128i *)(v + d)))));
+}
+
+__attribute__((target("avx2")))
+static void out_avx2(const int32_t *acc, int D, int32_t *out)
+{
+    const __m256i half = _mm256_set1_epi32(256);
+    for (int d = 0; d < D; d += 8)   /* D % 8 == 0 */
+        _mm256_storeu_si256((__m256i *)(out + d), _mm256_srai_epi32(_mm256_add_epi32(
+            _mm256_loadu_si256((const __m256i *)(acc + d)), half), 9));
+}
 #endif
 
 int32_t eiw_qdot8(const int8_t *q, const int8_t *k, int D)
@@ -451,6 +469,10 @@ void eiw_qval_first(int32_t p, const int16_t *v, int D, int32_t *acc)
         first_avx512(p, v, D, acc);
         return;
     }
+    if (D % 8 == 0 && eiw_kernel_active() == EIW_KERNEL_AVX2) {
+        first_avx2(p, v, D, acc);
+        return;
+    }
 #endif
     first_scalar(p, v, D, acc);
 }
@@ -460,6 +482,10 @@ void eiw_qval_out(const int32_t *acc, int D, int32_t *out)
 #ifdef EIW_HAVE_X86
     if (D % 16 == 0 && eiw_kernel_active() == EIW_KERNEL_AVX512VNNI) {
         out_avx512(acc, D, out);
+        return;
+    }
+    if (D % 8 == 0 && eiw_kernel_active() == EIW_KERNEL_AVX2) {
+        out_avx2(acc, D, out);
         return;
     }
 #endif
@@ -635,6 +661,57 @@ static void normalize_avx512(const uint32_t *p, int n, uint64_t rcp, int32_t *pn
     }
     normalize_scalar(p + e, n - e, rcp, pn + e);
 }
+/* As exp_avx512, 8 lanes: the cap at 2^17, the 32-bit product, vpgatherdd; vpsrlvd gives 0 for
+ * counts of 32 and more. */
+__attribute__((target("avx2")))
+static uint64_t exp_avx2(const int64_t *sc, int n, int64_t smax, uint32_t *p)
+{
+    const __m256i cap = _mm256_set1_epi64x(1 << 17), mx = _mm256_set1_epi64x(smax);
+    const __m256i frac = _mm256_set1_epi32(LOG2E_Q16 - 65536), half = _mm256_set1_epi32(1 << 15);
+    const __m256i m255 = _mm256_set1_epi32(255), pick = _mm256_set_epi32(7, 5, 3, 1, 6, 4, 2, 0);
+    __m256i sum = _mm256_setzero_si256();
+    int e = 0;
+    for (; e + 8 <= n; e += 8) {
+        __m256i d0 = _mm256_sub_epi64(mx, _mm256_loadu_si256((const __m256i *)(sc + e)));
+        __m256i d1 = _mm256_sub_epi64(mx, _mm256_loadu_si256((const __m256i *)(sc + e + 4)));
+        d0 = _mm256_blendv_epi8(d0, cap, _mm256_cmpgt_epi64(d0, cap));
+        d1 = _mm256_blendv_epi8(d1, cap, _mm256_cmpgt_epi64(d1, cap));
+        /* low halves of the 8 lanes, in order */
+        __m256i d = _mm256_permute2x128_si256(_mm256_permutevar8x32_epi32(d0, pick),
+                                              _mm256_permutevar8x32_epi32(d1, pick), 0x20);
+        __m256i t = _mm256_add_epi32(d, _mm256_srli_epi32(
+                                            _mm256_add_epi32(_mm256_mullo_epi32(d, frac), half), 16));
+        __m256i idx = _mm256_and_si256(_mm256_srli_epi32(t, 4), m255);
+        __m256i tab = _mm256_i32gather_epi32((const int *)eiw_exp2_neg_q23, idx, 4);
+        __m256i v = _mm256_srlv_epi32(tab, _mm256_srli_epi32(t, 12));
+        _mm256_storeu_si256((__m256i *)(p + e), v);
+        sum = _mm256_add_epi32(sum, v);
+    }
+    uint32_t s8[8];
+    uint64_t s = 0;
+    _mm256_storeu_si256((__m256i *)s8, sum);
+    for (int i = 0; i < 8; i++)
+        s += s8[i];
+    return s + (e < n ? exp_scalar(sc + e, n - e, smax, p + e) : 0);
+}
+
+/* p * rcp with rcp = rh * 2^32 + rl: two unsigned 32 x 32 products (p < 2^24, rcp < 2^40). */
+__attribute__((target("avx2")))
+static void normalize_avx2(const uint32_t *p, int n, uint64_t rcp, int32_t *pn)
+{
+    const __m256i rl = _mm256_set1_epi64x((int64_t)(rcp & 0xFFFFFFFFu));
+    const __m256i rh = _mm256_set1_epi64x((int64_t)(rcp >> 32));
+    const __m256i pick = _mm256_set_epi32(6, 4, 2, 0, 6, 4, 2, 0);
+    int e = 0;
+    for (; e + 4 <= n; e += 4) {
+        __m256i v = _mm256_cvtepu32_epi64(_mm_loadu_si128((const __m128i *)(p + e)));
+        v = _mm256_add_epi64(_mm256_mul_epu32(v, rl), _mm256_slli_epi64(_mm256_mul_epu32(v, rh), 32));
+        v = _mm256_srli_epi64(v, 47);
+        _mm_storeu_si128((__m128i *)(pn + e),
+                         _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(v, pick)));
+    }
+    normalize_scalar(p + e, n - e, rcp, pn + e);
+}
 #endif
 
 int64_t eiw_qscores(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
@@ -654,6 +731,8 @@ uint64_t eiw_qexp(const int64_t *sc, int n, int64_t smax, uint32_t *p)
 #ifdef EIW_HAVE_X86
     if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI)
         return exp_avx512(sc, n, smax, p);
+    if (eiw_kernel_active() == EIW_KERNEL_AVX2)
+        return exp_avx2(sc, n, smax, p);
 #endif
     return exp_scalar(sc, n, smax, p);
 }
@@ -663,6 +742,10 @@ void eiw_qnormalize(const uint32_t *p, int n, uint64_t rcp, int32_t *pn)
 #ifdef EIW_HAVE_X86
     if (eiw_kernel_active() == EIW_KERNEL_AVX512VNNI) {
         normalize_avx512(p, n, rcp, pn);
+        return;
+    }
+    if (eiw_kernel_active() == EIW_KERNEL_AVX2) {
+        normalize_avx2(p, n, rcp, pn);
         return;
     }
 #endif
