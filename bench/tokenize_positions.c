@@ -3,11 +3,14 @@
  * Prints, per input byte, the positions the model evaluated (forward passes over one byte),
  * the model calls, and the passes of up to 64 positions (M1's unit of matrix work: bytes given
  * with advance are evaluated by the next predict), and a checksum of the windows (equal
- * checksums: equal tokens).
+ * checksums: equal tokens); per thread, its positions and when its last model call ended
+ * (an early end is idle time of that thread, unless the stitching after it keeps it busy).
  * Usage: tokenize_positions [-T THREADS] [-b WINDOW_BITS] MODEL|FILE.eiwm FILE... */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <omp.h>
 #include <xxhash.h>
 #include "eiw.h"
 #include "bench/bench_files.h"
@@ -16,6 +19,26 @@
 static const eiw_model *inner;
 static unsigned long long n_pos, n_calls, n_passes, n_streams;
 static _Thread_local unsigned long long queued;   /* advanced, not yet evaluated */
+#define THREADS_MAX 64
+static double t_start, t_last[THREADS_MAX];       /* per thread: its last model call ended */
+static unsigned long long t_pos[THREADS_MAX];     /* per thread: positions */
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* After a model call of p positions on this thread. */
+static void mark(unsigned long long p)
+{
+    int t = omp_get_thread_num();
+    if (t < THREADS_MAX) {
+        t_pos[t] += p;
+        t_last[t] = now() - t_start;
+    }
+}
 
 static void c_reset(const eiw_model *m, void *s) { (void)m; inner->ops->reset(inner, s); }
 
@@ -38,6 +61,7 @@ static void c_predict(const eiw_model *m, void *const *s, size_t n, uint32_t *w)
 #pragma omp atomic
     n_passes += (q + 63) / 64;
     inner->ops->predict(inner, s, n, w);
+    mark(q);
 }
 
 static void c_predict_run(const eiw_model *m, void *s, const uint8_t *b, size_t len, uint32_t *w)
@@ -52,6 +76,7 @@ static void c_predict_run(const eiw_model *m, void *s, const uint8_t *b, size_t 
 #pragma omp atomic
     n_streams++;
     inner->ops->predict_run(inner, s, b, len, w);
+    mark(len);
 }
 
 static void c_predict_runs(const eiw_model *m, void *const *s, const uint8_t *const *runs,
@@ -70,6 +95,7 @@ static void c_predict_runs(const eiw_model *m, void *const *s, const uint8_t *co
 #pragma omp atomic
     n_streams += n;
     inner->ops->predict_runs(inner, s, runs, lens, n, w);
+    mark(p);
 }
 
 static const eiw_model_ops counting_ops = { c_reset, c_advance, c_predict, c_predict_run, NULL,
@@ -85,7 +111,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[a], "-b"))
             bits = (unsigned)atoi(argv[a + 1]);
     }
-    if (argc - a < 2 || threads < 1) {
+    if (argc - a < 2 || threads < 1 || threads > THREADS_MAX) {
         fprintf(stderr, "usage: tokenize_positions [-T THREADS] [-b BITS] MODEL FILE...\n");
         return 2;
     }
@@ -109,6 +135,7 @@ int main(int argc, char **argv)
     eiw_window_params wp = { bits, 16, EIW_WINDOW_END_IMPLICIT };
     eiw_doc_encode_options o = { 0 };
     o.threads = threads;
+    t_start = now();
     if (eiw_docs_encode(&counting, &wp, jobs, nj, &o) != EIW_OK) {
         fprintf(stderr, "tokenize_positions: eiw_docs_encode failed\n");
         return 1;
@@ -133,6 +160,10 @@ int main(int argc, char **argv)
            n_passes ? (double)n_pos / (double)n_passes : 0.0,
            (unsigned long long)XXH64_digest(h));
     XXH64_freeState(h);
+    /* a thread whose model work ends early waits for the others (wall clock: depends on load) */
+    printf("\n| thread | positions | last model call ends (s) |\n|---|---|---|\n");
+    for (int t = 0; t < threads; t++)
+        printf("| %d | %llu | %.2f |\n", t, t_pos[t], t_last[t]);
     free(jobs);
     eiw_model_free(loaded);
     return 0;
