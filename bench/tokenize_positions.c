@@ -17,7 +17,7 @@
 #include "data/doc_encode.h"
 
 static const eiw_model *inner;
-static unsigned long long n_pos, n_calls, n_passes, n_streams;
+static unsigned long long n_pos, n_calls, n_passes;
 static _Thread_local unsigned long long queued;   /* advanced, not yet evaluated */
 #define THREADS_MAX 64
 static double t_start, t_last[THREADS_MAX];       /* per thread: its last model call ended */
@@ -30,9 +30,15 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* After a model call of p positions on this thread. */
-static void mark(unsigned long long p)
+/* A model call that evaluated p positions on this thread. */
+static void count_call(unsigned long long p)
 {
+#pragma omp atomic
+    n_pos += p;
+#pragma omp atomic
+    n_calls++;
+#pragma omp atomic
+    n_passes += (p + 63) / 64;
     int t = omp_get_thread_num();
     if (t < THREADS_MAX) {
         t_pos[t] += p;
@@ -42,11 +48,10 @@ static void mark(unsigned long long p)
 
 static void c_reset(const eiw_model *m, void *s) { (void)m; inner->ops->reset(inner, s); }
 
+/* bytes given with advance are evaluated by the next predict */
 static void c_advance(const eiw_model *m, void *s, const uint8_t *b, size_t len)
 {
     (void)m;
-#pragma omp atomic
-    n_pos += len;
     queued += len;
     inner->ops->advance(inner, s, b, len);
 }
@@ -54,29 +59,16 @@ static void c_advance(const eiw_model *m, void *s, const uint8_t *b, size_t len)
 static void c_predict(const eiw_model *m, void *const *s, size_t n, uint32_t *w)
 {
     (void)m;
-    unsigned long long q = queued;
-    queued = 0;
-#pragma omp atomic
-    n_calls++;
-#pragma omp atomic
-    n_passes += (q + 63) / 64;
     inner->ops->predict(inner, s, n, w);
-    mark(q);
+    count_call(queued);
+    queued = 0;
 }
 
 static void c_predict_run(const eiw_model *m, void *s, const uint8_t *b, size_t len, uint32_t *w)
 {
     (void)m;
-#pragma omp atomic
-    n_pos += len;
-#pragma omp atomic
-    n_calls++;
-#pragma omp atomic
-    n_passes += (len + 63) / 64;
-#pragma omp atomic
-    n_streams++;
     inner->ops->predict_run(inner, s, b, len, w);
-    mark(len);
+    count_call(len);
 }
 
 static void c_predict_runs(const eiw_model *m, void *const *s, const uint8_t *const *runs,
@@ -86,16 +78,8 @@ static void c_predict_runs(const eiw_model *m, void *const *s, const uint8_t *co
     unsigned long long p = 0;
     for (size_t i = 0; i < n; i++)
         p += lens[i];
-#pragma omp atomic
-    n_pos += p;
-#pragma omp atomic
-    n_calls++;
-#pragma omp atomic
-    n_passes += (p + 63) / 64;
-#pragma omp atomic
-    n_streams += n;
     inner->ops->predict_runs(inner, s, runs, lens, n, w);
-    mark(p);
+    count_call(p);
 }
 
 static const eiw_model_ops counting_ops = { c_reset, c_advance, c_predict, c_predict_run, NULL,
