@@ -35,6 +35,7 @@
 #include "eiw.h"
 #include "codec/model_run.h"
 #include "codec/range_coder.h"
+#include "codec/windows_feed.h"
 
 #define WBYTES_MAX (EIW_WINDOW_BITS_MAX / 8)
 #define SCRATCH (WBYTES_MAX + 16)   /* one rejected symbol can shift out at most 3 bytes */
@@ -57,17 +58,6 @@ static inline void quantize_at(size_t k, const uint32_t *w, uint32_t freq[256], 
         eiw_quantize_window_start(w, freq, cum);
     else
         eiw_quantize(w, EIW_FLOOR_DEFAULT, freq, cum);
-}
-
-/* Positions per model call for a window: a little more than the bytes windows have been
- * holding, then small continuation chunks for a window that runs longer. Every evaluated
- * position past the window's end is wasted work; each extra call costs a lockstep round.
- * (Speed only: the output never depends on the chunking.) */
-static size_t next_chunk(size_t bytes_done, size_t windows_done, size_t k)
-{
-    size_t avg = windows_done ? bytes_done / windows_done : 4;
-    size_t c = k == 0 ? avg + 2 : avg / 4 + 2;
-    return c > EIW_RUN_CHUNK ? EIW_RUN_CHUNK : c;
 }
 
 /* Position of boundary t (first unit of symbol t) in the encoder's current 32-bit window. */
@@ -177,46 +167,81 @@ static uint64_t window_finish(rc_encoder *e, unsigned rule, uint64_t v, unsigned
  * model that is nearly certain of long runs. */
 #define WINDOW_BYTES_MAX (1u << 16)
 
-/* One document being cut into windows. The lanes of a group advance in lockstep: whenever a
- * lane needs model output for its next candidate bytes, it asks, and one batched model call
- * answers every lane that asked, so a neural model evaluates many windows per pass. */
+/* Positions one lockstep round should give the model: below about this many a batched call
+ * costs clearly more per position (bench/tokenize_positions.c). With at least this many lanes
+ * each lane asks only for the next row, so the model evaluates no position a window does not
+ * need: a window ending after the first byte that does not fit in it (K bytes) costs exactly
+ * K positions. Fewer lanes ask for rows ahead, about as far as windows have been needing.
+ * (Speed only: the output never depends on how rows are asked for.) */
+#define ROUND_TARGET 16
+
+/* What the lanes of one call share. */
 typedef struct {
-    const uint8_t *src;
-    uint8_t *dst;
-    uint32_t *counts;
+    const eiw_model *m;
+    uint64_t b;
+    unsigned rule;
+    size_t needed, windows;             /* positions windows needed, windows ended */
+    uint32_t freq0[256], cum0[257];     /* position 0: after a reset, the same for every window */
+} wenc_shared;
+
+/* One piece being cut into windows. The lanes of a call advance in lockstep: a lane runs until
+ * it needs the model's row for its next byte, and one batched call answers every lane that
+ * asked, so a neural model evaluates many windows per pass. */
+typedef struct {
+    eiw_window_job job;
     void *state;
-    const uint32_t *w;          /* model rows of the current chunk */
-    size_t n, cap, pos, out, nwin;
-    size_t k, best_k, chunk_at, chunk_len, limit;
+    size_t pos, out, nwin;
+    size_t k, best_k, limit;
+    size_t fwd;                 /* bytes of the window the model has seen: it holds row fwd */
+    size_t ask;                 /* bytes asked for in this round: rows fwd+1 .. fwd+ask */
+    size_t run_at;              /* `run` holds rows run_at .. fwd-1 (run_at = fwd - ask) */
+    const uint32_t *run, *last; /* last: row fwd */
     rc_encoder e, best;
     uint64_t best_v;
     unsigned best_s;
-    int in_window, done;
+    int in_window;
     ptrdiff_t ret;
     uint8_t scratch[SCRATCH];
 } wenc_lane;
 
-/* Runs a lane until it needs model rows (returns 1: rows for src[pos + chunk_at ..] of
- * chunk_len bytes) or is done (returns 0; ret < 0 on error). */
-static int lane_work(const eiw_model *m, uint64_t b, unsigned rule, wenc_lane *l)
+static void lane_start(wenc_lane *l, const eiw_window_job *job)
 {
+    memset(l, 0, offsetof(wenc_lane, scratch));
+    l->job = *job;
+}
+
+/* How many bytes the lane gives the model this round, `active` lanes asking. */
+static size_t lane_ask(const wenc_shared *sh, const wenc_lane *l, size_t active)
+{
+    size_t full = (ROUND_TARGET + active - 1) / active;
+    size_t avg = sh->windows ? (sh->needed + sh->windows - 1) / sh->windows : 4;
+    size_t guess = l->fwd < avg ? avg - l->fwd : avg / 4 + 1;
+    size_t ask = full < guess ? full : guess;
+    size_t room = l->limit - 1 - l->fwd;   /* rows past limit - 1 are never needed */
+    return ask > room ? room : ask;
+}
+
+/* Runs a lane until it needs model rows (returns 1: the model is to see l->ask more bytes of
+ * the window, src[pos + fwd ..]) or its piece is done (returns 0; ret < 0 on error). */
+static int lane_work(wenc_shared *sh, wenc_lane *l, size_t active)
+{
+    const eiw_model *m = sh->m;
+    const uint64_t b = sh->b;
     const size_t wbytes = (size_t)(b / 8);
     uint32_t freq[256], cum[257];
     for (;;) {
         if (!l->in_window) {
-            if (l->pos >= l->n || l->ret < 0) {
-                l->done = 1;
+            if (l->pos >= l->job.n || l->ret < 0)
                 return 0;
-            }
-            if (l->cap - l->out < wbytes) {
+            if (l->job.cap - l->out < wbytes) {
                 l->ret = EIW_ERR_DST_TOO_SMALL;
-                l->done = 1;
                 return 0;
             }
             rc_enc_init(&l->e, l->scratch, sizeof l->scratch);
             m->ops->reset(m, l->state);
-            l->k = l->best_k = l->chunk_at = l->chunk_len = 0;
-            l->limit = l->n - l->pos > WINDOW_BYTES_MAX ? WINDOW_BYTES_MAX : l->n - l->pos;
+            l->k = l->best_k = l->fwd = 0;
+            l->limit = l->job.n - l->pos > WINDOW_BYTES_MAX ? WINDOW_BYTES_MAX
+                                                              : l->job.n - l->pos;
             l->best_v = 0;
             l->best_s = 0;
             l->in_window = 1;
@@ -224,45 +249,49 @@ static int lane_work(const eiw_model *m, uint64_t b, unsigned rule, wenc_lane *l
         for (;;) {
             if (l->k == l->limit)
                 break;
-            if (l->k == l->chunk_at + l->chunk_len) {   /* model output for the next positions */
-                l->chunk_at = l->k;
-                l->chunk_len = next_chunk(l->pos, l->nwin, l->k);
-                if (l->chunk_len > l->limit - l->k)
-                    l->chunk_len = l->limit - l->k;
-                return 1;
-            }
-            quantize_at(l->k, l->w + 256 * (l->k - l->chunk_at), freq, cum);
-            /* Can the window end after the k bytes coded so far? */
-            if (l->k > 0 && find_window_end(&l->e, cum, b, rule, &l->best_v, &l->best_s)) {
-                l->best = l->e;
-                l->best_k = l->k;
+            const uint32_t *fq = sh->freq0, *cm = sh->cum0;
+            if (l->k > 0) {
+                if (l->k > l->fwd) {   /* the model has not seen byte k-1 yet */
+                    l->ask = lane_ask(sh, l, active);
+                    return 1;
+                }
+                eiw_quantize(l->k == l->fwd ? l->last : l->run + 256 * (l->k - l->run_at),
+                             EIW_FLOOR_DEFAULT, freq, cum);
+                fq = freq;
+                cm = cum;
+                /* Can the window end after the k bytes coded so far? */
+                if (find_window_end(&l->e, cm, b, sh->rule, &l->best_v, &l->best_s)) {
+                    l->best = l->e;
+                    l->best_k = l->k;
+                }
             }
             rc_encoder before = l->e;
-            uint8_t x = l->src[l->pos + l->k];
-            rc_enc_put(&l->e, cum[x], freq[x]);
+            uint8_t x = l->job.src[l->pos + l->k];
+            rc_enc_put(&l->e, cm[x], fq[x]);
             if (rc_enc_code_bits(&l->e) > b) {
                 l->e = before;
                 break;
             }
             l->k++;
         }
+        sh->needed += l->k;
+        sh->windows++;
         uint64_t bits;
         size_t k = l->k;
-        if (l->pos + k == l->n) {                /* last window: its byte count is known */
+        if (l->pos + k == l->job.n) {            /* last window: its byte count is known */
             bits = rc_enc_finish(&l->e);
         } else if (l->best_k > 0) {
             k = l->best_k;
-            bits = window_finish(&l->best, rule, l->best_v, l->best_s);
+            bits = window_finish(&l->best, sh->rule, l->best_v, l->best_s);
         } else {
             l->ret = EIW_ERR_AMBIGUOUS;
-            l->done = 1;
             return 0;
         }
         size_t used = (size_t)((bits + 7) / 8);
-        memcpy(l->dst + l->out, l->scratch, used);
-        memset(l->dst + l->out + used, 0, wbytes - used);
-        if (l->counts)
-            l->counts[l->nwin] = (uint32_t)k;
+        memcpy(l->job.dst + l->out, l->scratch, used);
+        memset(l->job.dst + l->out + used, 0, wbytes - used);
+        if (l->job.counts)
+            l->job.counts[l->nwin] = (uint32_t)k;
         l->nwin++;
         l->out += wbytes;
         l->pos += k;
@@ -270,72 +299,144 @@ static int lane_work(const eiw_model *m, uint64_t b, unsigned rule, wenc_lane *l
     }
 }
 
-/* Lanes per batched model call (bounds the rows buffer: LANES_ENC * EIW_RUN_CHUNK rows). */
-#define LANES_ENC 16
+eiw_status eiw_windows_encode_feed(const eiw_model *m, const eiw_window_params *p, size_t lanes,
+                                   void *const *states, const eiw_window_feed *feed)
+{
+    if (eiw_window_params_check(p) != EIW_OK || lanes < 1 || lanes > EIW_WINDOW_LANES_MAX)
+        return EIW_ERR_PARAM;
+    wenc_shared *sh = malloc(sizeof *sh);
+    wenc_lane *l = malloc(sizeof *l * lanes);
+    /* rows asked for ahead: a lane asks for more than one only when fewer than ROUND_TARGET
+     * lanes ask, at most ceil(ROUND_TARGET / active) each */
+    uint32_t *run_rows = malloc(sizeof(uint32_t) * 256 * (ROUND_TARGET + lanes));
+    uint32_t *last_rows = malloc(sizeof(uint32_t) * 256 * lanes);
+    eiw_status st = sh && l && run_rows && last_rows ? EIW_OK : EIW_ERR_NOMEM;
+    if (st != EIW_OK)
+        goto done;
+    sh->m = m;
+    sh->b = p->window_bits;
+    sh->rule = p->end_rule;
+    sh->needed = sh->windows = 0;
+    m->ops->reset(m, states[0]);
+    model_predict1(m, states[0], last_rows);
+    eiw_quantize_window_start(last_rows, sh->freq0, sh->cum0);
+
+    void *run_states[EIW_WINDOW_LANES_MAX], *ask_states[EIW_WINDOW_LANES_MAX];
+    const uint8_t *runs[EIW_WINDOW_LANES_MAX];
+    size_t run_lens[EIW_WINDOW_LANES_MAX];
+    wenc_lane *run_lane[EIW_WINDOW_LANES_MAX], *ask_lane[EIW_WINDOW_LANES_MAX];
+    size_t active = 0;
+    int dry = 0;
+    for (size_t i = 0; i < lanes; i++) {
+        eiw_window_job job;
+        l[i].state = NULL;
+        if (!dry && feed->next(feed->ctx, &job)) {
+            lane_start(&l[i], &job);
+            l[i].state = states[i];
+            active++;
+        } else {
+            dry = 1;
+        }
+    }
+    while (active) {
+        size_t nr = 0, na = 0, asking = active;
+        for (size_t i = 0; i < lanes; i++) {
+            while (l[i].state) {
+                if (lane_work(sh, &l[i], asking)) {
+                    wenc_lane *x = &l[i];
+                    const uint8_t *at = x->job.src + x->pos + x->fwd;
+                    if (x->ask == 1) {   /* the next row only: a byte for the batched predict */
+                        m->ops->advance(m, x->state, at, 1);
+                    } else {             /* rows fwd .. fwd+ask-1 in one run, then fwd+ask */
+                        run_states[nr] = x->state;
+                        runs[nr] = at;
+                        run_lens[nr] = x->ask;
+                        run_lane[nr++] = x;
+                    }
+                    ask_states[na] = x->state;
+                    ask_lane[na++] = x;
+                    break;
+                }
+                feed->done(feed->ctx, &l[i].job, l[i].ret < 0 ? l[i].ret : (ptrdiff_t)l[i].out);
+                eiw_window_job job;
+                if (!dry && feed->next(feed->ctx, &job)) {
+                    void *s = l[i].state;
+                    lane_start(&l[i], &job);
+                    l[i].state = s;
+                } else {
+                    dry = 1;
+                    l[i].state = NULL;
+                    active--;
+                }
+            }
+        }
+        if (!na)
+            break;
+        model_runs(m, run_states, runs, run_lens, nr, run_rows);
+        m->ops->predict(m, ask_states, na, last_rows);
+        const uint32_t *at = run_rows;
+        for (size_t r = 0; r < nr; r++) {
+            run_lane[r]->run = at;
+            run_lane[r]->run_at = run_lane[r]->fwd;
+            at += 256 * run_lens[r];
+        }
+        for (size_t a = 0; a < na; a++) {
+            ask_lane[a]->fwd += ask_lane[a]->ask;
+            ask_lane[a]->last = last_rows + 256 * a;
+        }
+    }
+done:
+    free(sh);
+    free(l);
+    free(run_rows);
+    free(last_rows);
+    return st;
+}
+
+/* eiw_windows_encode_many's pieces: the arrays, in order. */
+typedef struct {
+    size_t count, at;
+    const uint8_t *const *srcs;
+    const size_t *ns;
+    uint8_t *const *dsts;
+    const size_t *caps;
+    uint32_t *const *counts;
+    ptrdiff_t *results;
+} many_feed;
+
+static int many_next(void *ctx, eiw_window_job *job)
+{
+    many_feed *f = ctx;
+    if (f->at == f->count)
+        return 0;
+    size_t i = f->at++;
+    job->src = f->srcs[i];
+    job->n = f->ns[i];
+    job->dst = f->dsts[i];
+    job->cap = f->caps[i];
+    job->counts = f->counts ? f->counts[i] : NULL;
+    job->id = i;
+    return 1;
+}
+
+static void many_done(void *ctx, const eiw_window_job *job, ptrdiff_t result)
+{
+    ((many_feed *)ctx)->results[job->id] = result;
+}
 
 void eiw_windows_encode_many(const eiw_model *m, const eiw_window_params *p, size_t count,
                              void *const *states, const uint8_t *const *srcs, const size_t *ns,
                              uint8_t *const *dsts, const size_t *caps,
                              uint32_t *const *window_counts, ptrdiff_t *results)
 {
-    if (eiw_window_params_check(p) != EIW_OK) {
-        for (size_t i = 0; i < count; i++)
-            results[i] = EIW_ERR_PARAM;
+    if (!count)
         return;
-    }
-    const uint64_t b = p->window_bits;
-    size_t lanes = count < LANES_ENC ? count : LANES_ENC;
-    wenc_lane *l = malloc(sizeof *l * (lanes ? lanes : 1));
-    uint32_t *rows = malloc(sizeof(uint32_t) * 256 * EIW_RUN_CHUNK * (lanes ? lanes : 1));
-    if (!l || !rows) {
-        for (size_t i = 0; i < count; i++)
-            results[i] = EIW_ERR_NOMEM;
-        free(l);
-        free(rows);
-        return;
-    }
-    for (size_t g = 0; g < count; g += lanes) {
-        size_t nl = count - g < lanes ? count - g : lanes;
-        for (size_t i = 0; i < nl; i++) {
-            memset(&l[i], 0, offsetof(wenc_lane, scratch));
-            l[i].src = srcs[g + i];
-            l[i].n = ns[g + i];
-            l[i].dst = dsts[g + i];
-            l[i].cap = caps[g + i];
-            l[i].counts = window_counts ? window_counts[g + i] : NULL;
-            l[i].state = states[g + i];
-        }
-        void *req_states[LANES_ENC];
-        const uint8_t *req_runs[LANES_ENC];
-        size_t req_lens[LANES_ENC];
-        wenc_lane *req_lane[LANES_ENC];
-        for (;;) {
-            size_t nr = 0;
-            for (size_t i = 0; i < nl; i++) {
-                if (l[i].done)
-                    continue;
-                if (lane_work(m, b, p->end_rule, &l[i])) {
-                    req_states[nr] = l[i].state;
-                    req_runs[nr] = l[i].src + l[i].pos + l[i].chunk_at;
-                    req_lens[nr] = l[i].chunk_len;
-                    req_lane[nr] = &l[i];
-                    nr++;
-                }
-            }
-            if (!nr)
-                break;
-            model_runs(m, req_states, req_runs, req_lens, nr, rows);
-            const uint32_t *at = rows;
-            for (size_t r = 0; r < nr; r++) {
-                req_lane[r]->w = at;
-                at += 256 * req_lens[r];
-            }
-        }
-        for (size_t i = 0; i < nl; i++)
-            results[g + i] = l[i].ret < 0 ? l[i].ret : (ptrdiff_t)l[i].out;
-    }
-    free(rows);
-    free(l);
+    many_feed f = { count, 0, srcs, ns, dsts, caps, window_counts, results };
+    eiw_window_feed feed = { many_next, many_done, &f };
+    size_t lanes = count < EIW_WINDOW_LANES_MAX ? count : EIW_WINDOW_LANES_MAX;
+    eiw_status st = eiw_windows_encode_feed(m, p, lanes, states, &feed);
+    for (size_t i = 0; st != EIW_OK && i < count; i++)
+        results[i] = st;
 }
 
 ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, void *state,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "eiw.h"
 #include "codec/range_coder.h"
+#include "codec/windows_feed.h"
 #include "tests/test_util.h"
 
 /* Bits one symbol of frequency f at cumulative position c takes in an empty coder. */
@@ -148,6 +149,94 @@ Test(windows, all_classes_all_sizes_roundtrip)
                         check_windows(eiw_model_builtin(models[mi]), &s, wbits[w], t, rules[r]);
             sample_free(&s);
         }
+}
+
+/* Pieces handed to eiw_windows_encode_feed one at a time, with what came back. */
+#define FED 14
+typedef struct {
+    sample s[FED];
+    uint8_t *dst[FED];
+    uint32_t *counts[FED];
+    ptrdiff_t result[FED];
+    int done[FED];
+    size_t next, after_dry;
+} fed_pieces;
+
+static int fed_next(void *ctx, eiw_window_job *job)
+{
+    fed_pieces *f = ctx;
+    if (f->next >= FED) {
+        f->after_dry += f->next++ > FED;   /* asked again after saying none */
+        return 0;
+    }
+    size_t i = f->next++;
+    job->src = f->s[i].data;
+    job->n = f->s[i].len;
+    job->cap = f->s[i].len * 8 + 64;
+    job->dst = f->dst[i];
+    job->counts = f->counts[i];
+    job->id = i;
+    return 1;
+}
+
+static void fed_done(void *ctx, const eiw_window_job *job, ptrdiff_t result)
+{
+    fed_pieces *f = ctx;
+    f->result[job->id] = result;
+    f->done[job->id]++;
+}
+
+/* Lanes refilled as they finish, few lanes asking for rows ahead and many asking for one
+ * (M1: predict_runs and advance + predict) give every piece the windows of coding it alone. */
+Test(windows, fed_lanes_give_the_windows_of_coding_alone)
+{
+    const eiw_model *m = eiw_model_default();
+    fed_pieces f;
+    for (int i = 0; i < FED; i++) {
+        f.s[i] = sample_make(i % 4 == 3 ? "utf8" : i == 5 ? "empty" : "text",
+                             (size_t)(i * 53 % 400 + (i == 2) * 1500), 70 + (uint64_t)i);
+        f.dst[i] = malloc(f.s[i].len * 8 + 64);
+        f.counts[i] = malloc(sizeof(uint32_t) * (f.s[i].len * 4 + 32));
+    }
+    void *states[20];
+    for (int i = 0; i < 20; i++)
+        states[i] = calloc(1, m->state_size);
+    static const size_t lanes[] = { 1, 3, 20 };
+    static const eiw_window_params ps[] = { { 16, 8, EIW_WINDOW_END_IMPLICIT },
+                                            { 48, 16, EIW_WINDOW_END_MARKER } };
+    for (int c = 0; c < 4; c++) {
+        const eiw_window_params *p = &ps[c == 3];
+        f.next = f.after_dry = 0;
+        memset(f.done, 0, sizeof f.done);
+        eiw_window_feed feed = { fed_next, fed_done, &f };
+        cr_assert_eq(eiw_windows_encode_feed(m, p, lanes[c % 3], states, &feed), EIW_OK);
+        cr_assert_eq(f.after_dry, 0, "next() is not called again once it said none");
+        for (int i = 0; i < FED; i++) {
+            size_t cap = f.s[i].len * 8 + 64;
+            uint8_t *alone = malloc(cap);
+            uint32_t *c1 = malloc(sizeof(uint32_t) * (f.s[i].len * 4 + 32));
+            ptrdiff_t r = eiw_windows_encode(m, p, states[0], f.s[i].data, f.s[i].len, alone,
+                                             cap, c1);
+            cr_assert_eq(f.done[i], 1, "piece %d done once", i);
+            cr_assert_eq(f.result[i], r, "piece %d, %zu lanes, b=%u", i, lanes[c % 3],
+                         p->window_bits);
+            cr_assert(r >= 0 && memcmp(alone, f.dst[i], (size_t)r) == 0, "piece %d", i);
+            cr_assert(memcmp(c1, f.counts[i], sizeof(uint32_t) * ((size_t)r * 8 / p->window_bits)) == 0);
+            free(alone);
+            free(c1);
+        }
+    }
+    eiw_window_feed none = { fed_next, fed_done, &f };
+    cr_assert_eq(eiw_windows_encode_feed(m, &ps[0], 0, states, &none), EIW_ERR_PARAM);
+    cr_assert_eq(eiw_windows_encode_feed(m, &ps[0], EIW_WINDOW_LANES_MAX + 1, states, &none),
+                 EIW_ERR_PARAM);
+    for (int i = 0; i < 20; i++)
+        free(states[i]);
+    for (int i = 0; i < FED; i++) {
+        sample_free(&f.s[i]);
+        free(f.dst[i]);
+        free(f.counts[i]);
+    }
 }
 
 Test(windows, large_windows_roundtrip)
