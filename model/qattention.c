@@ -539,6 +539,18 @@ static void normalize_scalar(const uint32_t *p, int n, uint64_t rcp, int32_t *pn
 }
 
 #ifdef EIW_HAVE_X86
+/* The maximum of m and the scores of entries e..n-1 (the vector loops' remainder). */
+static int64_t scores_rest(int64_t m, const int32_t *dots, const int8_t *ke, int e, int n, int qe,
+                           int32_t inv, int32_t slope, int64_t dist0, int64_t *sc)
+{
+    if (e < n) {
+        int64_t t = scores_scalar(dots + e, ke + e, n - e, qe, inv, slope, dist0 - e, sc + e);
+        if (t > m)
+            m = t;
+    }
+    return m;
+}
+
 /* Non-negative operands only reach the shifts below, so arithmetic and logical shifts agree
  * with round_shift; a negative shift count becomes a left shift. */
 __attribute__((target("avx512f,avx512dq")))
@@ -565,19 +577,9 @@ static int64_t scores_avx512(const int32_t *dots, const int8_t *ke, int n, int q
         mx = _mm512_max_epi64(mx, v);
     }
     int64_t m = _mm512_reduce_max_epi64(mx);
-    if (e < n) {
-        int64_t t = scores_scalar(dots + e, ke + e, n - e, qe, inv, slope, dist0 - e, sc + e);
-        if (t > m)
-            m = t;
-    }
-    return m;
+    return scores_rest(m, dots, ke, e, n, qe, inv, slope, dist0, sc);
 }
 
-/* 16 entries per step in 32-bit lanes. From d = smax - sc >= 2^17 on, t >= 189,096 and the
- * weight is 0 (t >> 12 >= 24), so d is capped at 2^17 instead of 2^30 without changing a weight;
- * then t = d + ((d * (LOG2E_Q16 - 2^16) + 2^15) >> 16) with the product below 2^32. A shift of
- * 24 or more leaves 0 of a table entry (< 2^24), as the scalar rule says. Lane sums stay below
- * 2^32 for n <= 2^12. */
 /* AVX2 has no 64-bit arithmetic shift. |dots * inv| < 2^47 and the shift 4 - qe - ke is in
  * [-12, 36], so a left shift stays below 2^59 and a right one rounds as
  * ((v + 2^62 + 2^(s-1)) >> s) - 2^(62-s) with logical shifts (2^(s-1) is 0 for s = 0: vpsllvq
@@ -614,14 +616,14 @@ static int64_t scores_avx2(const int32_t *dots, const int8_t *ke, int n, int qe,
     _mm256_storeu_si256((__m256i *)m4, mx);
     for (int i = 0; i < 4; i++)
         m = m4[i] > m ? m4[i] : m;
-    if (e < n) {
-        int64_t t = scores_scalar(dots + e, ke + e, n - e, qe, inv, slope, dist0 - e, sc + e);
-        if (t > m)
-            m = t;
-    }
-    return m;
+    return scores_rest(m, dots, ke, e, n, qe, inv, slope, dist0, sc);
 }
 
+/* 16 entries per step in 32-bit lanes. From d = smax - sc >= 2^17 on, t >= 189,096 and the
+ * weight is 0 (t >> 12 >= 24), so d is capped at 2^17 instead of 2^30 without changing a weight;
+ * then t = d + ((d * (LOG2E_Q16 - 2^16) + 2^15) >> 16) with the product below 2^32. A shift of
+ * 24 or more leaves 0 of a table entry (< 2^24), as the scalar rule says. Lane sums stay below
+ * 2^32 for n <= 2^12. */
 __attribute__((target("avx512f,avx512dq")))
 static uint64_t exp_avx512(const int64_t *sc, int n, int64_t smax, uint32_t *p)
 {

@@ -452,6 +452,15 @@ static void requant_scalar(const int32_t *acc, const int32_t *mult, const int8_t
     }
 }
 
+/* The least k with amax / 2^k < 128 before rounding. */
+static int quant8_shift(uint32_t amax)
+{
+    int k = 0;
+    while ((amax >> k) > 127)
+        k++;
+    return k;
+}
+
 static int quant8_scalar(const int32_t *y, int n, int8_t *q)
 {
     uint32_t amax = 0;
@@ -460,9 +469,7 @@ static int quant8_scalar(const int32_t *y, int n, int8_t *q)
         if (a > amax)
             amax = a;
     }
-    int k = 0;
-    while ((amax >> k) > 127)   /* least k with amax / 2^k < 128 before rounding */
-        k++;
+    int k = quant8_shift(amax);
     for (int i = 0; i < n; i++) {
         int64_t v = k ? round_shift(y[i], k) : y[i];
         q[i] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
@@ -502,9 +509,7 @@ static int quant8_avx512(const int32_t *y, int n, int8_t *q)
     for (int i = 0; i < n; i += 16)
         mx = _mm512_max_epu32(mx, _mm512_abs_epi32(_mm512_loadu_si512(y + i)));
     uint32_t amax = (uint32_t)_mm512_reduce_max_epu32(mx);
-    int k = 0;
-    while ((amax >> k) > 127)
-        k++;
+    int k = quant8_shift(amax);
     const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
     const __m512i half = _mm512_set1_epi32(k ? 1 << (k - 1) : 0);
     const __m128i sh = _mm_cvtsi32_si128(k);
@@ -560,9 +565,7 @@ static int quant8_avx2(const int32_t *y, int n, int8_t *q)
     _mm256_storeu_si256((__m256i *)m8, mx);
     for (int i = 0; i < 8; i++)
         amax = m8[i] > amax ? m8[i] : amax;
-    int k = 0;
-    while ((amax >> k) > 127)
-        k++;
+    int k = quant8_shift(amax);
     const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
     const __m256i half = _mm256_set1_epi32(k ? 1 << (k - 1) : 0);
     const __m128i sh = _mm_cvtsi32_si128(k);
