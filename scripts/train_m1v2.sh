@@ -15,8 +15,8 @@
 #           runs/m1v2/curve.tsv (step, bytes seen, bits/byte per domain)
 #
 # Interruptions: SIGTERM/SIGINT checkpoint and stop; rerunning resumes from runs/m1v2/m1v2.ckpt,
-# or, in a fresh checkout, from the committed model/weights/m1v2_train.ckpt (put there by
-# scripts/train_m1v2_save.sh at the end of a session, with the curve so far).
+# or, in a fresh checkout, from model/weights/m1v2_train.ckpt (copied there with the curve after
+# every curve row, and by scripts/train_m1v2_save.sh at the end of a session; commit them).
 # A GPU, when one is at hand: scripts/train_m1_gpu.py --ckpt runs/m1v2/m1v2.ckpt --out ... --data
 # runs/m1v2-data/train continues the same run (same batches and schedule, float rounding apart).
 # usage: nohup scripts/train_m1v2.sh >> runs/m1v2/train.log 2>&1 &
@@ -54,6 +54,10 @@ curve_row() {   # evaluates the checkpoint on every domain sample, appends one r
     row="$s	$((s * 32 * 256))	$($nice scripts/m1_domain_eval.sh $run/m1v2.ckpt $data $run/eiw.bin)"
     echo "$row" >> $run/curve.tsv
     echo "curve: $row" >&2
+    # the run so far into the tree too (uncommitted changes can outlive a session; runs/ not)
+    cp $run/m1v2.ckpt model/weights/m1v2_train.ckpt.tmp
+    mv model/weights/m1v2_train.ckpt.tmp model/weights/m1v2_train.ckpt
+    cp $run/curve.tsv bench/results/m1v2_curve.tsv
 }
 
 # a trainer of this run still going (its wrapper was stopped): let it reach its pause first
