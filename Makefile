@@ -14,7 +14,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell sed -n 's/^#define EIW_VERSION_STRING "\([^"]*\)".*/\1/p' include/eiw.h)
-PUBLIC_TARGETS := all test demo install fuzz fuzz-build
+PUBLIC_TARGETS := all build test demo install fuzz fuzz-build
 
 .PHONY: $(PUBLIC_TARGETS) deps build uninstall clean
 
