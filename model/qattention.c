@@ -10,7 +10,6 @@
 #include <immintrin.h>
 #endif
 
-#define LOG2E_Q16 94548           /* log2(e) * 2^16 */
 #define EIW_QATT_DMAX 1024        /* head width the AVX2 dots keep their query for */
 
 static inline const uint8_t *key_at(const uint8_t *keys, int s, int D)
@@ -394,13 +393,10 @@ static void first_scalar(int32_t p, const int16_t *v, int D, int32_t *acc)
         acc[d] = p * v[d];
 }
 
-/* rshr(v, 9) as floor((v + 256) / 512), with no shift of a negative number */
 static void out_scalar(const int32_t *acc, int D, int32_t *out)
 {
-    for (int d = 0; d < D; d++) {
-        int64_t q = (int64_t)acc[d] + 256;
-        out[d] = (int32_t)(q >= 0 ? q >> 9 : -((-q + 511) >> 9));
-    }
+    for (int d = 0; d < D; d++)
+        out[d] = (int32_t)eiw_rshr(acc[d], 9);
 }
 
 #ifdef EIW_HAVE_X86
@@ -494,12 +490,6 @@ void eiw_qval_out(const int32_t *acc, int D, int32_t *out)
 
 /* ---- scores and softmax weights ---- */
 
-/* floor((v + 2^(s-1)) / 2^s) without relying on how >> treats negative numbers */
-static inline int64_t round_shift(int64_t v, int s)
-{
-    int64_t q = v + ((int64_t)1 << (s - 1));
-    return q >= 0 ? q >> s : -((-q + ((int64_t)1 << s) - 1) >> s);
-}
 
 static int64_t scores_scalar(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
                              int32_t slope, int64_t dist0, int64_t *sc)
@@ -508,8 +498,8 @@ static int64_t scores_scalar(const int32_t *dots, const int8_t *ke, int n, int q
     for (int e = 0; e < n; e++) {
         int s = 4 - qe - ke[e];
         int64_t v = (int64_t)dots[e] * inv;
-        v = s <= 0 ? v * ((int64_t)1 << -s) : round_shift(v, s);
-        v -= round_shift((int64_t)slope * (dist0 - e), 4);
+        v = eiw_rshr(v, s);
+        v -= eiw_rshr((int64_t)slope * (dist0 - e), 4);
         sc[e] = v;
         if (v > mx)
             mx = v;
@@ -524,7 +514,7 @@ static uint64_t exp_scalar(const int64_t *sc, int n, int64_t smax, uint32_t *p)
         int64_t d = smax - sc[e];
         if (d > (1 << 30))
             d = 1 << 30;
-        int64_t t = round_shift(d * LOG2E_Q16, 16);   /* Q12, base 2 */
+        int64_t t = eiw_rshr(d * EIW_LOG2E_Q16, 16);   /* Q12, base 2 */
         int64_t ip = t >> 12;
         p[e] = ip >= 24 ? 0 : eiw_exp2_neg_q23[(t >> 4) & 255] >> ip;
         sum += p[e];
@@ -552,7 +542,7 @@ static int64_t scores_rest(int64_t m, const int32_t *dots, const int8_t *ke, int
 }
 
 /* Non-negative operands only reach the shifts below, so arithmetic and logical shifts agree
- * with round_shift; a negative shift count becomes a left shift. */
+ * with eiw_rshr; a negative shift count becomes a left shift. */
 __attribute__((target("avx512f,avx512dq")))
 static int64_t scores_avx512(const int32_t *dots, const int8_t *ke, int n, int qe, int32_t inv,
                              int32_t slope, int64_t dist0, int64_t *sc)
@@ -621,14 +611,14 @@ static int64_t scores_avx2(const int32_t *dots, const int8_t *ke, int n, int qe,
 
 /* 16 entries per step in 32-bit lanes. From d = smax - sc >= 2^17 on, t >= 189,096 and the
  * weight is 0 (t >> 12 >= 24), so d is capped at 2^17 instead of 2^30 without changing a weight;
- * then t = d + ((d * (LOG2E_Q16 - 2^16) + 2^15) >> 16) with the product below 2^32. A shift of
+ * then t = d + ((d * (EIW_LOG2E_Q16 - 2^16) + 2^15) >> 16) with the product below 2^32. A shift of
  * 24 or more leaves 0 of a table entry (< 2^24), as the scalar rule says. Lane sums stay below
  * 2^32 for n <= 2^12. */
 __attribute__((target("avx512f,avx512dq")))
 static uint64_t exp_avx512(const int64_t *sc, int n, int64_t smax, uint32_t *p)
 {
     const __m512i cap = _mm512_set1_epi64(1 << 17), mx = _mm512_set1_epi64(smax);
-    const __m512i frac = _mm512_set1_epi32(LOG2E_Q16 - 65536), half = _mm512_set1_epi32(1 << 15);
+    const __m512i frac = _mm512_set1_epi32(EIW_LOG2E_Q16 - 65536), half = _mm512_set1_epi32(1 << 15);
     const __m512i m255 = _mm512_set1_epi32(255);
     __m512i sum = _mm512_setzero_si512();
     int e = 0;
@@ -669,7 +659,7 @@ __attribute__((target("avx2")))
 static uint64_t exp_avx2(const int64_t *sc, int n, int64_t smax, uint32_t *p)
 {
     const __m256i cap = _mm256_set1_epi64x(1 << 17), mx = _mm256_set1_epi64x(smax);
-    const __m256i frac = _mm256_set1_epi32(LOG2E_Q16 - 65536), half = _mm256_set1_epi32(1 << 15);
+    const __m256i frac = _mm256_set1_epi32(EIW_LOG2E_Q16 - 65536), half = _mm256_set1_epi32(1 << 15);
     const __m256i m255 = _mm256_set1_epi32(255), pick = _mm256_set_epi32(7, 5, 3, 1, 6, 4, 2, 0);
     __m256i sum = _mm256_setzero_si256();
     int e = 0;

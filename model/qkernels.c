@@ -436,18 +436,12 @@ void eiw_qgemm(const eiw_qmat *m, const int8_t *a, int P, int32_t *out, int r0, 
     }
 }
 
-/* floor((v + 2^(s-1)) / 2^s) without relying on how >> treats negative numbers */
-static inline int64_t round_shift(int64_t v, int s)
-{
-    int64_t q = v + ((int64_t)1 << (s - 1));
-    return q >= 0 ? q >> s : -((-q + ((int64_t)1 << s) - 1) >> s);
-}
 
 static void requant_scalar(const int32_t *acc, const int32_t *mult, const int8_t *shift, int R,
                            int e_off, int32_t *out)
 {
     for (int r = 0; r < R; r++) {
-        int64_t v = round_shift((int64_t)acc[r] * mult[r], shift[r] - e_off);
+        int64_t v = eiw_rshr((int64_t)acc[r] * mult[r], shift[r] - e_off);
         out[r] = (int32_t)(v < -(1 << 30) ? -(1 << 30) : v > (1 << 30) ? (1 << 30) : v);
     }
 }
@@ -471,14 +465,14 @@ static int quant8_scalar(const int32_t *y, int n, int8_t *q)
     }
     int k = quant8_shift(amax);
     for (int i = 0; i < n; i++) {
-        int64_t v = k ? round_shift(y[i], k) : y[i];
+        int64_t v = eiw_rshr(y[i], k);
         q[i] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
     }
     return k;
 }
 
 #ifdef EIW_HAVE_X86
-/* Arithmetic shifts are floor divisions, so (v + half) >> s equals round_shift exactly. */
+/* Arithmetic shifts are floor divisions, so (v + half) >> s equals eiw_rshr exactly. */
 __attribute__((target("avx512f")))
 static void requant_avx512(const int32_t *acc, const int32_t *mult, const int8_t *shift, int R,
                            int e_off, int32_t *out)
@@ -624,7 +618,7 @@ static void relu_scalar(int32_t *y, size_t n)
 static void to_q10_scalar(const int32_t *v, int n, int16_t *out)
 {
     for (int i = 0; i < n; i++) {
-        int64_t r = round_shift(v[i], 6);
+        int64_t r = eiw_rshr(v[i], 6);
         out[i] = (int16_t)(r < -32767 ? -32767 : r > 32767 ? 32767 : r);
     }
 }
@@ -640,7 +634,7 @@ static uint64_t sumsq_scalar(const int32_t *x, int n)
 static void scale24_scalar(const int32_t *x, int n, int64_t inv, int32_t *out)
 {
     for (int i = 0; i < n; i++)
-        out[i] = (int32_t)round_shift((int64_t)x[i] * inv, 24);
+        out[i] = (int32_t)eiw_rshr((int64_t)x[i] * inv, 24);
 }
 
 #ifdef EIW_HAVE_X86
@@ -706,7 +700,7 @@ static void scale24_avx512(const int32_t *x, int n, int64_t inv, int32_t *out)
 #endif
 
 #ifdef EIW_HAVE_X86
-/* AVX2: |v| <= 2^30, so v + 32 cannot overflow and vpsrad floors like round_shift. */
+/* AVX2: |v| <= 2^30, so v + 32 cannot overflow and vpsrad floors like eiw_rshr. */
 __attribute__((target("avx2")))
 static void to_q10_avx2(const int32_t *v, int n, int16_t *out)
 {

@@ -54,6 +54,17 @@ void eiw_requant(const int32_t *acc, const int32_t *mult, const int8_t *shift, i
 int eiw_quant8(const int32_t *y, int n, int8_t *q);
 /* 2^23 * 2^(-f/256) for f = 0..255, rounded: the only table exp() of the integer model uses. */
 extern const uint32_t eiw_exp2_neg_q23[256];
+#define EIW_LOG2E_Q16 94548   /* log2(e) * 2^16, the base change before that table */
+
+/* v * 2^-s rounded half up: floor((v + 2^(s-1)) / 2^s) for s > 0, without relying on how >>
+ * treats negative numbers; s <= 0 multiplies by 2^-s. The rounding of every path. */
+static inline int64_t eiw_rshr(int64_t v, int s)
+{
+    if (s <= 0)
+        return v * ((int64_t)1 << -s);
+    int64_t q = v + ((int64_t)1 << (s - 1));
+    return q >= 0 ? q >> s : -((-q + ((int64_t)1 << s) - 1) >> s);
+}
 
 /* Elementwise steps of the forward pass (exact on every path):
  * x = clamp(x + y, +-lim) (|x| <= lim <= 2^24, |y| <= 2^30); y = max(y, 0);

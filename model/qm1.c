@@ -9,7 +9,6 @@
 #include "common/byte_order.h"
 
 
-#define LOG2E_Q16 94548           /* log2(e) * 2^16 */
 #define EPS_Q32 42950             /* RMSNorm epsilon 1e-5 in Q32 */
 #define RESID_MAX (1 << 24)       /* residual stream clamp: |x| < 256.0 in Q16 */
 #define C_MAX 1024
@@ -21,15 +20,6 @@
 #define HEADER_BYTES (4 + 4 + EIW_QM1_NAME_MAX + 8 * 4)
 
 /* ---- exact integer helpers ---- */
-
-/* v * 2^-s rounded half up (floor division, defined for negative v); s < 0 shifts left. */
-static inline int64_t rshr(int64_t v, int s)
-{
-    if (s <= 0)
-        return v * ((int64_t)1 << -s);
-    int64_t q = v + ((int64_t)1 << (s - 1));
-    return q >= 0 ? q >> s : -((-q + ((int64_t)1 << s) - 1) >> s);
-}
 
 static uint64_t isqrt64(uint64_t v)
 {
@@ -137,19 +127,18 @@ static void logits_to_weights(const int32_t *lg, uint32_t *w)
         if (lg[s] > mx)
             mx = lg[s];
     for (int s = 0; s < 256; s++) {
-        int64_t t = rshr(((int64_t)mx - lg[s]) * LOG2E_Q16, 16);   /* Q16, base 2; >= 0 */
+        int64_t t = eiw_rshr(((int64_t)mx - lg[s]) * EIW_LOG2E_Q16, 16);   /* Q16, base 2; >= 0 */
         int64_t ip = t >> 16;
         w[s] = ip >= 24 ? 0 : eiw_exp2_neg_q23[(t >> 8) & 255] >> ip;
     }
 }
 
 /* Softmax of one query (head h, layer l, position j) whose dots with the ring's keys are in
- * dots (by slot): weights over BOS (returned) and the bytes lo..j, Q15, into pn by slot. With
- * `pads` only the other slot of a pair at the runs' ends is cleared (values are summed by pairs
- * of slots); otherwise the caller cleared pn. sc, pr: scratch of m->ring entries. */
+ * dots (by slot): weights over BOS (returned) and the bytes lo..j, Q15, into pn by slot (the
+ * caller cleared pn: the other slots weigh 0). sc, pr: scratch of m->ring entries. */
 static int32_t softmax_head(const eiw_qm1 *m, const uint8_t *st, const state_layout *lay, int l,
                             int h, int64_t j, const int8_t *q, int qe, const int32_t *dots,
-                            int64_t *sc, uint32_t *pr, int32_t *pn, int pads)
+                            int64_t *sc, uint32_t *pr, int32_t *pn)
 {
     const int C = m->C, NH = m->NH, D = C / NH, W = m->window, ring = m->ring;
     const int8_t *ke = (const int8_t *)(st + lay->ke) + ((size_t)l * NH + h) * ring;
@@ -183,14 +172,6 @@ static int32_t softmax_head(const eiw_qm1 *m, const uint8_t *st, const state_lay
     eiw_qnormalize(&bp, 1, rcp, &bpn);
     eiw_qnormalize(pr + s0, n1, rcp, pn + s0);
     eiw_qnormalize(pr, n2, rcp, pn);
-    if (pads) {   /* at least MAXP free slots separate the runs' ends */
-        if (s0 & 1)
-            pn[s0 - 1] = 0;
-        if ((s0 + n1) & 1)
-            pn[s0 + n1] = 0;
-        if (n2 & 1)
-            pn[n2] = 0;
-    }
     return bpn;
 }
 
@@ -228,12 +209,13 @@ static void attend(const eiw_qm1 *m, const state_layout *lay, int l, const item 
                 memcpy(qg + (size_t)i * D, q8 + (size_t)(g0 + i) * C + h * D, (size_t)D);
             eiw_qkey_dots(qg, nq, keys, u0, ua, D, dots, (size_t)ring);
             eiw_qkey_dots(qg, nq, keys, 0, ub, D, dots, (size_t)ring);
-            if (nq > 1)
-                memset(pn, 0, sizeof(int32_t) * (size_t)nq * ring);
+            /* values are summed by pairs of slots over the group's runs: every slot outside a
+             * position's own bytes must weigh 0 */
+            memset(pn, 0, sizeof(int32_t) * (size_t)nq * ring);
             for (int i = 0; i < nq; i++) {
                 int32_t bpn = softmax_head(m, st, lay, l, h, it[g0 + i].j, qg + (size_t)i * D,
                                            qe[(g0 + i) * NH + h], dots + (size_t)i * ring, sc,
-                                           pr, pn + (size_t)i * ring, nq == 1);
+                                           pr, pn + (size_t)i * ring);
                 eiw_qval_first(bpn, bv, D, acc + (size_t)i * D);
             }
             eiw_qval_sums(pn, (size_t)ring, nq, vals, u0, ua, D, acc, (size_t)D);
