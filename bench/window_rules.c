@@ -146,7 +146,9 @@ static void eiw_rule(const eiw_model *m, const uint8_t *d, size_t n, unsigned b,
 }
 
 static const unsigned bs[] = { 16, 32, 64, 128 };
-static const char *const rules[] = { "implicit (eiw default)", "marker (eiw 0.2)", "paper" };
+static const char *const rules[] = { "implicit (eiw default)", "marker (eiw 0.2)", "paper",
+                                     "tight" };
+#define NRULES 4
 
 int main(int argc, char **argv)
 {
@@ -162,7 +164,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "window_rules: %s: the model has no predict_run\n", m->name);
         return 2;
     }
-    const int nf = argc - 2, nt = 4 * 3;
+    const int nf = argc - 2, nt = 4 * NRULES;
     tally *per = calloc((size_t)nf * nt, sizeof *per);
     uint8_t **data = calloc((size_t)nf, sizeof *data);
     size_t *len = calloc((size_t)nf, sizeof *len);
@@ -174,13 +176,14 @@ int main(int argc, char **argv)
     /* every (file, b, rule) on its own: the sums do not depend on the order */
     #pragma omp parallel for schedule(dynamic, 1)
     for (int job = 0; job < nf * nt; job++) {
-        int f = job / nt, i = job % nt / 3, r = job % 3;
+        int f = job / nt, i = job % nt / NRULES, r = job % NRULES;
         tally *t = &per[job];
         if (r == 2)
             paper_rule(m, data[f], len[f], bs[i], t);
         else
             eiw_rule(m, data[f], len[f], bs[i],
-                     r == 0 ? EIW_WINDOW_END_IMPLICIT : EIW_WINDOW_END_MARKER, t);
+                     r == 0 ? EIW_WINDOW_END_IMPLICIT
+                     : r == 1 ? EIW_WINDOW_END_MARKER : EIW_WINDOW_END_TIGHT, t);
     }
     double total = 0;
     for (int f = 0; f < nf; f++)
@@ -190,10 +193,10 @@ int main(int argc, char **argv)
            "documents with one | documents no window could end |\n");
     printf("|---|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < 4; i++)
-        for (int r = 0; r < 3; r++) {
+        for (int r = 0; r < NRULES; r++) {
             tally s = { 0 };
             for (int f = 0; f < nf; f++) {
-                const tally *t = &per[f * nt + i * 3 + r];
+                const tally *t = &per[f * nt + i * NRULES + r];
                 s.bytes += t->bytes;
                 s.windows += t->windows;
                 s.bad_windows += t->bad_windows;

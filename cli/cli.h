@@ -37,7 +37,7 @@ int cli_online_cpus(int max);
 /* --threads N of the commands that take 1..CLI_THREADS_MAX; 1 ok, 0 bad input. */
 #define CLI_THREADS_MAX 256
 int cli_parse_threads(const char *s, int *threads);
-/* --window-end implicit|marker (EIW_WINDOW_END_*); 1 ok, 0 bad input. */
+/* --window-end tight|implicit|marker (EIW_WINDOW_END_*); 1 ok, 0 bad input. */
 int cli_parse_window_end(const char *s, unsigned *rule);
 /* A command-line error on stderr: "eiw: MESSAGE (see 'eiw CMD --help')", 'eiw --help' for a
  * NULL cmd. */

@@ -97,8 +97,8 @@ static void print_help(const cli_args *a)
            "  --stream           one coder stream per block (the default)\n"
            "  --window-bits N    Equal-Info Windows of N bits (16..4096, multiple of token bits)\n"
            "  --token-bits 8|16  token size in windows mode (default 16)\n"
-           "  --window-end implicit|marker  how a window's end is coded (default implicit;\n"
-           "                     marker: the windows of eiw 0.2 and earlier)\n"
+           "  --window-end tight|implicit|marker  how a window's end is coded (default\n"
+           "                     tight; implicit: eiw 0.3's, marker: eiw 0.2's and earlier)\n"
            "  -B, --block-size SIZE  independent block size, K/M suffixes\n"
            "                     (default: 512K at level 1, 16M at levels 2-9; at level 0\n"
            "                     16K with a neural model such as M1, else 1M)\n"
@@ -262,7 +262,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             break;
         case OPT_WINDOW_END:
             if (!cli_parse_window_end(optarg, &a->opt.win.end_rule)) {
-                cli_usage(NULL, "%s: '%s' must be implicit or marker", name, optarg);
+                cli_usage(NULL, "%s: '%s' must be tight, implicit or marker", name, optarg);
                 return EIW_EXIT_USAGE;
             }
             a->window_end = 1;
@@ -711,7 +711,7 @@ static void print_part(const list_part *p, const char *in)
     if (h->mode == EIW_MODE_WINDOWS)
         printf("%smode             windows (window %u bits, token %u bits, %s end)\n", in,
                h->win.window_bits, h->win.token_bits,
-               h->win.end_rule == EIW_WINDOW_END_MARKER ? "marker" : "implicit");
+               eiw_window_end_name(h->win.end_rule));
     else
         printf("%smode             stream\n", in);
     if (h->level > 0 && uses_model)

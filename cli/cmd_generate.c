@@ -67,8 +67,9 @@ static void print_help(void)
            "  --top-k K              sample among the K likeliest tokens (default 0: all)\n"
            "  --seed S               random seed; same seed and options, same text (default 1)\n"
            "  --window-bits N        window size the M2's tokens were made with (default 16)\n"
-           "  --window-end RULE      implicit|marker, as the M2's tokens were made (default\n"
-           "                         implicit; marker: datasets of eiw 0.2)\n"
+           "  --window-end RULE      tight|implicit|marker, as the M2's tokens were made\n"
+           "                         (default tight; implicit: datasets of eiw 0.3, marker:\n"
+           "                         of eiw 0.2)\n"
            "  --model NAME|FILE      M1 the tokens were made with, a model file or built-in:\n"
            "                         %s\n"
            "  --max-retries N        resamples of one window before giving up (default 100)\n"
@@ -173,7 +174,7 @@ static int parse_args(int argc, char **argv, gen_args *a)
             break;
         case OPT_WINDOW_END:
             if (!cli_parse_window_end(optarg, &a->window_end)) {
-                cli_usage("generate", "--window-end: '%s' must be implicit or marker", optarg);
+                cli_usage("generate", "--window-end: '%s' must be tight, implicit or marker", optarg);
                 return EIW_EXIT_USAGE;
             }
             break;
@@ -504,7 +505,7 @@ static int generate(gen_state *g)
 int eiw_cli_generate(int argc, char **argv)
 {
     gen_args a = { .bytes = 1000, .seed = 1, .temperature = 1.0, .max_retries = 100,
-                   .window_bits = 16, .threads = 1 };
+                   .window_bits = 16, .window_end = EIW_WINDOW_END_TIGHT, .threads = 1 };
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0)
         return rc;

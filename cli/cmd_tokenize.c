@@ -67,7 +67,8 @@ static void print_help(void)
            "  -o, --output PREFIX    output prefix (required)\n"
            "  --window-bits N        window size in bits (16..4096, default 16)\n"
            "  --token-bits 8|16      token size (default 16)\n"
-           "  --window-end RULE      implicit (default) or marker (the windows of eiw 0.2)\n"
+           "  --window-end RULE      tight (default), implicit (the windows of eiw 0.3) or\n"
+           "                         marker (of eiw 0.2)\n"
            "  --model NAME|FILE      built-in model (%s) or a model file\n"
            "  -T, --threads N        worker threads (default: online CPUs, at most 8)\n"
            "  --shard-size SIZE      input bytes per shard, K/M/G suffixes (default 64M)\n"
@@ -194,7 +195,7 @@ static int parse_args(int argc, char **argv, tok_args *a)
             break;
         case OPT_WINDOW_END:
             if (!cli_parse_window_end(optarg, &a->wp.end_rule)) {
-                usage("--window-end: '%s' must be implicit or marker", optarg);
+                usage("--window-end: '%s' must be tight, implicit or marker", optarg);
                 return EIW_EXIT_USAGE;
             }
             break;
@@ -519,6 +520,7 @@ int eiw_cli_tokenize(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.wp.window_bits = 16;
     a.wp.token_bits = 16;
+    a.wp.end_rule = EIW_WINDOW_END_TIGHT;
     a.threads = cli_default_threads();
     a.shard_size = SHARD_SIZE_DEFAULT;
     a.dopt.max_record = MAX_RECORD_DEFAULT;

@@ -72,11 +72,5 @@ void cli_usage(const char *cmd, const char *fmt, ...)
 
 int cli_parse_window_end(const char *s, unsigned *rule)
 {
-    if (strcmp(s, "implicit") == 0)
-        *rule = EIW_WINDOW_END_IMPLICIT;
-    else if (strcmp(s, "marker") == 0)
-        *rule = EIW_WINDOW_END_MARKER;
-    else
-        return 0;
-    return 1;
+    return eiw_window_end_parse(s, rule);
 }

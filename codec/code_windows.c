@@ -43,12 +43,30 @@
 eiw_status eiw_window_params_check(const eiw_window_params *p)
 {
     if (!p || (p->token_bits != 8 && p->token_bits != 16) ||
-        (p->end_rule != EIW_WINDOW_END_IMPLICIT && p->end_rule != EIW_WINDOW_END_MARKER))
+        (p->end_rule != EIW_WINDOW_END_IMPLICIT && p->end_rule != EIW_WINDOW_END_MARKER &&
+         p->end_rule != EIW_WINDOW_END_TIGHT))
         return EIW_ERR_PARAM;
     if (p->window_bits < EIW_WINDOW_BITS_MIN || p->window_bits > EIW_WINDOW_BITS_MAX ||
         p->window_bits % p->token_bits)
         return EIW_ERR_PARAM;
     return EIW_OK;
+}
+
+static const char *const end_names[] = { "implicit", "marker", "tight" };
+
+const char *eiw_window_end_name(unsigned end_rule)
+{
+    return end_rule < sizeof end_names / sizeof *end_names ? end_names[end_rule] : NULL;
+}
+
+int eiw_window_end_parse(const char *name, unsigned *end_rule)
+{
+    for (unsigned r = 0; r < sizeof end_names / sizeof *end_names; r++)
+        if (strcmp(name, end_names[r]) == 0) {
+            *end_rule = r;
+            return 1;
+        }
+    return 0;
 }
 
 /* Coder frequencies for position k of a window. */
@@ -146,19 +164,43 @@ static int find_straddling_block(const rc_encoder *e, const uint32_t cum[257], u
     return 1;
 }
 
-/* Can the window end here (after the bytes coded into e, next-byte partition cum)? The code's
+/* Tight end, a window that takes one byte more: after the k >= 1 bytes coded into e, the
+ * block of size 2^-b inside e's interval whose low end lies in the next byte x's interval and
+ * that reaches past that interval's top -- unless it is the block the implicit end would stop
+ * at (stop: whether there is one, stop_v: its index), which keeps meaning "stop". At most one
+ * such block: the top grid point below x's interval's top. */
+static int find_tight_extra(const rc_encoder *e, const uint32_t cum[257], uint64_t b, size_t k,
+                            unsigned x, int stop, uint64_t stop_v, uint64_t *v_out,
+                            unsigned *s_out)
+{
+    uint64_t prec = 8 * e->shifted + 32;
+    if (k < 1 || x == 255 || prec <= b || prec - b > 31)
+        return 0;
+    unsigned s = (unsigned)(prec - b);
+    uint64_t mask = (1ull << s) - 1;
+    uint64_t lo = boundary(e, cum, x), hi = boundary(e, cum, x + 1);
+    uint64_t w = hi & ~mask;
+    if (!(hi & mask) || w < lo || w + mask + 1 > e->low + e->range || (stop && stop_v == w >> s))
+        return 0;
+    *v_out = w >> s;
+    *s_out = s;
+    return 1;
+}
+
+/* Can the window end here (after the k bytes coded into e, next-byte partition cum)? The code's
  * block v at level s, for window_finish. */
 static int find_window_end(const rc_encoder *e, const uint32_t cum[257], uint64_t b,
-                           unsigned rule, uint64_t *v, unsigned *s)
+                           unsigned rule, size_t k, uint64_t *v, unsigned *s)
 {
-    return rule == EIW_WINDOW_END_IMPLICIT ? find_straddling_block(e, cum, b, v, s)
-                                           : find_straddling_code(e, cum, b, v, s);
+    (void)k;
+    return rule != EIW_WINDOW_END_MARKER ? find_straddling_block(e, cum, b, v, s)
+                                         : find_straddling_code(e, cum, b, v, s);
 }
 
 /* Writes the window's code for block v at level s; returns its bits. */
 static uint64_t window_finish(rc_encoder *e, unsigned rule, uint64_t v, unsigned s)
 {
-    if (rule == EIW_WINDOW_END_IMPLICIT)
+    if (rule != EIW_WINDOW_END_MARKER)
         return rc_enc_finish_at(e, v, s);         /* the block itself: b bits */
     return rc_enc_finish_at(e, 2 * v + 1, s - 1);   /* c, then a 1 */
 }
@@ -259,14 +301,28 @@ static int lane_work(wenc_shared *sh, wenc_lane *l, size_t active)
                              EIW_FLOOR_DEFAULT, freq, cum);
                 fq = freq;
                 cm = cum;
-                /* Can the window end after the k bytes coded so far? */
-                if (find_window_end(&l->e, cm, b, sh->rule, &l->best_v, &l->best_s)) {
-                    l->best = l->e;
-                    l->best_k = l->k;
-                }
+            }
+            /* Can the window end after the k bytes coded so far? */
+            uint64_t v;
+            unsigned sv;
+            int stop = l->k > 0 && find_window_end(&l->e, cm, b, sh->rule, l->k, &v, &sv);
+            if (stop && l->k > l->best_k) {   /* (not over a tight end with one byte more,
+                                                 found one step earlier: that one is preferred) */
+                l->best = l->e;
+                l->best_k = l->k;
+                l->best_v = v;
+                l->best_s = sv;
+            }
+            uint8_t x = l->job.src[l->pos + l->k];
+            /* Tight end: can the window end with byte k as the decoder's one more? (If that
+             * is the document's last byte and the window's code does not fit in b bits, it is
+             * the last window, and the decoder checks that block against its byte count.) */
+            if (sh->rule == EIW_WINDOW_END_TIGHT &&
+                find_tight_extra(&l->e, cm, b, l->k, x, stop, v, &l->best_v, &l->best_s)) {
+                l->best = l->e;
+                l->best_k = l->k + 1;
             }
             rc_encoder before = l->e;
-            uint8_t x = l->job.src[l->pos + l->k];
             rc_enc_put(&l->e, cm[x], fq[x]);
             if (rc_enc_code_bits(&l->e) > b) {
                 l->e = before;
@@ -278,9 +334,9 @@ static int lane_work(wenc_shared *sh, wenc_lane *l, size_t active)
         sh->windows++;
         uint64_t bits;
         size_t k = l->k;
-        if (l->pos + k == l->job.n) {            /* last window: its byte count is known */
+        if (l->pos + k == l->job.n) {   /* last window, all of it fits: its shortest code */
             bits = rc_enc_finish(&l->e);
-        } else if (l->best_k > 0) {
+        } else if (l->best_k > 0) {     /* (the last window too if a tight end reaches there) */
             k = l->best_k;
             bits = window_finish(&l->best, sh->rule, l->best_v, l->best_s);
         } else {
@@ -448,26 +504,56 @@ ptrdiff_t eiw_windows_encode(const eiw_model *m, const eiw_window_params *p, voi
     return r;
 }
 
-/* Is the window exactly what the encoder writes for the coded prefix held by e (next-byte
- * partition cum, or the last window's shortest code when cum is NULL)? Rejects any other bits,
- * padding included, so every valid content has one encoding. */
+/* Is the window exactly what the encoder writes for the k bytes coded into e? cum: the next
+ * byte's partition where the window stops; NULL for a document's last window (its shortest
+ * code, or with the tight end, when that does not fit, the one-more block of its last byte).
+ * With the tight end, extra >= 0 is the byte the window takes one more (e and cum are then
+ * those before it), and prev_e, prev_cum and last describe the step before e's last byte
+ * (prev_cum NULL when e holds one byte or none): a window that stops where a one-more window
+ * of the same bytes exists is not canonical. Rejects any other bits, padding included, so
+ * every valid content has one encoding. */
 static int window_is_canonical(const rc_encoder *e, const uint32_t *cum, uint64_t b,
-                               unsigned rule, const uint8_t *window, size_t wbytes)
+                               unsigned rule, size_t k, int extra, const rc_encoder *prev_e,
+                               const uint32_t *prev_cum, unsigned last, const uint8_t *window,
+                               size_t wbytes)
 {
     uint8_t canon[SCRATCH];
     rc_encoder fin = *e;
     fin.out = canon;
     fin.cap = sizeof canon;
     memcpy(canon, e->out, e->pos);
-    uint64_t bits;
-    if (cum) {
-        uint64_t v;
-        unsigned s;
-        if (!find_window_end(e, cum, b, rule, &v, &s))
+    uint64_t bits, v;
+    unsigned s;
+    if (extra >= 0) {
+        int stop = find_straddling_block(e, cum, b, &v, &s);
+        if (!find_tight_extra(e, cum, b, k, (unsigned)extra, stop, v, &v, &s))
             return 0;
         bits = window_finish(&fin, rule, v, s);
-    } else {
+    } else if (cum) {
+        if (rule == EIW_WINDOW_END_TIGHT && prev_cum) {   /* no one-more window of these bytes */
+            uint64_t pv;
+            unsigned ps;
+            int pstop = find_straddling_block(prev_e, prev_cum, b, &pv, &ps);
+            if (find_tight_extra(prev_e, prev_cum, b, k - 1, last, pstop, pv, &v, &s))
+                return 0;
+        }
+        if (!find_window_end(e, cum, b, rule, k, &v, &s))
+            return 0;
+        bits = window_finish(&fin, rule, v, s);
+    } else if (rc_enc_code_bits(e) <= b) {   /* a last window: its shortest code ... */
         bits = rc_enc_finish(&fin);
+    } else {   /* ... or, when that does not fit, the tight end's block for its last byte */
+        if (rule != EIW_WINDOW_END_TIGHT || !prev_cum)
+            return 0;
+        uint64_t pv;
+        unsigned ps;
+        int pstop = find_straddling_block(prev_e, prev_cum, b, &pv, &ps);
+        if (!find_tight_extra(prev_e, prev_cum, b, k - 1, last, pstop, pv, &v, &s))
+            return 0;
+        fin = *prev_e;
+        fin.out = canon;
+        fin.cap = sizeof canon;
+        bits = window_finish(&fin, rule, v, s);
     }
     size_t used = (size_t)((bits + 7) / 8);
     if (bits > b || fin.overflow)
@@ -491,6 +577,8 @@ typedef struct {
     int done;
     rc_decoder lo, hi;       /* both ends of the window's dyadic interval */
     rc_encoder e;            /* re-encodes what is decoded, to check the window is canonical */
+    rc_encoder e_prev;       /* tight end: e before the last byte, and that byte's partition */
+    uint32_t cum_prev[257];
     uint8_t bottom[WBYTES_MAX], top[WBYTES_MAX], scratch[SCRATCH];
 } window_decoder;
 
@@ -541,7 +629,8 @@ static void wd_init(window_decoder *wd, const eiw_model *m, const eiw_window_par
     rc_enc_init(&wd->e, wd->scratch, sizeof wd->scratch);
     m->ops->reset(m, state);
     if (known_len == 0)
-        wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, wd->rule, window, wd->wbytes)
+        wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, wd->rule, 0, -1, NULL, NULL, 0,
+                                          window, wd->wbytes)
                           ? 0 : EIW_ERR_CORRUPT);
 }
 
@@ -552,27 +641,52 @@ static void wd_step(window_decoder *wd, const eiw_model *m, const uint32_t *weig
     size_t k = wd->k;
     quantize_at(k, weights, freq, cum);
     unsigned x = rc_dec_symbol(&wd->lo, cum);
-    if (wd->known_len < 0 && rc_dec_symbol(&wd->hi, cum) != x) {
-        wd_finish(wd, k > 0 && window_is_canonical(&wd->e, cum, wd->b, wd->rule, wd->window, wd->wbytes)
-                          ? (ptrdiff_t)k : EIW_ERR_CORRUPT);
-        return;
+    if (wd->known_len < 0) {
+        unsigned y = rc_dec_symbol(&wd->hi, cum);
+        if (y != x) {
+            /* the ends disagree: the window stops here, or (tight end, unless the window is
+             * the block that means stop) takes the low end's byte first */
+            int tight = wd->rule == EIW_WINDOW_END_TIGHT;
+            const uint32_t *prev = tight && k > 1 ? wd->cum_prev : NULL;
+            unsigned last = k ? wd->dst[k - 1] : 0;
+            if (k > 0 && window_is_canonical(&wd->e, cum, wd->b, wd->rule, k, -1, &wd->e_prev,
+                                             prev, last, wd->window, wd->wbytes)) {
+                wd_finish(wd, (ptrdiff_t)k);
+            } else if (tight && k > 0 && k < wd->cap && k < WINDOW_BYTES_MAX &&
+                       window_is_canonical(&wd->e, cum, wd->b, wd->rule, k, (int)x, NULL, NULL,
+                                           0, wd->window, wd->wbytes)) {
+                wd->dst[k] = (uint8_t)x;
+                wd_finish(wd, (ptrdiff_t)k + 1);
+            } else {
+                wd_finish(wd, EIW_ERR_CORRUPT);
+            }
+            return;
+        }
     }
     if (k == wd->cap || k == WINDOW_BYTES_MAX) {
         wd_finish(wd, wd->known_len < 0 ? EIW_ERR_CORRUPT : EIW_ERR_DST_TOO_SMALL);
         return;
     }
+    int tight = wd->rule == EIW_WINDOW_END_TIGHT;
+    if (tight) {
+        wd->e_prev = wd->e;
+        memcpy(wd->cum_prev, cum, sizeof cum);
+    }
     rc_dec_take(&wd->lo, cum[x], freq[x]);
     if (wd->known_len < 0)
         rc_dec_take(&wd->hi, cum[x], freq[x]);
     rc_enc_put(&wd->e, cum[x], freq[x]);
-    if (rc_enc_code_bits(&wd->e) > wd->b) {
+    /* (a last window's last byte may be a tight end's one more: the check below sees to it) */
+    if (rc_enc_code_bits(&wd->e) > wd->b && !(tight && (ptrdiff_t)k + 1 == wd->known_len)) {
         wd_finish(wd, EIW_ERR_CORRUPT);
         return;
     }
     wd->dst[k] = (uint8_t)x;
     wd->k = k + 1;
     if (wd->known_len >= 0 && wd->k == (size_t)wd->known_len) {
-        wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, wd->rule, wd->window, wd->wbytes)
+        wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, wd->rule, wd->k, -1, &wd->e_prev,
+                                          tight && wd->k > 1 ? wd->cum_prev : NULL, x,
+                                          wd->window, wd->wbytes)
                           ? wd->known_len : EIW_ERR_CORRUPT);
         return;
     }

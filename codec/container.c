@@ -22,6 +22,7 @@ void eiw_options_default(eiw_options *o)
     o->mode = EIW_MODE_STREAM;
     o->win.window_bits = 16;
     o->win.token_bits = 16;
+    o->win.end_rule = EIW_WINDOW_END_TIGHT;
     o->block_size = 0;   /* automatic: see eiw_block_size_for */
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cpus < 1 ? 1
@@ -229,12 +230,17 @@ static size_t header_encode(uint8_t *h, const eiw_model *m, const eiw_options *o
     const char *name = model_name_of(m, o->level);
     size_t name_len = strlen(name);
     memcpy(h, magic, 4);
-    /* files without levels or implicit-end windows stay readable by format-1 readers */
-    h[4] = o->level > 0 ? 2
-           : o->mode == EIW_MODE_WINDOWS && o->win.end_rule == EIW_WINDOW_END_IMPLICIT ? 3 : 1;
-    /* windows: 1 = marker end (as eiw 0.1-0.2 wrote them), 2 = implicit end */
-    h[5] = (uint8_t)(o->mode != EIW_MODE_WINDOWS ? o->mode
-                     : o->win.end_rule == EIW_WINDOW_END_MARKER ? 1 : 2);
+    /* files without levels or newer window ends stay readable by format-1 readers */
+    int win = o->mode == EIW_MODE_WINDOWS;
+    h[4] = o->level > 0                                            ? 2
+           : win && o->win.end_rule == EIW_WINDOW_END_IMPLICIT ? 3
+           : win && o->win.end_rule == EIW_WINDOW_END_TIGHT    ? 4
+                                                               : 1;
+    /* windows: 1 = marker end (as eiw 0.1-0.2 wrote them), 2 = implicit end, 3 = tight end */
+    h[5] = (uint8_t)(!win ? o->mode
+                     : o->win.end_rule == EIW_WINDOW_END_MARKER   ? 1
+                     : o->win.end_rule == EIW_WINDOW_END_IMPLICIT ? 2
+                                                                  : 3);
     put16(h + 6, o->mode == EIW_MODE_WINDOWS ? o->win.window_bits : 0);
     h[8] = (uint8_t)(o->mode == EIW_MODE_WINDOWS ? o->win.token_bits : 0);
     h[9] = size != UINT64_MAX ? 1 : 0;
@@ -498,8 +504,10 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
     if (get32(b + at) != (uint32_t)XXH3_64bits(b, at))
         return EIW_ERR_CHECKSUM;
     h->version = b[4];
-    h->mode = b[5] == 2 ? EIW_MODE_WINDOWS : b[5];
-    h->win.end_rule = b[5] == 1 ? EIW_WINDOW_END_MARKER : EIW_WINDOW_END_IMPLICIT;
+    h->mode = b[5] == 2 || b[5] == 3 ? EIW_MODE_WINDOWS : b[5];
+    h->win.end_rule = b[5] == 1   ? EIW_WINDOW_END_MARKER
+                      : b[5] == 3 ? EIW_WINDOW_END_TIGHT
+                                  : EIW_WINDOW_END_IMPLICIT;
     h->win.window_bits = get16(b + 6);
     h->win.token_bits = b[8];
     h->size_known = b[9] & 1;
@@ -526,8 +534,9 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
         if (!eiw_level_uses_model(h->level) && (h->model_id != 0 || strcmp(h->model_name, "none")))
             return EIW_ERR_CORRUPT;
     }
-    /* format 3 is format 1 with the implicit window end (mode byte 2), and only that */
-    if ((b[5] == 2) != (h->version == 3))
+    /* formats 3 and 4 are format 1 with the implicit (mode byte 2) and the tight (3) window
+     * end, and only that */
+    if ((b[5] == 2) != (h->version == 3) || (b[5] == 3) != (h->version == 4))
         return EIW_ERR_CORRUPT;
     if (h->mode == EIW_MODE_WINDOWS) {
         if (eiw_window_params_check(&h->win) != EIW_OK)

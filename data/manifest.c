@@ -126,13 +126,18 @@ static json_t *manifest_object(const eiw_manifest *m)
     set(model, "id", hex64(m->model_id), &ok);
     set(o, "format", json_string("eiw-tokens"), &ok);
     /* a marker-end dataset is written as version 1, byte for byte as eiw 0.2 wrote it */
-    set(o, "format_version", json_integer(m->window_end == EIW_WINDOW_END_MARKER ? 1 : 2), &ok);
+    /* 1: marker end, 2: implicit end (eiw 0.3), 3: tight end */
+    set(o, "format_version",
+        json_integer(m->window_end == EIW_WINDOW_END_MARKER     ? 1
+                     : m->window_end == EIW_WINDOW_END_IMPLICIT ? 2
+                                                                : 3),
+        &ok);
     set(o, "eiw_version", json_string(EIW_VERSION_STRING), &ok);
     set(o, "shard_count", count(m->shard_count, &ok), &ok);
     set(o, "window_bits", json_integer(m->window_bits), &ok);
     set(o, "token_bits", json_integer(m->token_bits), &ok);
     if (m->window_end != EIW_WINDOW_END_MARKER)
-        set(o, "window_end", json_string("implicit"), &ok);
+        set(o, "window_end", json_string(eiw_window_end_name(m->window_end)), &ok);
     set(o, "dtype", json_string(tb == 1 ? "uint8" : "uint16"), &ok);
     set(o, "megatron_dtype_code", json_integer(tb == 1 ? EIW_MMIDX_UINT8 : EIW_MMIDX_UINT16),
         &ok);
@@ -282,9 +287,10 @@ static eiw_status parse_members(const json_t *o, eiw_manifest *m)
         char end[16];
         if (get_string(o, "window_end", end, sizeof end))
             return EIW_ERR_CORRUPT;
-        if (strcmp(end, "implicit") != 0)   /* version 2 is the implicit end, and only that */
+        /* version 2 is the implicit end and 3 the tight end, and only that */
+        m->window_end = m->format_version == 2 ? EIW_WINDOW_END_IMPLICIT : EIW_WINDOW_END_TIGHT;
+        if (strcmp(end, eiw_window_end_name(m->window_end)) != 0)
             return EIW_ERR_CORRUPT;
-        m->window_end = EIW_WINDOW_END_IMPLICIT;
     }
     eiw_window_params wp = { m->window_bits, m->token_bits, m->window_end };
     if (eiw_window_params_check(&wp) != EIW_OK || !id[0])

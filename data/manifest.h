@@ -11,7 +11,7 @@
 #include "eiw.h"
 
 /* 1: marker-end windows (eiw 0.2); 2: implicit-end windows, with "window_end": "implicit" */
-#define EIW_MANIFEST_VERSION 2
+#define EIW_MANIFEST_VERSION 3
 
 /* A shard as the manifest lists it (from its sidecar, and the hashes of its three files). */
 typedef struct {

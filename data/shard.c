@@ -131,7 +131,10 @@ eiw_status eiw_sidecar_build(const eiw_sidecar *s, uint8_t **out, size_t *len)
     if (!b)
         return EIW_ERR_NOMEM;
     memcpy(b, sidecar_magic, 8);
-    put32(b + 8, s->window_end == EIW_WINDOW_END_MARKER ? 1 : 2);
+    /* version: 1 marker end (eiw 0.2), 2 implicit end (0.3), 3 tight end */
+    put32(b + 8, s->window_end == EIW_WINDOW_END_MARKER     ? 1
+                 : s->window_end == EIW_WINDOW_END_IMPLICIT ? 2
+                                                            : 3);
     b[12] = (uint8_t)s->window_bits;
     b[13] = (uint8_t)(s->window_bits >> 8);
     b[14] = (uint8_t)s->token_bits;
@@ -185,7 +188,9 @@ eiw_status eiw_sidecar_parse(const uint8_t *buf, size_t len, eiw_sidecar *s)
         return EIW_ERR_CHECKSUM;
     s->window_bits = (unsigned)buf[12] | (unsigned)buf[13] << 8;
     s->token_bits = (unsigned)buf[14] | (unsigned)buf[15] << 8;
-    s->window_end = get32(buf + 8) == 1 ? EIW_WINDOW_END_MARKER : EIW_WINDOW_END_IMPLICIT;
+    s->window_end = get32(buf + 8) == 1   ? EIW_WINDOW_END_MARKER
+                    : get32(buf + 8) == 2 ? EIW_WINDOW_END_IMPLICIT
+                                          : EIW_WINDOW_END_TIGHT;
     eiw_window_params wp = { s->window_bits, s->token_bits, s->window_end };
     if (eiw_window_params_check(&wp) != EIW_OK)
         return EIW_ERR_CORRUPT;

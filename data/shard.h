@@ -36,7 +36,7 @@ void eiw_mmidx_free(eiw_mmidx *x);
 void eiw_tokens_swap16(uint8_t *p, size_t len);
 
 /* 1: marker-end windows (eiw 0.2), 2: implicit-end windows; the version is the rule */
-#define EIW_SIDECAR_VERSION 2
+#define EIW_SIDECAR_VERSION 3
 #define EIW_SIDECAR_HEADER_SIZE 104
 #define EIW_SIDECAR_DOC_SIZE 24
 #define EIW_DOC_DELIMITED 1u   /* the input's delimiter followed this document */

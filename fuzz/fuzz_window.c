@@ -53,7 +53,9 @@ int eiw_fuzz_window(const uint8_t *data, size_t size)
         return 0;
     eiw_window_params p;
     p.token_bits = sel & 4 ? 16 : 8;
-    p.end_rule = sel & 16 ? EIW_WINDOW_END_MARKER : EIW_WINDOW_END_IMPLICIT;
+    static const unsigned ends[4] = { EIW_WINDOW_END_IMPLICIT, EIW_WINDOW_END_MARKER,
+                                      EIW_WINDOW_END_TIGHT, EIW_WINDOW_END_TIGHT };
+    p.end_rule = ends[sel >> 4 & 3];
     unsigned kmin = EIW_WINDOW_BITS_MIN / p.token_bits, kmax = EIW_WINDOW_BITS_MAX / p.token_bits;
     p.window_bits = p.token_bits * (kmin + data[1] % (kmax - kmin + 1));
     ptrdiff_t known = sel & 8 ? (ptrdiff_t)data[2] : -1;

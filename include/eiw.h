@@ -17,7 +17,8 @@
 extern "C" {
 #endif
 
-#define EIW_VERSION_STRING "0.3.0"   /* 0.2: compression levels; 0.3: the implicit window end */
+#define EIW_VERSION_STRING "0.4.0"   /* 0.2: compression levels; 0.3: the implicit window end;
+                                     * 0.4: the tight window end */
 
 typedef enum {
     EIW_OK = 0,
@@ -166,17 +167,27 @@ void eiw_quantize(const uint32_t weights[256], uint32_t floor_freq, uint32_t fre
  * byte aligned (window_bits is a multiple of token_bits, hence of 8). */
 #define EIW_WINDOW_BITS_MIN 16
 #define EIW_WINDOW_BITS_MAX 4096
-/* How a window's end is found (codec/code_windows.c). The default, the implicit end: the window
- * is the code, and the decoder reads it as the interval [W, W + 2^-b) of all codes that start
- * with its b bits. The marker end (eiw 0.1 to 0.2's windows): the code, a 1 bit, then zeros. */
+/* How a window's end is found (codec/code_windows.c). The window is read as the interval
+ * D = [W, W + 2^-b) of all codes that start with its b bits W, decoded from both ends until
+ * they disagree. The implicit end (eiw 0.3): the window stops there. The tight end (the default
+ * since eiw 0.4): it stops there if W is the block the implicit end would have chosen, and
+ * otherwise takes one byte more, the one D's low end decodes to (more bytes per window, the
+ * same guarantee that a window can always end). The marker end (eiw 0.1 to 0.2's windows): the
+ * code, a 1 bit, then zeros. */
 #define EIW_WINDOW_END_IMPLICIT 0u
 #define EIW_WINDOW_END_MARKER 1u
+#define EIW_WINDOW_END_TIGHT 2u
 typedef struct {
     unsigned window_bits;   /* 16..4096, multiple of token_bits */
     unsigned token_bits;    /* 8 or 16 */
-    unsigned end_rule;      /* EIW_WINDOW_END_IMPLICIT (0, the default) or _MARKER */
+    unsigned end_rule;      /* EIW_WINDOW_END_TIGHT (the programs' default), _IMPLICIT (0) or
+                             * _MARKER */
 } eiw_window_params;
 eiw_status eiw_window_params_check(const eiw_window_params *p);
+/* An end rule's name ("implicit", "marker", "tight"; NULL for another value), and the rule of
+ * a name (0: not one). */
+const char *eiw_window_end_name(unsigned end_rule);
+int eiw_window_end_parse(const char *name, unsigned *end_rule);
 
 /* Encodes src[0..n) greedily into windows written to dst (window_bits/8 bytes each). A
  * window holds the longest prefix whose code can end so that the decoder stops exactly there
@@ -233,8 +244,9 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
  * The .eiw container (byte layout: docs/format.md). A header, then independent blocks (each
  * the smallest of model coding, zstd or stored, with the xxh3-64 of its original bytes), then
  * an end record with the total size and the xxh3-64 of all original bytes. */
-#define EIW_FORMAT_VERSION 3         /* the newest version written (2: compression levels,
-                                      * 3: Equal-Info windows with the implicit end) */
+#define EIW_FORMAT_VERSION 4         /* the newest version written (2: compression levels,
+                                      * 3: Equal-Info windows with the implicit end, 4: with
+                                      * the tight end) */
 #define EIW_BLOCK_SIZE_DEFAULT (1u << 20)        /* level 0 with a static model */
 #define EIW_NEURAL_BLOCK_SIZE_DEFAULT (16u << 10)   /* level 0 with a neural model such as M1 */
 #define EIW_THREADS_DEFAULT_MAX 8    /* eiw_options_default: online CPUs, at most this many */

@@ -60,7 +60,7 @@ def read_sidecar(path):
         fail(f"{path}: bad sidecar magic")
     (version, wbits, tbits, model_id, shard, ndocs, in_bytes, tokens, bad, key, bin_bytes,
      bin_h, idx_h) = struct.unpack_from("<IHHQQQQQQQQQQ", data, 8)
-    if version not in (1, 2):   # 1: marker-end windows (eiw 0.2), 2: implicit end
+    if version not in (1, 2, 3):   # 1: marker-end windows (eiw 0.2), 2: implicit end (0.3), 3: tight end
         fail(f"{path}: sidecar version {version}")
     docs = [struct.unpack_from("<QQI", data, 104 + 24 * i) for i in range(ndocs)]
     if 104 + 24 * ndocs + 8 != len(data):

@@ -187,7 +187,7 @@ Test(cli, windows_mode_roundtrips_and_is_listed)
     cr_assert_eq(run(NULL, "--window-bits", "32", "--token-bits", "8", "a.txt", NULL), 0, "%s",
                  err_text);
     cr_assert_eq(run(NULL, "list", "a.txt.eiw", NULL), 0, "%s", err_text);
-    cr_assert(strstr(out_text, "windows (window 32 bits, token 8 bits, implicit end)"), "%s",
+    cr_assert(strstr(out_text, "windows (window 32 bits, token 8 bits, tight end)"), "%s",
               out_text);
     cr_assert_eq(run(NULL, "-dc", "a.txt.eiw", NULL), 0, "%s", err_text);
     char *orig = test_read_in(dir, "a.txt", NULL);
@@ -716,18 +716,23 @@ static void input_intact(const char *name, size_t len, uint64_t seed);
 Test(cli, window_end_option)
 {
     make_input("a.txt", 3000, 43);
-    cr_assert_eq(run(NULL, "--window-bits", "32", "-o", "imp.eiw", "a.txt", NULL), 0, "%s",
+    cr_assert_eq(run(NULL, "--window-bits", "32", "-o", "tight.eiw", "a.txt", NULL), 0, "%s",
                  err_text);
+    cr_assert_eq(run(NULL, "--window-bits", "32", "--window-end", "implicit", "-o", "imp.eiw",
+                     "a.txt", NULL), 0, "%s", err_text);
     cr_assert_eq(run(NULL, "--window-bits", "32", "--window-end", "marker", "-o", "mark.eiw",
                      "a.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "list", "tight.eiw", NULL), 0);
+    cr_assert(strstr(out_text, "format version   4") && strstr(out_text, "tight end"), "%s",
+              out_text);
     cr_assert_eq(run(NULL, "list", "imp.eiw", NULL), 0);
     cr_assert(strstr(out_text, "format version   3") && strstr(out_text, "implicit end"), "%s",
               out_text);
     cr_assert_eq(run(NULL, "list", "mark.eiw", NULL), 0);
     cr_assert(strstr(out_text, "format version   1") && strstr(out_text, "marker end"), "%s",
               out_text);
-    const char *files[] = { "imp.eiw", "mark.eiw" };
-    for (int i = 0; i < 2; i++) {
+    const char *files[] = { "tight.eiw", "imp.eiw", "mark.eiw" };
+    for (int i = 0; i < 3; i++) {
         cr_assert_eq(run(NULL, "-d", "-o", "back.txt", files[i], NULL), 0, "%s", err_text);
         input_intact("back.txt", 3000, 43);
         cr_assert_eq(unlink(test_at(dir, "back.txt")), 0);

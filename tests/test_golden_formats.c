@@ -324,7 +324,7 @@ Test(golden_formats, a_newer_manifest_version_is_refused)
     char tmp[] = "/tmp/eiw-golden-XXXXXX", cmd[1024];
     const char *bin = program_and_tmpdir(tmp);
     snprintf(cmd, sizeof cmd, "cp " DIR "ds-00000.* %s/ && sed 's/\"format_version\": 1,/"
-             "\"format_version\": 3,/' " DIR "ds.json > %s/ds.json && "
+             "\"format_version\": 4,/' " DIR "ds.json > %s/ds.json && "
              "\"%s\" detokenize -o %s/out %s/ds 2> %s/err; echo $? > %s/rc",
              tmp, tmp, bin, tmp, tmp, tmp, tmp);
     cr_assert_eq(system(cmd), 0);
@@ -338,7 +338,7 @@ Test(golden_formats, a_newer_manifest_version_is_refused)
     err = realloc(err, n + 1);
     err[n] = 0;
     cr_assert_eq(atoi(rc), 1);
-    cr_assert(strstr(err, "ds.json: token manifest format version 3 (this eiw reads 2)\n"), "%s",
+    cr_assert(strstr(err, "ds.json: token manifest format version 4 (this eiw reads 3)\n"), "%s",
               err);
     snprintf(path, sizeof path, "%s/out", tmp);
     cr_assert_null(fopen(path, "rb"), "no output");

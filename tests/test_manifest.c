@@ -172,9 +172,9 @@ Test(manifest, a_built_manifest_parses_back_to_its_settings)
 Test(manifest, other_files_and_newer_versions_are_refused)
 {
     eiw_manifest m;
-    cr_assert_eq(parse_str("{\"format\": \"eiw-tokens\", \"format_version\": 3}", &m),
+    cr_assert_eq(parse_str("{\"format\": \"eiw-tokens\", \"format_version\": 4}", &m),
                  EIW_ERR_VERSION);
-    cr_assert_eq(m.format_version, 3);
+    cr_assert_eq(m.format_version, 4);
     static const char *const bad[] = {
         "", "{}", "[]", "\"eiw-tokens\"", "{\"format\": \"eiw-tokens\"}",
         "{\"format\": \"eiw-tokens\", \"format_version\": 1}",

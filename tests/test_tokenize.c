@@ -490,9 +490,10 @@ Test(tokenize, a_damaged_or_foreign_manifest_is_a_one_line_error)
     cr_assert_not_null(good);
     static const struct { const char *from, *to; } edits[] = {
         { "\"eiw-tokens\"", "\"other\"" },              /* another format */
-        { "\"format_version\": 2", "\"format_version\": 0" },
-        { "\"format_version\": 2", "\"format_version\": \"2\"" },
-        { "\"window_end\": \"implicit\"", "\"window_end\": \"middle\"" },
+        { "\"format_version\": 3", "\"format_version\": 0" },
+        { "\"format_version\": 3", "\"format_version\": \"3\"" },
+        { "\"window_end\": \"tight\"", "\"window_end\": \"middle\"" },
+        { "\"window_end\": \"tight\"", "\"window_end\": \"implicit\"" },   /* not version 3's */
         { "\"window_bits\": 16", "\"window_bits\": 24" },  /* not a multiple of the tokens */
         { "\"token_bits\": 16", "\"token_bits\": -16" },
         { "\"shard_count\": 1", "\"shard_count\": 1.5" },
@@ -527,7 +528,7 @@ Test(tokenize, a_damaged_or_foreign_manifest_is_a_one_line_error)
 static void expected_tokens(const eiw_model *m, unsigned wb, unsigned tb, const uint8_t *src,
                             size_t n, FILE *out)
 {
-    eiw_window_params p = { wb, tb, EIW_WINDOW_END_IMPLICIT };   /* tokenize's default */
+    eiw_window_params p = { wb, tb, EIW_WINDOW_END_TIGHT };   /* tokenize's default */
     void *state = calloc(1, m->state_size);
     size_t cap_b = n * (wb / 8) + 64;
     uint8_t *dst = malloc(cap_b);
@@ -759,12 +760,12 @@ Test(tokenize, segments_stitch_into_the_windows_of_sequential_coding)
              * longest windows; two settings for the other sizes */
             if (c == 0 ? k == 4 : k != 0 && k != 1 + c)
                 continue;
-            eiw_window_params p = { cfg[c][0], cfg[c][1], (unsigned)k & 1 };   /* both ends */
+            eiw_window_params p = { cfg[c][0], cfg[c][1], (unsigned)(k + c) % 3 };   /* all ends */
             check_docs_encode(m, &p, d, 6, so[k][0], so[k][1], 1 + (k & 1));
         }
     /* the embedded M1 on a little text */
     sample small[2] = { sample_make("text", 3000, 11), sample_make("utf8", 900, 12) };
-    eiw_window_params p = { 16, 16, EIW_WINDOW_END_IMPLICIT };
+    eiw_window_params p = { 16, 16, EIW_WINDOW_END_TIGHT };
     check_docs_encode(eiw_model_default(), &p, small, 2, 400, 30, 2);
     check_docs_encode(eiw_model_default(), &p, small, 2, 1000, 2, 1);
     for (int i = 0; i < 6; i++)

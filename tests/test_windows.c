@@ -81,8 +81,9 @@ Test(windows, one_byte_window_always_possible)
     eiw_model m = { &certain_ops, "certain", 1, 1, 1, NULL, 0 };
     uint8_t state[1], enc[64], dec[4];
     uint32_t counts[4];
-    for (int x = 0; x < 512; x++) {
-        eiw_window_params p = { 16, 16, x < 256 ? EIW_WINDOW_END_IMPLICIT : EIW_WINDOW_END_MARKER };
+    for (int x = 0; x < 768; x++) {
+        eiw_window_params p = { 16, 16, x < 256 ? EIW_WINDOW_END_IMPLICIT
+                                        : x < 512 ? EIW_WINDOW_END_MARKER : EIW_WINDOW_END_TIGHT };
         uint8_t c = (uint8_t)x, doc[3] = { c, (uint8_t)(c * 7 + 2), (uint8_t)(c * 7 + 3) };
         ptrdiff_t n = eiw_windows_encode(&m, &p, state, doc, 3, enc, sizeof enc, counts);
         cr_assert_geq(n, 0, "byte %d rule %u: %s", c, p.end_rule, eiw_strerror((int)n));
@@ -95,7 +96,9 @@ Test(windows, one_byte_window_always_possible)
 static const unsigned wbits[] = { 16, 32, 64, 128 };
 static const char *classes[] = { "empty", "one", "ascii", "utf8", "binary", "zeros", "text" };
 
-static const unsigned rules[] = { EIW_WINDOW_END_IMPLICIT, EIW_WINDOW_END_MARKER };
+static const unsigned rules[] = { EIW_WINDOW_END_IMPLICIT, EIW_WINDOW_END_MARKER,
+                                  EIW_WINDOW_END_TIGHT };
+#define NRULES (sizeof rules / sizeof rules[0])
 
 static int check_windows(const eiw_model *m, const sample *s, unsigned b, unsigned t,
                          unsigned rule)
@@ -145,7 +148,7 @@ Test(windows, all_classes_all_sizes_roundtrip)
             sample s = sample_make(classes[c], 3000, 42 + c);
             for (size_t w = 0; w < 4; w++)
                 for (unsigned t = 8; t <= 16; t += 8)
-                    for (size_t r = 0; r < 2; r++)
+                    for (size_t r = 0; r < NRULES; r++)
                         check_windows(eiw_model_builtin(models[mi]), &s, wbits[w], t, rules[r]);
             sample_free(&s);
         }
@@ -242,7 +245,7 @@ Test(windows, fed_lanes_give_the_windows_of_coding_alone)
 Test(windows, large_windows_roundtrip)
 {
     sample s = sample_make("text", 20000, 5);
-    for (size_t r = 0; r < 2; r++) {
+    for (size_t r = 0; r < NRULES; r++) {
         cr_assert(check_windows(eiw_model_builtin("order1"), &s, 4096, 16, rules[r]));
         cr_assert(check_windows(eiw_model_builtin("order1"), &s, 1024, 8, rules[r]));
     }
@@ -252,7 +255,7 @@ Test(windows, large_windows_roundtrip)
 Test(windows, invalid_params_rejected)
 {
     eiw_window_params bad[] = { { 8, 8, 0 },  { 24, 16, 0 }, { 4104, 8, 0 },
-                                { 16, 12, 0 }, { 0, 8, 0 },   { 16, 16, 2 } };
+                                { 16, 12, 0 }, { 0, 8, 0 },   { 16, 16, 3 } };
     for (size_t i = 0; i < 6; i++)
         cr_assert_eq(eiw_window_params_check(&bad[i]), EIW_ERR_PARAM);
     eiw_window_params good = { 4096, 16, EIW_WINDOW_END_MARKER };
@@ -320,7 +323,8 @@ Test(windows, no_two_windows_decode_to_the_same_bytes)
     const eiw_model *m = eiw_model_builtin("order1");
     void *state = calloc(1, m->state_size);
     decoded *all = calloc(1u << 16, sizeof *all);
-    for (size_t r = 0; r < 2; r++) {
+    size_t valid_of[NRULES];
+    for (size_t r = 0; r < NRULES; r++) {
         eiw_window_params p = { 16, 16, rules[r] };
         size_t valid = 0;
         uint8_t out[64];
@@ -336,11 +340,15 @@ Test(windows, no_two_windows_decode_to_the_same_bytes)
             valid++;
         }
         cr_assert_gt(valid, 1000, "rule %u: only %zu valid windows", rules[r], valid);
+        valid_of[r] = valid;
         qsort(all, valid, sizeof *all, cmp_decoded);
         for (size_t i = 1; i < valid; i++)
             cr_assert(cmp_decoded(&all[i - 1], &all[i]) != 0, "rule %u: two windows hold the "
                       "same %u bytes", rules[r], all[i].len);
     }
+    /* the tight end gives meaning to windows the implicit end rejects */
+    cr_assert_gt(valid_of[2], valid_of[0] + valid_of[0] / 8, "tight %zu, implicit %zu valid windows",
+                 valid_of[2], valid_of[0]);
     free(all);
     free(state);
 }
