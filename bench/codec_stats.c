@@ -1,8 +1,10 @@
 /* Coding statistics on real files: stream-mode coder overhead against the ideal code length,
  * and Equal-Info Window statistics (bytes per window, bits/byte, and how the gap to stream
  * mode splits into context resets and padding) for several window sizes, with the default
- * window end (bench/window_rules.c compares the end rules).
- * Usage: codec_stats MODEL FILE...   (each file is one document). Prints a Markdown table. */
+ * window end, or with each of the end rules given (bench/window_rules.c compares the rules
+ * with the paper's).
+ * Usage: codec_stats [--window-end RULE[,RULE...]] MODEL FILE...   (each file is one
+ * document; rules: tight (the default), implicit, marker). Prints a Markdown table. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,13 +56,18 @@ static void ideal_bits(const eiw_model *m, void *state, const uint8_t *d, size_t
     free(w);
 }
 
+#define NB 4         /* window sizes */
+#define RULES_MAX 3  /* end rules */
+#define NW (NB * RULES_MAX)
+
 typedef struct {
-    double bytes, s_bits, s_quant, s_raw, w_bits[4], w_win[4], w_reset[4];
-    long ambiguous[4];
+    double bytes, s_bits, s_quant, s_raw, w_bits[NW], w_win[NW], w_reset[NW];
+    long ambiguous[NW];
     int bad;
 } sums;
 
-static const unsigned bs[] = { 16, 32, 64, 128 };
+static const unsigned bs[NB] = { 16, 32, 64, 128 };
+static unsigned rules[RULES_MAX] = { EIW_WINDOW_END_TIGHT }, nrules = 1;
 
 static void one_file(const eiw_model *m, const char *path, sums *t)
 {
@@ -85,9 +92,9 @@ static void one_file(const eiw_model *m, const char *path, sums *t)
     t->s_quant = q;
     t->s_raw = raw;
     uint32_t *counts = malloc(sizeof(uint32_t) * (n + 1));
-    for (int i = 0; i < 4; i++) {
-        eiw_window_params p = { bs[i], 16, EIW_WINDOW_END_IMPLICIT };
-        size_t wcap = n * (bs[i] / 8) + 64;
+    for (unsigned i = 0; i < NB * nrules; i++) {
+        eiw_window_params p = { bs[i % NB], 16, rules[i / NB] };
+        size_t wcap = n * (p.window_bits / 8) + 64;
         uint8_t *wenc = malloc(wcap);
         r = eiw_windows_encode(m, &p, state, d, n, wenc, wcap, counts);
         if (r < 0) {   /* count it; the container would code this document with zstd */
@@ -95,7 +102,7 @@ static void one_file(const eiw_model *m, const char *path, sums *t)
             free(wenc);
             continue;
         }
-        size_t nwin = (size_t)r / (bs[i] / 8);
+        size_t nwin = (size_t)r / (p.window_bits / 8);
         t->w_bits[i] = 8.0 * (double)r;
         t->w_win[i] = (double)nwin;
         ideal_bits(m, state, d, n, counts, nwin, &q, &raw);
@@ -110,8 +117,23 @@ static void one_file(const eiw_model *m, const char *path, sums *t)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: codec_stats MODEL|FILE.eiwm FILE...\n");
+    if (argc > 2 && strcmp(argv[1], "--window-end") == 0) {
+        char list[64];
+        snprintf(list, sizeof list, "%s", argv[2]);
+        nrules = 0;
+        for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+            if (nrules == RULES_MAX || !eiw_window_end_parse(tok, &rules[nrules])) {
+                fprintf(stderr, "codec_stats: --window-end: '%s' is not tight, implicit or "
+                        "marker (at most %d)\n", tok, RULES_MAX);
+                return 2;
+            }
+            nrules++;
+        }
+        argc -= 2;
+        argv += 2;
+    }
+    if (argc < 3 || !nrules) {
+        fprintf(stderr, "usage: codec_stats [--window-end RULE[,RULE...]] MODEL|FILE.eiwm FILE...\n");
         return 2;
     }
     eiw_model *loaded;
@@ -133,24 +155,28 @@ int main(int argc, char **argv)
         t.s_bits += per[f].s_bits;
         t.s_quant += per[f].s_quant;
         t.s_raw += per[f].s_raw;
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < NW; i++) {
             t.w_bits[i] += per[f].w_bits[i];
             t.w_win[i] += per[f].w_win[i];
             t.w_reset[i] += per[f].w_reset[i];
             t.ambiguous[i] += per[f].ambiguous[i];
         }
     }
-    printf("model %s, %d files, %.0f bytes, implicit window end\n\n", m->name, nf, t.bytes);
+    printf("model %s, %d files, %.0f bytes\n\n", m->name, nf, t.bytes);
     printf("stream mode: %.4f bits/byte; ideal with quantized freqs %.4f; with raw weights %.4f\n",
            t.s_bits / t.bytes, t.s_quant / t.bytes, t.s_raw / t.bytes);
     printf("coder overhead %.4f%%, quantization overhead %.4f%%\n\n",
            100 * (t.s_bits - t.s_quant) / t.s_quant, 100 * (t.s_quant - t.s_raw) / t.s_raw);
-    printf("| b | windows | bytes/window | bits/byte | from resets | from padding | ambiguous docs |\n");
-    printf("|---|---|---|---|---|---|---|\n");
-    for (int i = 0; i < 4; i++)
-        printf("| %u | %.0f | %.3f | %.3f | %.3f | %.3f | %ld |\n", bs[i], t.w_win[i],
-               t.bytes / t.w_win[i], t.w_bits[i] / t.bytes, (t.w_reset[i] - t.s_quant) / t.bytes,
+    printf("| b | window end | windows | bytes/window | bits/byte | from resets | from padding | "
+           "ambiguous docs |\n");
+    printf("|---|---|---|---|---|---|---|---|\n");
+    for (unsigned j = 0; j < NB * nrules; j++) {
+        unsigned i = j % nrules * NB + j / nrules;   /* by b, then by rule */
+        printf("| %u | %s | %.0f | %.3f | %.3f | %.3f | %.3f | %ld |\n", bs[i % NB],
+               eiw_window_end_name(rules[i / NB]), t.w_win[i], t.bytes / t.w_win[i],
+               t.w_bits[i] / t.bytes, (t.w_reset[i] - t.s_quant) / t.bytes,
                (t.w_bits[i] - t.w_reset[i]) / t.bytes, t.ambiguous[i]);
+    }
     eiw_model_free(loaded);
     free(per);
     return 0;

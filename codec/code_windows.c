@@ -1,34 +1,47 @@
 /* Equal-Info Windows: windows of exactly window_bits (b) bits, coder and model reset at every
  * window. Every window but a document's last is decoded from both ends of an interval D of
- * codes, in lockstep, and ends where the two ends disagree; the encoder ends a window after the
- * longest prefix P for which some such D inside P's interval also straddles a boundary of the
- * next byte's partition, so the two ends disagree exactly after P: no side information and no
- * ambiguity. (The paper's rule -- shortest code, keep the longest prefix that re-encodes to the
- * window -- is ambiguous: a window for "t" also re-encodes as "t " when a likely space codes to
- * zero bits.) Two ways to write D (eiw_window_params.end_rule):
- * - implicit end (the default): D is the window itself, W followed by anything: the interval
- *   [W, W + 2^-b). The encoder takes the leftmost straddling block of size 2^-b inside P's
- *   interval. No bit is spent on the end.
+ * codes, in lockstep, until the two ends disagree; no side information says where it ends.
+ * (The paper's rule -- shortest code, keep the longest prefix that re-encodes to the window --
+ * is ambiguous: a window for "t" also re-encodes as "t " when a likely space codes to zero
+ * bits.) Three ways to read a window (eiw_window_params.end_rule):
+ * - implicit end (eiw 0.3): D is the window itself, W followed by anything: the interval
+ *   [W, W + 2^-b). The window stops where the ends disagree. The encoder ends a window after
+ *   the longest prefix P whose interval holds a block of size 2^-b that straddles a boundary
+ *   of the next byte's partition, and writes the leftmost such block (the "stop block").
+ * - tight end (the default): D as above. Where the ends disagree after k >= 1 bytes, the
+ *   window stops if W is the stop block of those k bytes; any other W takes one byte more, the
+ *   one D's low end decodes to, and stops. So a block that straddles also ends a window when
+ *   its low end lies in the next byte's interval and it reaches past that interval's top
+ *   (within the k bytes' interval; the top grid point below the interval's top is the only
+ *   candidate): that byte costs only as much as it takes for its interval to hold a grid
+ *   point, not a whole block. The encoder takes the longest window either kind allows, and
+ *   the one-more kind when both end after the same bytes. Every stop block of the implicit end
+ *   still ends its window, so a window can end wherever the implicit end's can: the same
+ *   guarantee below, and never fewer bytes per window. On the dev split at b = 16 it holds
+ *   ~10% more bytes than the implicit end (bench/results/windows.md).
  * - marker end (eiw 0.1-0.2): D = [c, c + 2^-j) for a code c of j bits; the window holds c, a
  *   1 bit, then zeros, and the decoder strips the zeros and the 1. The encoder takes the
  *   shortest straddling c (then the leftmost) with j + 1 <= b. This costs the 1 bit and, as
- *   D must be twice the implicit block, about one more: on the dev split at b = 16 the implicit
- *   end gives 0.3-0.4 bits/byte less (bench/results/windows.md).
- * Only a document's last window uses its byte count instead, and its plain shortest code.
+ *   D must be twice the implicit block, about one more.
+ * The decoder accepts only the window the encoder writes for the bytes it decodes (canonical
+ * check), so every content has one window and no two windows decode to the same bytes.
+ * A document's last window uses its byte count instead: its plain shortest code, or with the
+ * tight end, when that does not fit in b bits, the one-more block of its last byte (it is
+ * decoded from the low end, which lies in that byte's interval).
  * Why a window can end: the first byte is quantized to 13 bits and coded exactly, so its
  * interval is a union of aligned 2^-13 blocks, at least 2^-13 wide. The next byte's partition
  * has 255 distinct boundaries inside it (every frequency is >= 1 of 2^24 and the coder's range
  * >= 2^24). Marker end: the 2^-13 block around a boundary not on a block edge straddles it:
- * 13 + 1 bits <= b. Implicit end, b <= 31: the coder holds at least 32 bits after one byte, so
- * a boundary inside the interval but not on the 2^-b grid has its 2^-b block inside the
- * interval, straddling it; an interval narrower than 2^-8 has fewer than 255 grid points
- * inside, so such a boundary exists. Either rule fails only for a partition with every
- * boundary on a block edge, which EIW_ERR_AMBIGUOUS reports. Implicit end, b >= 32: a one-byte
- * window may be too coarse for a 2^-b block to straddle (the coder may hold only 32 bits), so
- * the window ends later, once the coder holds more than b bits; no proof covers every input
- * there: a document whose window cannot end is EIW_ERR_AMBIGUOUS, which the container turns
- * into a zstd block and tokenize into a bad record (measured: none on the dev split and the
- * broad samples, bench/results/windows.md). */
+ * 13 + 1 bits <= b. Implicit and tight end, b <= 31: the coder holds at least 32 bits after
+ * one byte, so a boundary inside the interval but not on the 2^-b grid has its 2^-b block
+ * inside the interval, straddling it; an interval narrower than 2^-8 has fewer than 255 grid
+ * points inside, so such a boundary exists. Either rule fails only for a partition with every
+ * boundary on a block edge, which EIW_ERR_AMBIGUOUS reports. b >= 32: a one-byte window may be
+ * too coarse for a 2^-b block to straddle (the coder may hold only 32 bits), so the window
+ * ends later, once the coder holds more than b bits; no proof covers every input there: a
+ * document whose window cannot end is EIW_ERR_AMBIGUOUS, which the container turns into a
+ * zstd block and tokenize into a bad record (measured: none on the dev split and the broad
+ * samples, bench/results/windows.md). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,9 @@ dir=tests/golden
 "$eiw" -f -q -0 -B 2K --stream -o "$dir/default_stream.eiw" "$dir/original.txt"
 "$eiw" -f -q -B 2K --window-bits 16 --window-end marker -o "$dir/default_windows_b16.eiw" \
     "$dir/original.txt"
-"$eiw" -f -q -B 2K --window-bits 16 -o "$dir/default_windows_b16_implicit.eiw" "$dir/original.txt"
+"$eiw" -f -q -B 2K --window-bits 16 --window-end implicit \
+    -o "$dir/default_windows_b16_implicit.eiw" "$dir/original.txt"
+"$eiw" -f -q -B 2K --window-bits 16 -o "$dir/default_windows_b16_tight.eiw" "$dir/original.txt"
 for f in "$dir"/default_*.eiw; do
     "$eiw" test "$f"
     "$eiw" list "$f" | grep -E 'mode|model|blocks'

@@ -15,8 +15,10 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 "$eiw" -f -q -0 -B 1K --model "$dir/tiny_m1.eiwm" --stream -o "$dir/m1_stream.eiw" "$dir/original.txt"
 "$eiw" -f -q -B 1K --model "$dir/tiny_m1.eiwm" --window-bits 16 --window-end marker \
     -o "$dir/m1_windows_b16.eiw" "$dir/original.txt"
-"$eiw" -f -q -B 1K --model "$dir/tiny_m1.eiwm" --window-bits 16 \
+"$eiw" -f -q -B 1K --model "$dir/tiny_m1.eiwm" --window-bits 16 --window-end implicit \
     -o "$dir/m1_windows_b16_implicit.eiw" "$dir/original.txt"
+"$eiw" -f -q -B 1K --model "$dir/tiny_m1.eiwm" --window-bits 16 \
+    -o "$dir/m1_windows_b16_tight.eiw" "$dir/original.txt"
 for f in "$dir"/m1_*.eiw; do
     "$eiw" test --model "$dir/tiny_m1.eiwm" "$f"
     "$eiw" list "$f" | grep -E 'mode|model|blocks'

@@ -51,17 +51,18 @@ static void check_golden(const eiw_model *m, const char *path, const uint8_t *or
 }
 
 /* The stream and 16-bit-window golden files PREFIX_stream.eiw, PREFIX_windows_b16.eiw (marker
- * end, as eiw 0.2 wrote windows) and PREFIX_windows_b16_implicit.eiw of tests/golden/original.txt,
- * checked under every kernel. */
+ * end, as eiw 0.2 wrote windows), PREFIX_windows_b16_implicit.eiw (eiw 0.3's) and
+ * PREFIX_windows_b16_tight.eiw of tests/golden/original.txt, checked under every kernel. */
 static void check_golden_every_kernel(const eiw_model *m, const char *prefix)
 {
     size_t n;
     uint8_t *orig = test_read_file("tests/golden/original.txt", &n);
     cr_assert_not_null(orig, "run from the tree root (make test)");
-    char stream[256], windows[256], implicit[256];
+    char stream[256], windows[256], implicit[256], tight[256];
     snprintf(stream, sizeof stream, "%s_stream.eiw", prefix);
     snprintf(windows, sizeof windows, "%s_windows_b16.eiw", prefix);
     snprintf(implicit, sizeof implicit, "%s_windows_b16_implicit.eiw", prefix);
+    snprintf(tight, sizeof tight, "%s_windows_b16_tight.eiw", prefix);
     eiw_kernel was = eiw_kernel_active();
     int ks[EIW_KERNEL_COUNT], nk = test_kernels(ks);
     for (int i = 0; i < nk; i++) {
@@ -69,6 +70,7 @@ static void check_golden_every_kernel(const eiw_model *m, const char *prefix)
         check_golden(m, stream, orig, n, EIW_MODE_STREAM, 16, 0);
         check_golden(m, windows, orig, n, EIW_MODE_WINDOWS, 16, EIW_WINDOW_END_MARKER);
         check_golden(m, implicit, orig, n, EIW_MODE_WINDOWS, 16, EIW_WINDOW_END_IMPLICIT);
+        check_golden(m, tight, orig, n, EIW_MODE_WINDOWS, 16, EIW_WINDOW_END_TIGHT);
     }
     eiw_kernel_force(was);
     free(orig);

@@ -242,6 +242,43 @@ Test(windows, fed_lanes_give_the_windows_of_coding_alone)
     }
 }
 
+/* The tight end keeps every window end of the implicit end: from any start, its first window
+ * holds at least as many bytes, and more on the whole. */
+Test(windows, tight_windows_never_end_before_implicit_ones)
+{
+    const char *models[] = { "order1", "order0" };
+    const char *kinds[] = { "text", "utf8", "binary" };
+    for (size_t mi = 0; mi < 2; mi++)
+        for (size_t c = 0; c < 3; c++) {
+            const eiw_model *m = eiw_model_builtin(models[mi]);
+            sample s = sample_make(kinds[c], 4000, 7 + c);
+            void *state = calloc(1, m->state_size);
+            for (unsigned b = 16; b <= 64; b *= 2) {
+                size_t more = 0, total_imp = 0, total_tight = 0;
+                for (size_t at = 0; at + 200 <= s.len; at += 13) {
+                    uint32_t cnt[2][400];
+                    uint8_t enc[400 * 8];
+                    for (int r = 0; r < 2; r++) {
+                        eiw_window_params p = { b, 16, r ? EIW_WINDOW_END_TIGHT
+                                                         : EIW_WINDOW_END_IMPLICIT };
+                        ptrdiff_t n = eiw_windows_encode(m, &p, state, s.data + at, 200, enc,
+                                                         sizeof enc, cnt[r]);
+                        cr_assert_gt(n, 0, "%s %s b=%u at %zu", models[mi], kinds[c], b, at);
+                    }
+                    cr_assert_geq(cnt[1][0], cnt[0][0], "%s %s b=%u at %zu: tight %u, implicit %u",
+                                  models[mi], kinds[c], b, at, cnt[1][0], cnt[0][0]);
+                    more += cnt[1][0] > cnt[0][0];
+                    total_imp += cnt[0][0];
+                    total_tight += cnt[1][0];
+                }
+                cr_assert_gt(more, 0, "%s %s b=%u: never longer", models[mi], kinds[c], b);
+                cr_assert_gt(total_tight, total_imp);
+            }
+            free(state);
+            sample_free(&s);
+        }
+}
+
 Test(windows, large_windows_roundtrip)
 {
     sample s = sample_make("text", 20000, 5);
