@@ -15,8 +15,10 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 head -c 400 "$dir/original.txt" > "$tmp/short.txt"
 # 1 KiB blocks: several blocks per file, so that block boundaries are frozen too.
 "$eiw" -f -q -0 -B 1K --stream -o "$dir/stream.eiw" "$dir/original.txt"
-"$eiw" -f -q -B 1K --window-bits 16 --token-bits 16 -o "$dir/windows_b16_t16.eiw" "$tmp/short.txt"
-"$eiw" -f -q -B 1K --window-bits 64 --token-bits 8 -o "$dir/windows_b64_t8.eiw" "$dir/original.txt"
+"$eiw" -f -q -B 1K --window-bits 16 --token-bits 16 --window-end marker \
+    -o "$dir/windows_b16_t16.eiw" "$tmp/short.txt"
+"$eiw" -f -q -B 1K --window-bits 64 --token-bits 8 --window-end marker \
+    -o "$dir/windows_b64_t8.eiw" "$dir/original.txt"
 for f in "$dir"/*.eiw; do
     "$eiw" test "$f"
     "$eiw" list "$f" | grep -E 'mode|original size|blocks'

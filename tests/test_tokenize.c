@@ -828,17 +828,22 @@ Test(tokenize, sidecar_roundtrips_and_rejects_damage)
               r.bad_records == 3 && r.docs[0].bytes == 10 && r.docs[0].flags == 1 &&
               r.docs[1].xxh3 == docs[1].xxh3 && r.window_end == EIW_WINDOW_END_IMPLICIT);
     eiw_sidecar_free(&r);
-    /* the version is the window end: 2 implicit (above), 1 marker (eiw 0.2's sidecars) */
+    /* the version is the window end: 2 implicit (above), 1 marker (eiw 0.2's sidecars),
+     * 3 tight */
     cr_assert_eq(b[8], 2);
-    s.window_end = EIW_WINDOW_END_MARKER;
-    uint8_t *bm;
-    size_t lm;
-    cr_assert_eq(eiw_sidecar_build(&s, &bm, &lm), EIW_OK);
-    cr_assert_eq(bm[8], 1);
-    cr_assert_eq(eiw_sidecar_parse(bm, lm, &r), EIW_OK);
-    cr_assert_eq(r.window_end, EIW_WINDOW_END_MARKER);
-    eiw_sidecar_free(&r);
-    free(bm);
+    static const unsigned ends[2][2] = { { EIW_WINDOW_END_MARKER, 1 },
+                                         { EIW_WINDOW_END_TIGHT, 3 } };
+    for (int e = 0; e < 2; e++) {
+        s.window_end = ends[e][0];
+        uint8_t *bm;
+        size_t lm;
+        cr_assert_eq(eiw_sidecar_build(&s, &bm, &lm), EIW_OK);
+        cr_assert_eq(bm[8], ends[e][1]);
+        cr_assert_eq(eiw_sidecar_parse(bm, lm, &r), EIW_OK);
+        cr_assert_eq(r.window_end, ends[e][0]);
+        eiw_sidecar_free(&r);
+        free(bm);
+    }
     for (size_t i = 0; i < len; i += 7) {
         b[i] ^= 0x10;
         cr_assert_neq(eiw_sidecar_parse(b, len, &r), EIW_OK, "byte %zu", i);
