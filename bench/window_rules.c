@@ -1,6 +1,8 @@
 /* Equal-Info window end rules side by side on real files (each file one document), same model,
  * same coder, same quantization: bits/byte, bytes per window, and windows that do not decode.
- *   implicit  eiw's default: the window is the code, read as [W, W + 2^-b) (codec/code_windows.c)
+ *   tight     eiw's default: the window is the code, read as [W, W + 2^-b); where its two ends
+ *             disagree it stops, or takes the byte its low end decodes to (codec/code_windows.c)
+ *   implicit  eiw 0.3's: the same interval, and the window always stops there
  *   marker    eiw 0.2's: code, a 1 bit, zeros
  *   paper     the rule as the paper publishes it: add bytes while the shortest code of the window's
  *             bytes fits in b bits, zero padding; the decoder keeps the longest prefix whose
@@ -146,8 +148,8 @@ static void eiw_rule(const eiw_model *m, const uint8_t *d, size_t n, unsigned b,
 }
 
 static const unsigned bs[] = { 16, 32, 64, 128 };
-static const char *const rules[] = { "implicit (eiw default)", "marker (eiw 0.2)", "paper",
-                                     "tight" };
+static const char *const rules[] = { "implicit (eiw 0.3)", "marker (eiw 0.2)", "paper",
+                                     "tight (eiw default)" };
 #define NRULES 4
 
 int main(int argc, char **argv)

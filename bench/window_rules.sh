@@ -1,7 +1,8 @@
 #!/bin/sh
-# Equal-Info window end rules side by side (bench/window_rules.c): eiw's implicit end (the
-# default), eiw 0.2's marker end and the paper's published rule, same model and coder, on
-# the given files or the dev split (each file one document), b = 16, 32, 64, 128.
+# Equal-Info window end rules side by side (bench/window_rules.c): eiw's tight end (the
+# default), eiw 0.3's implicit end, eiw 0.2's marker end and the paper's published rule, same
+# model and coder, on the given files or the dev split (each file one document),
+# b = 16, 32, 64, 128.
 # usage: bench/window_rules.sh [--head BYTES] [MODEL|FILE.eiwm] [FILE...]
 #        (default: m1 on corpora/dev.txt; --head: the first BYTES of each file)
 set -eu
