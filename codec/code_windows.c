@@ -200,12 +200,21 @@ static int find_tight_extra(const rc_encoder *e, const uint32_t cum[257], uint64
     return 1;
 }
 
-/* Can the window end here (after the k bytes coded into e, next-byte partition cum)? The code's
+/* find_tight_extra with the stop block found here (the encoder has it already). */
+static int tight_extra_block(const rc_encoder *e, const uint32_t cum[257], uint64_t b, size_t k,
+                             unsigned x, uint64_t *v, unsigned *s)
+{
+    uint64_t sv;
+    unsigned ss;
+    int stop = find_straddling_block(e, cum, b, &sv, &ss);
+    return find_tight_extra(e, cum, b, k, x, stop, sv, v, s);
+}
+
+/* Can the window end here (after the bytes coded into e, next-byte partition cum)? The code's
  * block v at level s, for window_finish. */
 static int find_window_end(const rc_encoder *e, const uint32_t cum[257], uint64_t b,
-                           unsigned rule, size_t k, uint64_t *v, unsigned *s)
+                           unsigned rule, uint64_t *v, unsigned *s)
 {
-    (void)k;
     return rule != EIW_WINDOW_END_MARKER ? find_straddling_block(e, cum, b, v, s)
                                          : find_straddling_code(e, cum, b, v, s);
 }
@@ -318,7 +327,7 @@ static int lane_work(wenc_shared *sh, wenc_lane *l, size_t active)
             /* Can the window end after the k bytes coded so far? */
             uint64_t v;
             unsigned sv;
-            int stop = l->k > 0 && find_window_end(&l->e, cm, b, sh->rule, l->k, &v, &sv);
+            int stop = l->k > 0 && find_window_end(&l->e, cm, b, sh->rule, &v, &sv);
             if (stop && l->k > l->best_k) {   /* (not over a tight end with one byte more,
                                                  found one step earlier: that one is preferred) */
                 l->best = l->e;
@@ -538,30 +547,21 @@ static int window_is_canonical(const rc_encoder *e, const uint32_t *cum, uint64_
     uint64_t bits, v;
     unsigned s;
     if (extra >= 0) {
-        int stop = find_straddling_block(e, cum, b, &v, &s);
-        if (!find_tight_extra(e, cum, b, k, (unsigned)extra, stop, v, &v, &s))
+        if (!tight_extra_block(e, cum, b, k, (unsigned)extra, &v, &s))
             return 0;
         bits = window_finish(&fin, rule, v, s);
     } else if (cum) {
-        if (rule == EIW_WINDOW_END_TIGHT && prev_cum) {   /* no one-more window of these bytes */
-            uint64_t pv;
-            unsigned ps;
-            int pstop = find_straddling_block(prev_e, prev_cum, b, &pv, &ps);
-            if (find_tight_extra(prev_e, prev_cum, b, k - 1, last, pstop, pv, &v, &s))
-                return 0;
-        }
-        if (!find_window_end(e, cum, b, rule, k, &v, &s))
+        if (rule == EIW_WINDOW_END_TIGHT && prev_cum &&   /* no one-more window of these bytes */
+            tight_extra_block(prev_e, prev_cum, b, k - 1, last, &v, &s))
+            return 0;
+        if (!find_window_end(e, cum, b, rule, &v, &s))
             return 0;
         bits = window_finish(&fin, rule, v, s);
     } else if (rc_enc_code_bits(e) <= b) {   /* a last window: its shortest code ... */
         bits = rc_enc_finish(&fin);
     } else {   /* ... or, when that does not fit, the tight end's block for its last byte */
-        if (rule != EIW_WINDOW_END_TIGHT || !prev_cum)
-            return 0;
-        uint64_t pv;
-        unsigned ps;
-        int pstop = find_straddling_block(prev_e, prev_cum, b, &pv, &ps);
-        if (!find_tight_extra(prev_e, prev_cum, b, k - 1, last, pstop, pv, &v, &s))
+        if (rule != EIW_WINDOW_END_TIGHT || !prev_cum ||
+            !tight_extra_block(prev_e, prev_cum, b, k - 1, last, &v, &s))
             return 0;
         fin = *prev_e;
         fin.out = canon;
@@ -590,8 +590,8 @@ typedef struct {
     int done;
     rc_decoder lo, hi;       /* both ends of the window's dyadic interval */
     rc_encoder e;            /* re-encodes what is decoded, to check the window is canonical */
-    rc_encoder e_prev;       /* tight end: e before the last byte, and that byte's partition */
-    uint32_t cum_prev[257];
+    rc_encoder e_prev;       /* tight end: e before the last byte */
+    uint32_t cums[2][257];   /* the partitions of bytes k (cums[k & 1]) and k - 1 */
     uint8_t bottom[WBYTES_MAX], top[WBYTES_MAX], scratch[SCRATCH];
 } window_decoder;
 
@@ -650,8 +650,10 @@ static void wd_init(window_decoder *wd, const eiw_model *m, const eiw_window_par
 /* Consumes the model's weights for the next position; on going on, advances the model. */
 static void wd_step(window_decoder *wd, const eiw_model *m, const uint32_t *weights)
 {
-    uint32_t freq[256], cum[257];
+    uint32_t freq[256];
     size_t k = wd->k;
+    uint32_t *cum = wd->cums[k & 1];
+    const uint32_t *cum_prev = wd->cums[(k + 1) & 1];   /* valid for k >= 1 */
     quantize_at(k, weights, freq, cum);
     unsigned x = rc_dec_symbol(&wd->lo, cum);
     if (wd->known_len < 0) {
@@ -660,7 +662,7 @@ static void wd_step(window_decoder *wd, const eiw_model *m, const uint32_t *weig
             /* the ends disagree: the window stops here, or (tight end, unless the window is
              * the block that means stop) takes the low end's byte first */
             int tight = wd->rule == EIW_WINDOW_END_TIGHT;
-            const uint32_t *prev = tight && k > 1 ? wd->cum_prev : NULL;
+            const uint32_t *prev = tight && k > 1 ? cum_prev : NULL;
             unsigned last = k ? wd->dst[k - 1] : 0;
             if (k > 0 && window_is_canonical(&wd->e, cum, wd->b, wd->rule, k, -1, &wd->e_prev,
                                              prev, last, wd->window, wd->wbytes)) {
@@ -681,10 +683,8 @@ static void wd_step(window_decoder *wd, const eiw_model *m, const uint32_t *weig
         return;
     }
     int tight = wd->rule == EIW_WINDOW_END_TIGHT;
-    if (tight) {
+    if (tight)
         wd->e_prev = wd->e;
-        memcpy(wd->cum_prev, cum, sizeof cum);
-    }
     rc_dec_take(&wd->lo, cum[x], freq[x]);
     if (wd->known_len < 0)
         rc_dec_take(&wd->hi, cum[x], freq[x]);
@@ -698,7 +698,7 @@ static void wd_step(window_decoder *wd, const eiw_model *m, const uint32_t *weig
     wd->k = k + 1;
     if (wd->known_len >= 0 && wd->k == (size_t)wd->known_len) {
         wd_finish(wd, window_is_canonical(&wd->e, NULL, wd->b, wd->rule, wd->k, -1, &wd->e_prev,
-                                          tight && wd->k > 1 ? wd->cum_prev : NULL, x,
+                                          tight && wd->k > 1 ? cum : NULL, x,
                                           wd->window, wd->wbytes)
                           ? wd->known_len : EIW_ERR_CORRUPT);
         return;
