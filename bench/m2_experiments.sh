@@ -11,7 +11,11 @@
 # Resumable: a finished run (its .result) is kept, an interrupted one resumes from its checkpoint.
 # usage: bench/m2_experiments.sh [all|learn|patch|generate|report]...
 #   env: M2_FLOPS (training FLOPs per learnability run, default 1e13), THREADS (2),
-#        M2_RUNS (runs/m2/runs), M2_DATA (runs/m2/data), M2_SKIP_DATA=1 (data made already)
+#        M2_RUNS (runs/m2/runs), M2_DATA (runs/m2/data), M2_SKIP_DATA=1 (data made already),
+#        M2_MODEL, M2_TRAIN, M2_TRAIN_MB (the M1 and the training set: see bench/m2_data.sh),
+#        M2_CONFIG (eiw train options of the M2, replacing the default below),
+#        M2_OUT (the report's path without .md/.tsv/.png, default bench/results/m2)
+# Give every model / training set / M2 its own M2_DATA and M2_RUNS.
 set -eu
 cd "$(dirname "$0")/.."
 flops=${M2_FLOPS:-1e13}
@@ -21,8 +25,10 @@ runs=${M2_RUNS:-runs/m2/runs}
 res=bench/results
 # M2: d=192, 4 heads, 3 layers, MLP 768, ReLU, ALiBi, 128 tokens of context, batch 16;
 # 1.43M parameters with 256 token values (1.33M without embedding and head)
-m2="--config small --context 128 --d-model 192 --heads 4 --layers 3 --d-ff 768 --batch 16
-    --lr 2e-3 --warmup 100 --seed 7"
+m2=${M2_CONFIG:-"--config small --context 128 --d-model 192 --heads 4 --layers 3 --d-ff 768
+    --batch 16 --lr 2e-3 --warmup 100 --seed 7"}
+model=${M2_MODEL:-m1}
+report_out=${M2_OUT:-$res/m2}
 mkdir -p "$runs" "$res"
 
 # the data of a row: training inputs | evaluation inputs (eiw eval's DATA and options)
@@ -106,7 +112,7 @@ generate() {
     for seed in 1 2 3; do
         for prompt in "" "It was the best of times, it was the worst of times, "; do
             echo "### seed $seed, prompt '$prompt'" >> "$out.tmp"
-            ./eiw generate --m2 "$ck" --window-bits 16 --bytes 400 --temperature 0.8 \
+            ./eiw generate --m2 "$ck" --model "$model" --window-bits 16 --bytes 400 --temperature 0.8 \
                 --seed "$seed" --prompt "$prompt" >> "$out.tmp" 2> "$out.stats"
             printf '\n' >> "$out.tmp"
             sed 's/^/    /' "$out.stats" >> "$out.tmp"
@@ -116,7 +122,7 @@ generate() {
     mv "$out.tmp" "$out"
 }
 
-report() { bench/m2_report.sh "$runs" "$res"; }
+report() { bench/m2_report.sh "$runs" "$report_out" "$data" "$m2" "$model"; }
 
 [ $# -gt 0 ] || set -- all
 make -s eiw
