@@ -19,12 +19,29 @@
 # every curve row, and by scripts/train_m1v2_save.sh at the end of a session; commit them).
 # A GPU, when one is at hand: scripts/train_m1_gpu.py --ckpt runs/m1v2/m1v2.ckpt --out ... --data
 # runs/m1v2-data/train continues the same run (same batches and schedule, float rounding apart).
+# Shapes (M1V2_SHAPE, for the shape table: everything else is the same recipe, data and seed):
+#   main  d_model 256, 4 heads, 3 layers, MLP 1024 (2.49M parameters; the default)
+#   s     d_model 192, 3 heads, 3 layers, MLP 768 (1.43M): heads of 64 as in main
+#   xs    d_model 128, 2 heads, 3 layers, MLP 512 (0.66M): bench/models/m1-s's shape
+#   Each shape has its own run directory (runs/m1v2, runs/m1v2-s, ...), checkpoint in the tree
+#   (model/weights/m1v2_train.ckpt, m1v2-s_train.ckpt, ...) and curve (bench/results/m1v2_curve.tsv,
+#   m1v2-s_curve.tsv, ...).
 # usage: nohup scripts/train_m1v2.sh >> runs/m1v2/train.log 2>&1 &
+#        M1V2_SHAPE=s nohup scripts/train_m1v2.sh >> runs/m1v2-s/train.log 2>&1 &
 #        EIW_THREADS=N (default 2), EIW_NICE=N (default 5: interactive work keeps the machine)
 set -eu
 cd "$(dirname "$0")/.."
-run=runs/m1v2
+shape=${M1V2_SHAPE:-main}
+case $shape in
+main) tag=m1v2 dims="" ;;
+s) tag=m1v2-s dims="--d-model 192 --heads 3 --layers 3 --d-ff 768" ;;
+xs) tag=m1v2-xs dims="--d-model 128 --heads 2 --layers 3 --d-ff 512" ;;
+*) echo "$0: M1V2_SHAPE: main, s or xs, not $shape" >&2; exit 2 ;;
+esac
+run=runs/$tag
 data=runs/m1v2-data
+saved=model/weights/${tag}_train.ckpt
+curve=bench/results/${tag}_curve.tsv
 steps=16000
 every=1000
 mkdir -p $run
@@ -35,46 +52,46 @@ scripts/train_m1v2_data.sh $data
 threads=${EIW_THREADS:-2}
 nice="nice -n ${EIW_NICE:-5}"
 # per-invocation options (not kept in the checkpoint): the same on every resume
-runopts="--threads $threads --val $data/dev_sample.txt --val-tokens 0 --out $run/m1v2.ckpt
+runopts="--threads $threads --val $data/dev_sample.txt --val-tokens 0 --out $run/$tag.ckpt
     --ckpt-every 250 --eval-every 0 --log-every 10"
 echo "train_m1v2.sh: $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" >&2
 
 ckpt_step() { od -An -tu8 -j112 -N8 "$1" | tr -d ' '; }
 
-if [ ! -f $run/m1v2.ckpt ] && [ -f model/weights/m1v2_train.ckpt ]; then
-    cp model/weights/m1v2_train.ckpt $run/m1v2.ckpt
-    [ -f $run/curve.tsv ] || cp bench/results/m1v2_curve.tsv $run/curve.tsv 2>/dev/null || true
+if [ ! -f $run/$tag.ckpt ] && [ -f $saved ]; then
+    cp $saved $run/$tag.ckpt
+    [ -f $run/curve.tsv ] || cp $curve $run/curve.tsv 2>/dev/null || true
 fi
 [ -f $run/curve.tsv ] ||
     printf 'step\tbytes\t%s\n' "$(scripts/m1_domain_eval.sh --header x $data x)" > $run/curve.tsv
 
 curve_row() {   # evaluates the checkpoint on every domain sample, appends one row
-    s=$(ckpt_step $run/m1v2.ckpt)
+    s=$(ckpt_step $run/$tag.ckpt)
     grep -q "^$s	" $run/curve.tsv && return
-    row="$s	$((s * 32 * 256))	$($nice scripts/m1_domain_eval.sh $run/m1v2.ckpt $data $run/eiw.bin)"
+    row="$s	$((s * 32 * 256))	$($nice scripts/m1_domain_eval.sh $run/$tag.ckpt $data $run/eiw.bin)"
     echo "$row" >> $run/curve.tsv
     echo "curve: $row" >&2
     # the run so far into the tree too (uncommitted changes can outlive a session; runs/ not)
-    cp $run/m1v2.ckpt model/weights/m1v2_train.ckpt.tmp
-    mv model/weights/m1v2_train.ckpt.tmp model/weights/m1v2_train.ckpt
-    cp $run/curve.tsv bench/results/m1v2_curve.tsv
+    cp $run/$tag.ckpt $saved.tmp
+    mv $saved.tmp $saved
+    cp $run/curve.tsv $curve
 }
 
 # a trainer of this run still going (its wrapper was stopped): let it reach its pause first
 while pgrep -f "$run/eiw.bin train" >/dev/null; do sleep 20; done
 
 while :; do
-    if [ -f $run/m1v2.ckpt ]; then
-        s=$(ckpt_step $run/m1v2.ckpt)
+    if [ -f $run/$tag.ckpt ]; then
+        s=$(ckpt_step $run/$tag.ckpt)
         [ $((s % every)) -eq 0 ] && curve_row   # a pause whose row is missing (stopped run)
         [ "$s" -ge $steps ] && break
         next=$(( (s / every + 1) * every ))
-        $nice $run/eiw.bin train --resume $run/m1v2.ckpt --data $data/train $runopts \
+        $nice $run/eiw.bin train --resume $run/$tag.ckpt --data $data/train $runopts \
             --stop-at $next
     else
-        $nice $run/eiw.bin train --config m1 --seed 1 --steps $steps --batch 32 --context 256 \
+        $nice $run/eiw.bin train --config m1 $dims --seed 1 --steps $steps --batch 32 --context 256 \
             --lr 1.5e-3 --warmup 300 --min-lr-frac 0.1 --weight-decay 0.1 --grad-clip 1.0 \
             --data $data/train $runopts --stop-at $every
     fi
 done
-echo "train_m1v2.sh: done, $(ckpt_step $run/m1v2.ckpt) steps" >&2
+echo "train_m1v2.sh: $tag done, $(ckpt_step $run/$tag.ckpt) steps" >&2
