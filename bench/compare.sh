@@ -4,8 +4,10 @@
 # aggregate, and compress / decompress speed (wall clock, whole set, MB = 10^6 bytes); every
 # round trip is checked. Writes OUT.md (Markdown table), OUT.tsv and, with gnuplot, OUT.png
 # (bits/byte against compression speed).
-# usage: bench/compare.sh [--model NAME|FILE] [--modes l1,l6,stream,16,...] [--out PREFIX]
-#                         [--dev | FILE...]
+# usage: bench/compare.sh [--model NAME|FILE] [--also LABEL=NAME|FILE]... [--modes l1,l6,...]
+#                         [--out PREFIX] [--dev | FILE...]
+#   --also: a further model in the same run, its rows named LABEL-MODE (e.g. --also
+#   v2=m1v2.eiwm gives v2-l6, v2-stream, ...; the levels without a model, l1-l5, are not repeated)
 #   modes: lN = level N (-N), stream = the model alone in stream mode (-0), a number = Equal-Info
 #   windows of that many bits. Default modes l1,l6,stream.
 #   default files: the dev prose files of ../shared/corpora (alice29, asyoulik, lcet10, plrabn12,
@@ -14,12 +16,14 @@
 set -eu
 cd "$(dirname "$0")/.."
 model=""
+also=""
 modes="l1,l6,stream"
 dev=0
 out=bench/results/compare
 while [ $# -gt 0 ]; do
     case "$1" in
     --model) model="--model $2"; shift 2 ;;
+    --also) also="$also $2"; shift 2 ;;
     --modes) modes="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --dev) dev=1; shift ;;
@@ -61,6 +65,19 @@ for m in $(echo "$modes" | tr , ' '); do
     tools="$tools
 eiw-$m|./eiw -c -q $mopt $opt|./eiw -dc -q $mopt"
 done
+for a in $also; do
+    label=${a%%=*} am=${a#*=}
+    for m in $(echo "$modes" | tr , ' '); do
+        case "$m" in
+        l1|l2|l3|l4|l5) continue ;;
+        stream) opt="-0 --stream" ;;
+        l*) opt="-${m#l}" ;;
+        *) opt="--window-bits $m" ;;
+        esac
+        tools="$tools
+$label-$m|./eiw -c -q --model $am $opt|./eiw -dc -q --model $am"
+    done
+done
 
 run_tool() {   # $1 compress or decompress command, $2 input, $3 output
     if [ "$1" = ZPAQ ]; then
@@ -99,7 +116,7 @@ files=$(for f in "$@"; do basename "$f"; done)
 {
     echo "# eiw vs classic compressors ($(date -u +%F), $(uname -m), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
     echo
-    echo "eiw $(git rev-parse --short HEAD 2>/dev/null || echo '?'), model: $(echo "${model:-default (embedded M1)}" | sed 's/--model //'); eiw uses $(nproc) threads, the others their defaults. Load average at the start: $load0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo "eiw $(git rev-parse --short HEAD 2>/dev/null || echo '?'), model: $(echo "${model:-default (embedded M1)}" | sed 's/--model //')$(for a in $also; do printf '; %s: %s' "${a%%=*}" "${a#*=}"; done); eiw uses $(nproc) threads, the others their defaults. Load average at the start: $load0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo "Modes: eiw-lN = level N; eiw-stream = the model alone (-0, format 1); eiw-NN = Equal-Info windows of NN bits."
     echo "Speeds are wall clock over the whole set (MB = 10^6 bytes), including process start."
     echo
