@@ -16,8 +16,24 @@
 #        M2_CONFIG (eiw train options of the M2, replacing the default below),
 #        M2_OUT (the report's path without .md/.tsv/.png, default bench/results/m2)
 # Give every model / training set / M2 its own M2_DATA and M2_RUNS.
+#   M2_PRESET=broad: the rerun of issue 17 (each setting above still wins when given): the broad
+#   training set (24 MB), an M2 of 3.28M parameters (d=256, 4 heads, 4 layers, MLP 1024, 256
+#   tokens of context; 5.3K tokens/s on the 2 quiet cores, against 11.9K for the 1.43M M2 and
+#   2.7K for a 7.3M one) and 1e14 training FLOPs per learnability run (~15 min each, the two
+#   tables ~2.2 hours), with M2_MODEL (default: the default M1) and its own directories.
 set -eu
 cd "$(dirname "$0")/.."
+if [ "${M2_PRESET:-}" = broad ]; then
+    : "${M2_TRAIN:=broad}" "${M2_TRAIN_MB:=24}" "${M2_FLOPS:=1e14}"
+    : "${M2_CONFIG:=--config small --context 256 --d-model 256 --heads 4 --layers 4 --d-ff 1024
+        --batch 16 --lr 1.5e-3 --warmup 200 --seed 7}"
+    : "${M2_DATA:=runs/m2-broad/data}" "${M2_RUNS:=runs/m2-broad/runs}"
+    : "${M2_OUT:=bench/results/m2_broad}"
+    export M2_TRAIN M2_TRAIN_MB
+elif [ -n "${M2_PRESET:-}" ]; then
+    echo "$0: M2_PRESET: broad or nothing, not $M2_PRESET" >&2
+    exit 2
+fi
 flops=${M2_FLOPS:-1e13}
 threads=${THREADS:-2}
 data=${M2_DATA:-runs/m2/data}
