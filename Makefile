@@ -90,8 +90,8 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 # the fuzz targets' entry functions are plain C: the test suite replays their corpora
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_TARGETS ?= container window model checkpoint shard jsonl manifest
-# the default M1 (model/weights/m1.eiwm) is embedded in the library by an .incbin
-LIB_ASM  := model/m1_default_data.S
+# the trained M1s (model/weights/m1-*.eiwm) are embedded in the library by .incbin
+LIB_ASM  := model/m1_builtin_data.S
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)
 TRAIN_OBJ := $(TRAIN_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -132,7 +132,8 @@ $(BUILD)/model/qkernels.o $(BUILD)/model/qattention.o $(BUILD)/codec/quantize.o:
 endif
 
 
-$(BUILD)/model/m1_default_data.o: model/m1_default_data.S model/weights/m1.eiwm
+$(BUILD)/model/m1_builtin_data.o: model/m1_builtin_data.S model/weights/m1-202612.eiwm \
+                                  model/weights/m1-202611.eiwm
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 

@@ -17,8 +17,9 @@
 extern "C" {
 #endif
 
-#define EIW_VERSION_STRING "0.4.0"   /* 0.2: compression levels; 0.3: the implicit window end;
-                                     * 0.4: the tight window end */
+#define EIW_VERSION_STRING "0.5.0"   /* 0.2: compression levels; 0.3: the implicit window end;
+                                     * 0.4: the tight window end; 0.5: the default M1 is
+                                     * m1-202612 (M1 v2, broad text); m1-202611 stays built in */
 
 typedef enum {
     EIW_OK = 0,
@@ -86,10 +87,11 @@ struct eiw_model {
 
 /* Built-in models (shared objects that live as long as the process; eiw_model_free on them
  * is a no-op). EIW_MODEL_DEFAULT_NAME: the trained neural M1 embedded in the library (the
- * default). "order1": static counts of (previous byte, byte) from English text. "order0": a
+ * default; M1 v2, trained on broad text). "m1-202611": the default of eiw 0.1 to 0.4 (M1 v1,
+ * mostly novels), embedded too so that files made with it keep decoding. "order1": static counts of (previous byte, byte) from English text. "order0": a
  * static byte-frequency table. "uniform": every byte equally likely. The embedded M1 is
  * unpacked on first use; these return NULL if that fails (out of memory). */
-#define EIW_MODEL_DEFAULT_NAME "m1-202611"
+#define EIW_MODEL_DEFAULT_NAME "m1-202612"
 const eiw_model *eiw_model_builtin(const char *name);   /* NULL if unknown */
 const eiw_model *eiw_model_default(void);
 const eiw_model *eiw_model_builtin_by_id(uint64_t id);  /* NULL if no built-in has this id */

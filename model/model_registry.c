@@ -1,54 +1,83 @@
 /* The registry of built-in models: one table, by name (and alias) and by id, for the library
  * (eiw_model_builtin and friends, include/eiw.h) and every command that takes --model. The
- * first entry is the default: the embedded M1 (model/weights/m1.eiwm, linked into the library
- * by model/m1_default_data.S), validated and unpacked once, on first use, like any model file;
- * files record its id (the xxh3-64 of the embedded bytes), so `--model m1.eiwm` with the same
- * file is the same model. Then the static models of model/model_static.c. */
+ * first entry is the default. The trained M1s are model files embedded in the library
+ * (model/weights/NAME.eiwm, linked in by model/m1_builtin_data.S): each is validated and
+ * unpacked once, on first use, like any model file; files record its id (the xxh3-64 of the
+ * embedded bytes), so `--model model/weights/NAME.eiwm` is the same model, and a file made with
+ * an earlier default keeps decoding: its id finds it here (unpacking only that one). Then the
+ * static models of model/model_static.c. */
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <xxhash.h>
 #include "eiw.h"
 #include "model/model_static.h"
 
-extern const uint8_t eiw_m1_default_bytes[];
-extern const uint8_t eiw_m1_default_end[];
+extern const uint8_t eiw_m1_202612_bytes[], eiw_m1_202612_end[];
+extern const uint8_t eiw_m1_202611_bytes[], eiw_m1_202611_end[];
 
-static eiw_model *m1_default;
-static pthread_once_t m1_once = PTHREAD_ONCE_INIT;
+typedef struct {
+    const uint8_t *bytes, *end;
+    int hashed, failed;              /* under lock */
+    uint64_t id;
+    eiw_model *m;
+} embedded;
 
-static void load_m1(void)
+static embedded m1_202612 = { eiw_m1_202612_bytes, eiw_m1_202612_end, 0, 0, 0, NULL };
+static embedded m1_202611 = { eiw_m1_202611_bytes, eiw_m1_202611_end, 0, 0, 0, NULL };
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* the unpacked model (NULL only if unpacking fails: out of memory), or with want_id, the
+ * model only if its id is want_id (hashing the bytes, not unpacking, when it is not) */
+static const eiw_model *embedded_get(embedded *e, int by_id, uint64_t want_id)
 {
-    size_t len = (size_t)(eiw_m1_default_end - eiw_m1_default_bytes);
-    eiw_model *m = NULL;
-    if (eiw_model_from_bytes(eiw_m1_default_bytes, len, &m) == EIW_OK) {
-        m->builtin = 1;
-        m1_default = m;
+    const eiw_model *r = NULL;
+    pthread_mutex_lock(&lock);
+    size_t len = (size_t)(e->end - e->bytes);
+    if (!e->hashed) {
+        e->id = XXH3_64bits(e->bytes, len);
+        e->hashed = 1;
     }
-}
-
-static const eiw_model *embedded_m1(void)
-{
-    pthread_once(&m1_once, load_m1);
-    return m1_default;
+    if (!by_id || e->id == want_id) {
+        if (!e->m && !e->failed) {
+            eiw_model *m = NULL;
+            if (eiw_model_from_bytes(e->bytes, len, &m) == EIW_OK) {
+                m->builtin = 1;
+                e->m = m;
+            } else {
+                e->failed = 1;
+            }
+        }
+        r = e->m;
+    }
+    pthread_mutex_unlock(&lock);
+    return r;
 }
 
 typedef struct {
     const char *name, *alias;
-    const eiw_model *(*get)(void);   /* NULL only when unpacking fails (out of memory) */
+    embedded *emb;                      /* an embedded M1, or */
+    const eiw_model *(*get)(void);      /* a static model */
 } builtin;
 
 static const builtin builtins[] = {
-    { EIW_MODEL_DEFAULT_NAME, "m1", embedded_m1 },
-    { "order1", NULL, eiw_static_order1 },
-    { "order0", NULL, eiw_static_order0 },
-    { "uniform", NULL, eiw_static_uniform },
+    { EIW_MODEL_DEFAULT_NAME, "m1", &m1_202612, NULL },
+    { "m1-202611", NULL, &m1_202611, NULL },    /* the default of eiw 0.1-0.4 */
+    { "order1", NULL, NULL, eiw_static_order1 },
+    { "order0", NULL, NULL, eiw_static_order0 },
+    { "uniform", NULL, NULL, eiw_static_uniform },
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 
+static const eiw_model *get(const builtin *b)
+{
+    return b->emb ? embedded_get(b->emb, 0, 0) : b->get();
+}
+
 const eiw_model *eiw_model_default(void)
 {
-    return builtins[0].get();
+    return get(&builtins[0]);
 }
 
 const eiw_model *eiw_model_builtin(const char *name)
@@ -56,15 +85,15 @@ const eiw_model *eiw_model_builtin(const char *name)
     for (size_t i = 0; i < NBUILTIN; i++)
         if (strcmp(name, builtins[i].name) == 0 ||
             (builtins[i].alias && strcmp(name, builtins[i].alias) == 0))
-            return builtins[i].get();
+            return get(&builtins[i]);
     return NULL;
 }
 
 const eiw_model *eiw_model_builtin_by_id(uint64_t id)
 {
-    /* last entry first: the static models answer without unpacking the M1 */
-    for (size_t i = NBUILTIN; i-- > 0;) {
-        const eiw_model *m = builtins[i].get();
+    for (size_t i = 0; i < NBUILTIN; i++) {
+        const eiw_model *m = builtins[i].emb ? embedded_get(builtins[i].emb, 1, id)
+                                             : builtins[i].get();
         if (m && m->id == id)
             return m;
     }

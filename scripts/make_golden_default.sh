@@ -1,7 +1,9 @@
 #!/bin/sh
 # Regenerates the golden files made with the default (embedded) M1: tests/golden/default_*.eiw.
 # Only when the default model changes deliberately (a new model also gets a new name in
-# include/eiw.h, EIW_MODEL_DEFAULT_NAME, so files made with the old one are told apart).
+# include/eiw.h, EIW_MODEL_DEFAULT_NAME, so files made with the old one are told apart). The
+# files of an earlier default are renamed, not rewritten: tests/golden/m1-202611_*.eiw are
+# eiw 0.4's default_*.eiw, and tests/test_golden_m1.c checks them with that model.
 set -eu
 eiw=${1:-./eiw}
 dir=tests/golden

@@ -8,12 +8,12 @@
 # to 10%, clip 1.0; dev eval on 256 KiB every 500 steps.
 # Sessions end after 180 minutes: the latest checkpoint is committed as model/weights/m1_train.ckpt
 # (scripts/train_m1_save.sh); a fresh checkout resumes from it.
-# The shipped model (model/weights/m1.eiwm, m1-202611) is this run: steps 1-4750 with eiw train
+# The model of eiw 0.1-0.4 (model/weights/m1-202611.eiwm, still built in) is this run: steps 1-4750 with eiw train
 # (this machine, and steps 3734-4379 on a 16-core machine), steps 4751-12000 on an H100 with
 # scripts/train_m1_gpu.py, which mirrors eiw train (same batches, schedule, AdamW; float32,
 # different summation order). Its final weights are model/weights/m1_train.ckpt (step 12000,
 # weights only: the AdamW moments of a finished run are not kept, so the file is 10 MB, not 30).
-# Export: eiw export model/weights/m1_train.ckpt -o model/weights/m1.eiwm --name m1-202611
+# Export: eiw export model/weights/m1_train.ckpt -o model/weights/m1-202611.eiwm --name m1-202611
 # usage: nohup scripts/train_m1.sh >> runs/m1/train.log 2>&1 &
 set -eu
 cd "$(dirname "$0")/.."

@@ -13,7 +13,12 @@ s | xs) tag=m1v2-$shape ;;
 *) echo "$0: M1V2_SHAPE: main, s or xs, not $shape" >&2; exit 2 ;;
 esac
 run=runs/$tag
-pkill -TERM -f "scripts/train_m1v2.sh" 2>/dev/null || true
+# the wrapper of this shape only (each shape's runs alongside the others): told apart by the
+# M1V2_SHAPE in its environment
+for pid in $(pgrep -f "scripts/train_m1v2.sh" || true); do
+    s=$(tr '\0' '\n' < /proc/$pid/environ 2>/dev/null | sed -n 's/^M1V2_SHAPE=//p')
+    [ "${s:-main}" = "$shape" ] && kill -TERM $pid 2>/dev/null || true
+done
 scripts/stop_training.sh "$run/eiw.bin train"
 mkdir -p model/weights bench/results
 cp $run/$tag.ckpt model/weights/${tag}_train.ckpt.tmp

@@ -88,29 +88,45 @@ Test(golden_m1, frozen_files_decode_and_reencode_on_every_path)
     free(mb);
 }
 
-/* The default model is the M1 embedded from model/weights/m1.eiwm: the same bytes (so
- * `--model model/weights/m1.eiwm` is the same model), reachable by name, alias and id, and
- * never freed. */
-Test(golden_m1, default_model_is_the_committed_m1)
+/* A built-in M1 is the file model/weights/NAME.eiwm embedded: the same bytes (so `--model
+ * model/weights/NAME.eiwm` is the same model), reachable by name and id, and never freed. */
+static const eiw_model *check_embedded(const char *name)
 {
-    const eiw_model *m = eiw_model_default();
-    cr_assert_not_null(m);
-    cr_assert_str_eq(m->name, EIW_MODEL_DEFAULT_NAME);
-    cr_assert_eq(eiw_model_builtin(EIW_MODEL_DEFAULT_NAME), m);
-    cr_assert_eq(eiw_model_builtin("m1"), m);
+    const eiw_model *m = eiw_model_builtin(name);
+    cr_assert_not_null(m, "%s must be built in", name);
+    cr_assert_str_eq(m->name, name);
     cr_assert_eq(eiw_model_builtin_by_id(m->id), m);
-    cr_assert_gt(m->context, 0, "the default must be the neural model");
+    cr_assert_gt(m->context, 0, "%s must be a neural model", name);
+    char path[64];
+    snprintf(path, sizeof path, "model/weights/%s.eiwm", name);
     size_t len;
-    uint8_t *file = test_read_file("model/weights/m1.eiwm", &len);
-    cr_assert_not_null(file, "run from the tree root (make test)");
+    uint8_t *file = test_read_file(path, &len);
+    cr_assert_not_null(file, "%s: run from the tree root (make test)", path);
     eiw_model *loaded;
     cr_assert_eq(eiw_model_from_bytes(file, len, &loaded), EIW_OK);
-    cr_assert_eq(loaded->id, m->id, "embedded model differs from model/weights/m1.eiwm");
+    cr_assert_eq(loaded->id, m->id, "embedded model differs from %s", path);
     eiw_model_free(loaded);
     eiw_model_free(m);                       /* no-op for a built-in */
-    cr_assert_eq(eiw_model_default(), m);
-    cr_assert_str_eq(eiw_model_default()->name, EIW_MODEL_DEFAULT_NAME);
+    cr_assert_eq(eiw_model_builtin(name), m);
+    cr_assert_str_eq(eiw_model_builtin(name)->name, name);
     free(file);
+    return m;
+}
+
+Test(golden_m1, default_model_is_the_committed_m1)
+{
+    const eiw_model *m = check_embedded(EIW_MODEL_DEFAULT_NAME);
+    cr_assert_eq(eiw_model_default(), m);
+    cr_assert_eq(eiw_model_builtin("m1"), m);
+}
+
+/* The default of eiw 0.1 to 0.4 stays built in, apart from the new default, so that every file
+ * made with it keeps decoding. */
+Test(golden_m1, previous_default_is_still_built_in)
+{
+    const eiw_model *old = check_embedded("m1-202611");
+    cr_assert_neq(old, eiw_model_default());
+    cr_assert_neq(old->id, eiw_model_default()->id);
 }
 
 /* Files frozen with the default model (scripts/make_golden_default.sh, regenerated only when the
@@ -119,4 +135,23 @@ Test(golden_m1, default_model_is_the_committed_m1)
 Test(golden_m1, default_model_frozen_files_on_every_path)
 {
     check_golden_every_kernel(eiw_model_default(), "tests/golden/default");
+}
+
+/* Files made by eiw 0.4 with its default, m1-202611 (tests/golden/m1-202611_*.eiw, the former
+ * default_*.eiw, unchanged): they decode and re-encode on every kernel with that model, and
+ * the library finds it by the id the file records, without being told (as `eiw -d` does). */
+Test(golden_m1, previous_default_frozen_files_on_every_path)
+{
+    check_golden_every_kernel(eiw_model_builtin("m1-202611"), "tests/golden/m1-202611");
+    size_t n, len;
+    uint8_t *orig = test_read_file("tests/golden/original.txt", &n);
+    uint8_t *gold = test_read_file("tests/golden/m1-202611_stream.eiw", &len);
+    cr_assert(orig && gold);
+    uint8_t *back = malloc(n + 1);
+    ptrdiff_t got = eiw_decompress(back, n + 1, gold, len, NULL, NULL);
+    cr_assert_eq(got, (ptrdiff_t)n, "decoded %td of %zu bytes", got, n);
+    cr_assert(memcmp(back, orig, n) == 0);
+    free(back);
+    free(gold);
+    free(orig);
 }

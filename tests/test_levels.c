@@ -273,7 +273,8 @@ Test(levels, damaged_files_are_rejected)
 }
 
 /* Frozen files (scripts/make_golden_levels.sh): tests/golden/original.txt at level 1, at
- * level 6 with the tiny M1 in 1 KiB lanes, and at the default level with the default M1. */
+ * level 6 with the tiny M1 in 1 KiB lanes, and at the default level with the default M1 and
+ * with m1-202611 (the default of eiw 0.2 to 0.4: files made with it keep decoding). */
 static void check_golden(const char *path, const eiw_model *m, int level, uint32_t lane_min)
 {
     size_t n, len;
@@ -315,6 +316,8 @@ Test(levels, frozen_files_decode_and_reencode_on_every_kernel)
         check_golden("tests/golden/levels/level6_tiny_m1_lanes.eiw", tiny, 6, 1u << 10);
         check_golden("tests/golden/levels/default.eiw", eiw_model_default(), EIW_LEVEL_DEFAULT,
                      EIW_LANE_MIN_DEFAULT);
+        check_golden("tests/golden/levels/m1-202611.eiw", eiw_model_builtin("m1-202611"),
+                     EIW_LEVEL_DEFAULT, EIW_LANE_MIN_DEFAULT);
     }
     eiw_kernel_force(was);
     eiw_model_free(tiny);
