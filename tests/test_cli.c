@@ -417,6 +417,31 @@ Test(cli, list_shows_model_mode_and_sizes)
     free(orig);
 }
 
+/* Files made by eiw 0.4 with its default M1 (m1-202611, no longer the default) decompress
+ * without any option: the header's model id finds the built-in model. */
+Test(cli, files_of_the_previous_default_model_decompress)
+{
+    unsetenv("EIW_MODEL");
+    size_t n, len;
+    uint8_t *orig = test_read_file("tests/golden/original.txt", &n);
+    cr_assert_not_null(orig, "run from the tree root (make test)");
+    const char *golden[] = { "tests/golden/m1-202611_stream.eiw",
+                             "tests/golden/m1-202611_windows_b16_tight.eiw",
+                             "tests/golden/levels/m1-202611.eiw" };
+    for (int i = 0; i < 3; i++) {
+        uint8_t *g = test_read_file(golden[i], &len);
+        cr_assert_not_null(g, "%s", golden[i]);
+        write_file("old.eiw", g, len);
+        free(g);
+        cr_assert_eq(run(NULL, "list", "old.eiw", NULL), 0, "%s", err_text);
+        cr_assert(strstr(out_text, "m1-202611") && !strstr(out_text, "not available"), "%s",
+                  out_text);
+        cr_assert_eq(run(NULL, "-dc", "old.eiw", NULL), 0, "%s: %s", golden[i], err_text);
+        cr_assert(out_len == n && memcmp(out_text, orig, n) == 0, "%s", golden[i]);
+    }
+    free(orig);
+}
+
 Test(cli, block_size_and_threads_options)
 {
     make_input("a.txt", 20000, 9);
