@@ -27,8 +27,9 @@ static path_rec *m1_paths(const uint8_t *buf, size_t n, unsigned lanes)
 {
     const char *dir = getenv("EIW_M1_CACHE") ? getenv("EIW_M1_CACHE") : "/tmp/eiw_m1cache";
     mkdir(dir, 0755);
-    char path[512];
-    snprintf(path, sizeof path, "%s/%016llx-%u.bin", dir,
+    const eiw_model *m = eiw_model_default();
+    char path[512];   /* keyed by the model too: a new default M1 must not reuse old paths */
+    snprintf(path, sizeof path, "%s/%016llx-%016llx-%u.bin", dir, (unsigned long long)m->id,
              (unsigned long long)XXH3_64bits(buf, n), lanes);
     path_rec *r = malloc(sizeof *r * (n + 1));
     FILE *f = fopen(path, "rb");
@@ -38,7 +39,6 @@ static path_rec *m1_paths(const uint8_t *buf, size_t n, unsigned lanes)
         if (got == n)
             return r;
     }
-    const eiw_model *m = eiw_model_default();
     size_t lane_len = EIW_LANE_LEN(n, lanes);
     #pragma omp parallel for schedule(dynamic, 1)
     for (unsigned k = 0; k < lanes; k++) {

@@ -76,6 +76,8 @@ long test_child_fsize;
 
 void test_child_apply_limits(void)
 {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     if (test_child_fsize > 0) {
         struct rlimit rl = { (rlim_t)test_child_fsize, (rlim_t)test_child_fsize };
         signal(SIGXFSZ, SIG_IGN);

@@ -34,6 +34,8 @@ void test_cli_teardown(char *dir, char *cap, char **out, char **err);
  * at most this many bytes (RLIMIT_FSIZE, SIGXFSZ ignored: a write beyond fails with EFBIG, as
  * on a full disk). Reset to 0 by the suite when done. */
 extern long test_child_fsize;
-/* In the forked child, before exec: applies the limits above. */
+/* In the forked child, before exec: applies the limits above, and gives SIGINT and SIGTERM
+ * their default actions, as a program started from a terminal has them (a suite started in the
+ * background inherits SIGINT ignored, and eiw keeps an ignored signal ignored, as gzip does). */
 void test_child_apply_limits(void);
 #endif
