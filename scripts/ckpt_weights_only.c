@@ -1,5 +1,6 @@
 /* Rewrites a training checkpoint without its AdamW moments (a weights-only checkpoint, as
- * scripts/train_m1_gpu.py writes for a finished run). Used by scripts/make_golden_formats.sh.
+ * scripts/train_m1_gpu.py writes for a finished run). Used by scripts/make_golden_formats.sh and
+ * scripts/train_m1v2.sh.
  * usage: ckpt_weights_only IN.ckpt OUT.ckpt */
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,7 +16,8 @@
 #
 # Interruptions: SIGTERM/SIGINT checkpoint and stop; rerunning resumes from runs/m1v2/m1v2.ckpt,
 # or, in a fresh checkout, from model/weights/m1v2_train.ckpt (copied there with the curve after
-# every curve row, and by scripts/train_m1v2_save.sh at the end of a session; commit them).
+# every curve row, and by scripts/train_m1v2_save.sh at the end of a session; commit them). A
+# finished run's checkpoint is kept there without its AdamW moments (scripts/ckpt_weights_only.c).
 # A GPU, when one is at hand: scripts/train_m1_gpu.py --ckpt runs/m1v2/m1v2.ckpt --out ... --data
 # runs/m1v2-data/train continues the same run (same batches and schedule, float rounding apart).
 # Shapes (M1V2_SHAPE, for the shape table: everything else is the same recipe, data and seed):
@@ -94,4 +95,12 @@ while :; do
             --data $data/train $runopts --stop-at $every
     fi
 done
+# the finished run goes into the tree without its AdamW moments (10 MB, not 30): weights and step
+# are all that export, evaluation and the GPU mirror read
+make -s libeiw.a libeiw_train.a
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -I. scripts/ckpt_weights_only.c libeiw_train.a \
+    libeiw.a $(pkg-config --libs libzstd libxxhash openblas) -fopenmp -lm \
+    -o build/ckpt_weights_only
+build/ckpt_weights_only $run/$tag.ckpt $saved
+cp $run/curve.tsv $curve
 echo "train_m1v2.sh: $tag done, $(ckpt_step $run/$tag.ckpt) steps" >&2

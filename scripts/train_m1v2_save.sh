@@ -21,8 +21,12 @@ for pid in $(pgrep -f "scripts/train_m1v2.sh" || true); do
 done
 scripts/stop_training.sh "$run/eiw.bin train"
 mkdir -p model/weights bench/results
-cp $run/$tag.ckpt model/weights/${tag}_train.ckpt.tmp
-mv model/weights/${tag}_train.ckpt.tmp model/weights/${tag}_train.ckpt
-cp $run/curve.tsv bench/results/${tag}_curve.tsv
+step() { od -An -tu8 -j112 -N8 "$1" 2>/dev/null | tr -d ' '; }
+# a finished run is in the tree already (weights only, by scripts/train_m1v2.sh)
+if [ "$(step $run/$tag.ckpt)" != "$(step model/weights/${tag}_train.ckpt)" ]; then
+    cp $run/$tag.ckpt model/weights/${tag}_train.ckpt.tmp
+    mv model/weights/${tag}_train.ckpt.tmp model/weights/${tag}_train.ckpt
+    cp $run/curve.tsv bench/results/${tag}_curve.tsv
+fi
 echo "saved $tag step $(od -An -tu8 -j112 -N8 model/weights/${tag}_train.ckpt | tr -d ' ')" >&2
 tail -3 $run/curve.tsv >&2
