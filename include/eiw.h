@@ -88,9 +88,10 @@ struct eiw_model {
 /* Built-in models (shared objects that live as long as the process; eiw_model_free on them
  * is a no-op). EIW_MODEL_DEFAULT_NAME: the trained neural M1 embedded in the library (the
  * default; M1 v2, trained on broad text). "m1-202611": the default of eiw 0.1 to 0.4 (M1 v1,
- * mostly novels), embedded too so that files made with it keep decoding. "order1": static counts of (previous byte, byte) from English text. "order0": a
- * static byte-frequency table. "uniform": every byte equally likely. The embedded M1 is
- * unpacked on first use; these return NULL if that fails (out of memory). */
+ * mostly novels), embedded too so that files made with it keep decoding. "order1": static
+ * counts of (previous byte, byte) from English text. "order0": a static byte-frequency table.
+ * "uniform": every byte equally likely. An embedded M1 is unpacked on first use; these return
+ * NULL if that fails (out of memory). */
 #define EIW_MODEL_DEFAULT_NAME "m1-202612"
 const eiw_model *eiw_model_builtin(const char *name);   /* NULL if unknown */
 const eiw_model *eiw_model_default(void);

@@ -19,38 +19,40 @@ extern const uint8_t eiw_m1_202611_bytes[], eiw_m1_202611_end[];
 
 typedef struct {
     const uint8_t *bytes, *end;
-    int hashed, failed;              /* under lock */
-    uint64_t id;
-    eiw_model *m;
+    uint64_t id;                     /* under lock: 0 until hashed */
+    int failed;                      /* under lock: unpacking failed (out of memory) */
+    eiw_model *m;                    /* under lock: NULL until unpacked */
 } embedded;
 
-static embedded m1_202612 = { eiw_m1_202612_bytes, eiw_m1_202612_end, 0, 0, 0, NULL };
-static embedded m1_202611 = { eiw_m1_202611_bytes, eiw_m1_202611_end, 0, 0, 0, NULL };
+static embedded m1_202612 = { .bytes = eiw_m1_202612_bytes, .end = eiw_m1_202612_end };
+static embedded m1_202611 = { .bytes = eiw_m1_202611_bytes, .end = eiw_m1_202611_end };
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* the unpacked model (NULL only if unpacking fails: out of memory), or with want_id, the
- * model only if its id is want_id (hashing the bytes, not unpacking, when it is not) */
-static const eiw_model *embedded_get(embedded *e, int by_id, uint64_t want_id)
+/* The model's id, from its bytes: no unpacking. */
+static uint64_t embedded_id(embedded *e)
 {
-    const eiw_model *r = NULL;
     pthread_mutex_lock(&lock);
-    size_t len = (size_t)(e->end - e->bytes);
-    if (!e->hashed) {
-        e->id = XXH3_64bits(e->bytes, len);
-        e->hashed = 1;
-    }
-    if (!by_id || e->id == want_id) {
-        if (!e->m && !e->failed) {
-            eiw_model *m = NULL;
-            if (eiw_model_from_bytes(e->bytes, len, &m) == EIW_OK) {
-                m->builtin = 1;
-                e->m = m;
-            } else {
-                e->failed = 1;
-            }
+    if (!e->id)
+        e->id = XXH3_64bits(e->bytes, (size_t)(e->end - e->bytes));
+    uint64_t id = e->id;
+    pthread_mutex_unlock(&lock);
+    return id;
+}
+
+/* The unpacked model (NULL only if unpacking fails: out of memory). */
+static const eiw_model *embedded_model(embedded *e)
+{
+    pthread_mutex_lock(&lock);
+    if (!e->m && !e->failed) {
+        eiw_model *m = NULL;
+        if (eiw_model_from_bytes(e->bytes, (size_t)(e->end - e->bytes), &m) == EIW_OK) {
+            m->builtin = 1;
+            e->m = m;
+        } else {
+            e->failed = 1;
         }
-        r = e->m;
     }
+    const eiw_model *r = e->m;
     pthread_mutex_unlock(&lock);
     return r;
 }
@@ -72,7 +74,7 @@ static const builtin builtins[] = {
 
 static const eiw_model *get(const builtin *b)
 {
-    return b->emb ? embedded_get(b->emb, 0, 0) : b->get();
+    return b->emb ? embedded_model(b->emb) : b->get();
 }
 
 const eiw_model *eiw_model_default(void)
@@ -92,8 +94,10 @@ const eiw_model *eiw_model_builtin(const char *name)
 const eiw_model *eiw_model_builtin_by_id(uint64_t id)
 {
     for (size_t i = 0; i < NBUILTIN; i++) {
-        const eiw_model *m = builtins[i].emb ? embedded_get(builtins[i].emb, 1, id)
-                                             : builtins[i].get();
+        const builtin *b = &builtins[i];
+        if (b->emb && embedded_id(b->emb) != id)
+            continue;   /* not unpacked for nothing */
+        const eiw_model *m = get(b);
         if (m && m->id == id)
             return m;
     }

@@ -28,5 +28,5 @@ if [ "$(step $run/$tag.ckpt)" != "$(step model/weights/${tag}_train.ckpt)" ]; th
     mv model/weights/${tag}_train.ckpt.tmp model/weights/${tag}_train.ckpt
     cp $run/curve.tsv bench/results/${tag}_curve.tsv
 fi
-echo "saved $tag step $(od -An -tu8 -j112 -N8 model/weights/${tag}_train.ckpt | tr -d ' ')" >&2
+echo "saved $tag step $(step model/weights/${tag}_train.ckpt)" >&2
 tail -3 $run/curve.tsv >&2
