@@ -5,9 +5,10 @@
 # round trip is checked. Writes OUT.md (Markdown table), OUT.tsv and, with gnuplot, OUT.png
 # (bits/byte against compression speed).
 # usage: bench/compare.sh [--model NAME|FILE] [--also LABEL=NAME|FILE]... [--modes l1,l6,...]
-#                         [--out PREFIX] [--dev | FILE...]
+#                         [--row 'LABEL=OPTIONS']... [--out PREFIX] [--dev | FILE...]
 #   --also: a further model in the same run, its rows named LABEL-MODE (e.g. --also
 #   v2=m1v2.eiwm gives v2-l6, v2-stream, ...; the levels without a model, l1-l5, are not repeated)
+#   --row: one more eiw row named LABEL, compressing with OPTIONS (e.g. 'mix1-l6=-6 --mixing 1')
 #   modes: lN = level N (-N), stream = the model alone in stream mode (-0), a number = Equal-Info
 #   windows of that many bits. Default modes l1,l6,stream.
 #   default files: the dev prose files of ../shared/corpora (alice29, asyoulik, lcet10, plrabn12,
@@ -17,6 +18,7 @@ set -eu
 cd "$(dirname "$0")/.."
 model=""
 also=""
+rows=""
 modes="l1,l6,stream"
 dev=0
 out=bench/results/compare
@@ -24,6 +26,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --model) model="--model $2"; shift 2 ;;
     --also) also="$also $2"; shift 2 ;;
+    --row) rows="$rows
+$2"; shift 2 ;;
     --modes) modes="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --dev) dev=1; shift ;;
@@ -79,6 +83,12 @@ $label-$m|./eiw -c -q --model $am $opt|./eiw -dc -q --model $am"
     done
 done
 
+if [ -n "$rows" ]; then
+    tools="$tools$(echo "$rows" | while IFS= read -r r; do
+        [ -n "$r" ] && printf '\n%s|./eiw -c -q %s|./eiw -dc -q' "${r%%=*}" "${r#*=}"
+    done)"
+fi
+
 run_tool() {   # $1 compress or decompress command, $2 input, $3 output
     if [ "$1" = ZPAQ ]; then
         return 1
@@ -116,7 +126,7 @@ files=$(for f in "$@"; do basename "$f"; done)
 {
     echo "# eiw vs classic compressors ($(date -u +%F), $(uname -m), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
     echo
-    echo "eiw $(git rev-parse --short HEAD 2>/dev/null || echo '?'), model: $(echo "${model:-default (embedded M1)}" | sed 's/--model //')$(for a in $also; do printf '; %s: %s' "${a%%=*}" "${a#*=}"; done); eiw uses $(nproc) threads, the others their defaults. Load average at the start: $load0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo "eiw $(git rev-parse --short HEAD 2>/dev/null || echo '?'), model: $(echo "${model:-default (embedded M1)}" | sed 's/--model //')$(for a in $also; do printf '; %s: %s' "${a%%=*}" "${a#*=}"; done)$(echo "$rows" | while IFS= read -r r; do [ -n "$r" ] && printf '; %s: `%s`' "${r%%=*}" "${r#*=}"; done); eiw uses $(nproc) threads, the others their defaults. Load average at the start: $load0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo "Modes: eiw-lN = level N; eiw-stream = the model alone (-0, format 1); eiw-NN = Equal-Info windows of NN bits."
     echo "Speeds are wall clock over the whole set (MB = 10^6 bytes), including process start."
     echo

@@ -94,6 +94,8 @@ static void print_help(const cli_args *a)
            "  --lanes N          levels 6-9: at most N lanes per block, decoded in lockstep\n"
            "                     (1..64, default %d; more lanes, more parallel decoding)\n"
            "  --lane-min SIZE    levels 6-9: at least SIZE bytes per lane (default 16K)\n"
+           "  --mixing 2|1       levels: how models are mixed (default 2; 1: eiw 0.2-0.5's,\n"
+           "                     container format 2, for readers of those versions)\n"
            "  --stream           one coder stream per block (the default)\n"
            "  --window-bits N    Equal-Info Windows of N bits (16..4096, multiple of token bits)\n"
            "  --token-bits 8|16  token size in windows mode (default 16)\n"
@@ -108,7 +110,7 @@ static void print_help(const cli_args *a)
 }
 
 enum { OPT_STREAM = 256, OPT_WINDOW_BITS, OPT_TOKEN_BITS, OPT_MODEL, OPT_LEVEL, OPT_FAST,
-       OPT_BEST, OPT_LANES, OPT_LANE_MIN, OPT_RM, OPT_WINDOW_END };
+       OPT_BEST, OPT_LANES, OPT_LANE_MIN, OPT_RM, OPT_WINDOW_END, OPT_MIXING };
 
 static const char *op_name(enum eiw_cli_op op)
 {
@@ -144,6 +146,7 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
         { "best", no_argument, NULL, OPT_BEST },
         { "lanes", required_argument, NULL, OPT_LANES },
         { "lane-min", required_argument, NULL, OPT_LANE_MIN },
+        { "mixing", required_argument, NULL, OPT_MIXING },
         { NULL, 0, NULL, 0 },
     };
     /* `eiw test` and `eiw list` name their operation; `eiw`, `eiw compress` and `eiw
@@ -242,6 +245,14 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
             a->opt.lane_min = (uint32_t)v;
             codec_only = 1;
             break;
+        case OPT_MIXING:
+            if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0) {
+                cli_usage(NULL, "%s: '%s' must be 1 or 2", name, optarg);
+                return EIW_EXIT_USAGE;
+            }
+            a->opt.mix_revision = atoi(optarg);
+            codec_only = 1;
+            break;
         case OPT_STREAM: a->stream_flag = 1; codec_only = 1; break;
         case OPT_WINDOW_BITS:
             if (!cli_parse_size(optarg, EIW_WINDOW_BITS_MAX, &v) || v < EIW_WINDOW_BITS_MIN) {
@@ -316,9 +327,13 @@ static int parse_args(int argc, char **argv, cli_args *a, int *first_file)
                 return EIW_EXIT_USAGE;
             }
         }
+        if (a->opt.mix_revision && a->opt.level == 0) {
+            cli_usage(NULL, "--mixing applies to the levels 1-9, not to the model alone");
+            return EIW_EXIT_USAGE;
+        }
     } else if (a->op == EIW_OP_DECOMPRESS &&
                (a->window_bits || a->token_bits || a->window_end || a->stream_flag ||
-                a->level_given)) {
+                a->level_given || a->opt.mix_revision)) {
         cli_usage(NULL, "levels, --stream and the window options apply to compression only");
         return EIW_EXIT_USAGE;
     }

@@ -232,7 +232,7 @@ static size_t header_encode(uint8_t *h, const eiw_model *m, const eiw_options *o
     memcpy(h, magic, 4);
     /* files without levels or newer window ends stay readable by format-1 readers */
     int win = o->mode == EIW_MODE_WINDOWS;
-    h[4] = o->level > 0                                            ? 2
+    h[4] = o->level > 0 ? (o->mix_revision == 1 ? 2 : 5)
            : win && o->win.end_rule == EIW_WINDOW_END_IMPLICIT ? 3
            : win && o->win.end_rule == EIW_WINDOW_END_TIGHT    ? 4
                                                                : 1;
@@ -271,7 +271,7 @@ static eiw_status options_check(const eiw_model *m, const eiw_options *o)
     if (o->level > 0) {
         int lm = log2_exact(o->lane_min);
         if (o->mode != EIW_MODE_STREAM || o->lanes < 1 || o->lanes > EIW_LANES_MAX ||
-            lm < 10 || lm > 26)
+            lm < 10 || lm > 26 || o->mix_revision < 0 || o->mix_revision > EIW_MIX_REVISION)
             return EIW_ERR_PARAM;
         if (!eiw_level_uses_model(o->level))
             return EIW_OK;
@@ -294,6 +294,7 @@ static eiw_status options_check(const eiw_model *m, const eiw_options *o)
 typedef struct {
     eiw_mix *mix[MIX_THREADS_MAX];   /* one per parallel block, made on first use */
     int level;
+    int revision;                /* of the mixing (EIW_MIX_REVISION) */
     const eiw_model *m;          /* NULL when the level uses no model */
     void **states;               /* (lanes) */
     unsigned lanes_max;
@@ -313,11 +314,12 @@ static void mixed_free(mixed_ctx *c)
     memset(c, 0, sizeof *c);
 }
 
-static eiw_status mixed_new(mixed_ctx *c, const eiw_model *m, int level, unsigned lanes,
-                            uint32_t lane_min, int threads)
+static eiw_status mixed_new(mixed_ctx *c, const eiw_model *m, int level, int revision,
+                            unsigned lanes, uint32_t lane_min, int threads)
 {
     memset(c, 0, sizeof *c);
     c->level = level;
+    c->revision = revision;
     c->m = eiw_level_uses_model(level) ? m : NULL;
     c->lanes_max = c->m ? lanes : 1;
     c->lane_min = lane_min;
@@ -343,7 +345,7 @@ static eiw_status mixed_models(mixed_ctx *c, int count)
 {
     for (int i = 0; i < count && i < MIX_THREADS_MAX; i++)
         if (!c->mix[i]) {
-            eiw_status st = eiw_mix_new(c->level, &c->mix[i]);
+            eiw_status st = eiw_mix_new_revision(c->level, c->revision, &c->mix[i]);
             if (st != EIW_OK)
                 return st;
         }
@@ -378,7 +380,8 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
     sx->out_bytes = hlen;
     mixed_ctx mc;
     int mixed = o->level > 0;
-    if (mixed && (st = mixed_new(&mc, m, o->level, o->lanes, o->lane_min, o->threads)) != EIW_OK)
+    if (mixed && (st = mixed_new(&mc, m, o->level, o->mix_revision ? o->mix_revision : EIW_MIX_REVISION,
+                                   o->lanes, o->lane_min, o->threads)) != EIW_OK)
         return st;
 
     /* windows with a neural model: each thread codes a group of blocks in lockstep */
@@ -497,7 +500,8 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
     size_t name_len = b[10];
     if (name_len == 0 || name_len >= EIW_MODEL_NAME_MAX)
         return EIW_ERR_CORRUPT;
-    size_t extra = b[4] == 2 ? 4 : 0;   /* format 2: level, lanes, log2 lane_min, reserved */
+    /* formats 2 and 5: level, lanes, log2 lane_min, reserved */
+    size_t extra = b[4] == 2 || b[4] == 5 ? 4 : 0;
     size_t at = 32 + name_len + extra;
     if (read_full(in, b + 32, name_len + extra + 4) != name_len + extra + 4)
         return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
@@ -531,6 +535,7 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
             h->lanes > EIW_LANES_MAX || x[2] < 10 || x[2] > 26 || x[3] || h->mode != EIW_MODE_STREAM)
             return EIW_ERR_CORRUPT;
         h->lane_min = 1u << x[2];
+        h->mix_revision = h->version == 5 ? 2 : 1;
         if (!eiw_level_uses_model(h->level) && (h->model_id != 0 || strcmp(h->model_name, "none")))
             return EIW_ERR_CORRUPT;
     }
@@ -640,7 +645,8 @@ eiw_status eiw_decompress_body(FILE *in, FILE *out, const eiw_header *h, const e
     memset(&mc, 0, sizeof mc);
     eiw_status st = EIW_OK;
     if (mixed)
-        st = mixed_new(&mc, m, h->level, h->lanes, h->lane_min, want_threads);
+        st = mixed_new(&mc, m, h->level, h->mix_revision, h->lanes, h->lane_min,
+                       want_threads);
     const int threads = mixed ? (mc.parallel_blocks ? mc.parallel_blocks : 1) : want_threads;
     const size_t state_size = mixed || !m ? 1 : m->state_size;
     /* per thread a group of up to GROUP_MAX blocks, all within about GROUP_MEMORY */

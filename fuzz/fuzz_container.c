@@ -69,9 +69,9 @@ int eiw_fuzz_container(const uint8_t *data, size_t size)
     if (!copy)
         return 0;
     memcpy(copy, data, size);
-    /* the header's 4-byte checksum follows the 32 fixed bytes, the model name and, from
-     * format 2 on, the 4 bytes of the level */
-    size_t extra = size > 4 && copy[4] >= 2 ? 4 : 0;
+    /* the header's 4-byte checksum follows the 32 fixed bytes, the model name and, in
+     * formats 2 and 5 (the levels), the 4 bytes of the level */
+    size_t extra = size > 4 && (copy[4] == 2 || copy[4] == 5) ? 4 : 0;
     if (size >= 36 && copy[10] > 0 && (size_t)copy[10] + 36 + extra <= size) {
         size_t at = 32 + copy[10] + extra;
         put32(copy + at, (uint32_t)XXH3_64bits(copy, at));

@@ -74,7 +74,7 @@ static void container(const char *name, const eiw_model *m, int mode, unsigned w
     container_with(name, m, &o, src, n);
 }
 
-/* A level (format 2) container with small blocks and lanes, so the fuzzer decodes it. */
+/* A level (format 5) container with small blocks and lanes, so the fuzzer decodes it. */
 static void container_level(const char *name, const eiw_model *m, int level, uint32_t block,
                             const uint8_t *src, size_t n)
 {

@@ -17,9 +17,10 @@
 extern "C" {
 #endif
 
-#define EIW_VERSION_STRING "0.5.0"   /* 0.2: compression levels; 0.3: the implicit window end;
+#define EIW_VERSION_STRING "0.6.0"   /* 0.2: compression levels; 0.3: the implicit window end;
                                      * 0.4: the tight window end; 0.5: the default M1 is
-                                     * m1-202612 (M1 v2, broad text); m1-202611 stays built in */
+                                     * m1-202612 (M1 v2, broad text); m1-202611 stays built in;
+                                     * 0.6: mixing revision 2 (container format 5) */
 
 typedef enum {
     EIW_OK = 0,
@@ -137,7 +138,11 @@ int eiw_level_uses_model(int level);
 /* The block size a level uses by default (each block is coded on its own; levels without a
  * model code several blocks at once, one per thread). */
 uint32_t eiw_level_block_size(int level);
+/* The mixing has revisions, each part of the format: 1 (format 2, eiw 0.2-0.5) and 2 (format
+ * 5, eiw 0.6 on: more mixers). eiw_mix_new makes the newest; a decoder asks for the file's. */
+#define EIW_MIX_REVISION 2
 eiw_status eiw_mix_new(int level, eiw_mix **out);
+eiw_status eiw_mix_new_revision(int level, int revision, eiw_mix **out);
 /* Starts a block: forgets everything learned; buf holds (or, when decoding, will hold) the
  * block's n bytes. lanes: 1..EIW_LANES_MAX. */
 eiw_status eiw_mix_start(eiw_mix *x, const uint8_t *buf, size_t n, unsigned lanes);
@@ -247,9 +252,9 @@ void eiw_stream_decode_many(const eiw_model *m, size_t count, void *const *state
  * The .eiw container (byte layout: docs/format.md). A header, then independent blocks (each
  * the smallest of model coding, zstd or stored, with the xxh3-64 of its original bytes), then
  * an end record with the total size and the xxh3-64 of all original bytes. */
-#define EIW_FORMAT_VERSION 4         /* the newest version written (2: compression levels,
+#define EIW_FORMAT_VERSION 5         /* the newest version written (2: compression levels,
                                       * 3: Equal-Info windows with the implicit end, 4: with
-                                      * the tight end) */
+                                      * the tight end, 5: levels with mixing revision 2) */
 #define EIW_BLOCK_SIZE_DEFAULT (1u << 20)        /* level 0 with a static model */
 #define EIW_NEURAL_BLOCK_SIZE_DEFAULT (16u << 10)   /* level 0 with a neural model such as M1 */
 #define EIW_THREADS_DEFAULT_MAX 8    /* eiw_options_default: online CPUs, at most this many */
@@ -298,6 +303,8 @@ typedef struct {
     unsigned lanes;              /* levels: at most this many lanes per block (1..64) */
     uint32_t lane_min;           /* levels: a lane gets at least this many bytes (1K..64M,
                                   * a power of two) */
+    int mix_revision;            /* levels: 0 (default) the newest (format 5); 1 the mixing of
+                                  * eiw 0.2-0.5 (format 2, for readers of that age) */
 } eiw_options;
 void eiw_options_default(eiw_options *o);
 /* The block size compression uses: o->block_size if not 0, else eiw_level_block_size at a
@@ -315,9 +322,10 @@ typedef struct {
     char model_name[EIW_MODEL_NAME_MAX];
     uint64_t model_id;           /* 0 with name "none": a level that uses no model */
     size_t header_bytes;
-    int level;                   /* format 2: the compression level; 0 in format 1 */
-    unsigned lanes;              /* format 2: most lanes per block */
-    uint32_t lane_min;           /* format 2: least bytes per lane */
+    int level;                   /* formats 2 and 5: the compression level; 0 otherwise */
+    unsigned lanes;              /* formats 2 and 5: most lanes per block */
+    uint32_t lane_min;           /* formats 2 and 5: least bytes per lane */
+    int mix_revision;            /* with a level: 1 (format 2) or 2 (format 5) */
 } eiw_header;
 
 typedef struct {

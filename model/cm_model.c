@@ -7,7 +7,11 @@
  * A block is cut into `lanes` contiguous segments coded in an interleaved, fixed order (byte t
  * of lane 0, byte t of lane 1, ...), so a decoder can advance the lanes' byte models in
  * lockstep; all lanes share the tables, each keeps its own recent history. The order never
- * depends on threads. Integer arithmetic only. Not here: the coder and the byte model. */
+ * depends on threads. Integer arithmetic only. Not here: the coder and the byte model.
+ *
+ * Two revisions of the mixing, both part of the format: revision 1 (format 2, eiw 0.2-0.5)
+ * and revision 2 (format 5, eiw 0.6: three more mixers at levels 2-9, chosen by the previous
+ * byte, the byte before it, and the column with the partial byte). */
 #include <stdlib.h>
 #include <string.h>
 #include "model/cm_model.h"
@@ -34,7 +38,8 @@ typedef struct {
 /* Tuned on the dev split (bench/cm_tune.sh): mixer learning rates in 1/16 units, APM rates as
  * shifts, the counters' count limit. */
 #define MIX_LR 8
-#define FINAL_LR 2
+#define FINAL_LR 2          /* revision 1 */
+#define FINAL_LR_R2 1       /* revision 2 */
 #define APM_RATE 6
 #define CTR_LIMIT 255
 #define BYTE_SSE_BITS 16
@@ -42,6 +47,10 @@ typedef struct {
 #define NSEL_A 256          /* mixer weight sets: by the partial byte */
 #define NSEL_B (4 * 8)      /* by match length class and bit position */
 #define NSEL_C (8 * 8)      /* by the byte model's confidence and bit position */
+#define NSEL_PREV 256       /* revision 2: by the previous byte, and by the one before */
+#define COLUMN_CLASSES 28   /* columns 0..23 each, then 24-39, 40-59, 60-79, 80 on */
+#define NSEL_COLUMN (COLUMN_CLASSES * 256)   /* revision 2: by column class and partial byte */
+#define MIXERS_MAX 6
 #define MATCH_MIN 6
 #define MATCH_LEN_MAX 65535
 
@@ -68,7 +77,9 @@ struct eiw_mix {
     uint32_t *mt;               /* (2^match_bits) match positions + 1 */
     uint32_t o0[256];
     uint32_t match_ctr[64 * 2];
-    cm_mixer mix[3], final;
+    int revision;
+    int nmix;                   /* mixers feeding the final one: 3, or 6 from revision 2 */
+    cm_mixer mix[MIXERS_MAX], final;
     cm_apm apm[3];              /* order 1, order 2, the byte model's SSE */
     /* the byte being coded */
     lane_state *cur;
@@ -83,7 +94,7 @@ struct eiw_mix {
     uint32_t *ctr[CTX_KINDS];
     int x[CM_MIX_MAX_INPUTS], nx;
     int match_idx;
-    int fx[3];
+    int fx[MIXERS_MAX];
     int pr_mix, pr;
 };
 
@@ -234,15 +245,15 @@ void eiw_mix_free(eiw_mix *x)
     free(x->ls);
     free(x->ht);
     free(x->mt);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < MIXERS_MAX; i++)
         cm_mixer_free(&x->mix[i]);
+    for (int i = 0; i < 3; i++)
         cm_apm_free(&x->apm[i]);
-    }
     cm_mixer_free(&x->final);
     free(x);
 }
 
-static eiw_status mix_new(const mix_config *cfg, eiw_mix **out)
+static eiw_status mix_new(const mix_config *cfg, int revision, eiw_mix **out)
 {
     *out = NULL;
     cm_tables_init();
@@ -250,6 +261,7 @@ static eiw_status mix_new(const mix_config *cfg, eiw_mix **out)
     if (!x)
         return EIW_ERR_NOMEM;
     x->cfg = *cfg;
+    x->revision = revision;
     for (int k = 0; k < CTX_KINDS; k++)
         if (x->cfg.contexts >> k & 1)
             x->kinds[x->nctx++] = (uint8_t)k;
@@ -264,13 +276,23 @@ static eiw_status mix_new(const mix_config *cfg, eiw_mix **out)
         w0[i] = x->cfg.byte_model ? 1 << 13 : 1 << 14;
     if (x->cfg.byte_model)
         w0[ni - 2] = 1 << 16;   /* start as the byte model (refined by its SSE) alone */
-    const int32_t f0[3] = { 1 << 15, 1 << 15, 1 << 15 };
     int bad = !x->ht || !x->mt;
     bad |= cm_mixer_init(&x->mix[0], ni, NSEL_A, MIX_LR, w0);
     if (x->cfg.full) {
         bad |= cm_mixer_init(&x->mix[1], ni, NSEL_B, MIX_LR, w0);
         bad |= cm_mixer_init(&x->mix[2], ni, NSEL_C, MIX_LR, w0);
-        bad |= cm_mixer_init(&x->final, 3, 8, FINAL_LR, f0);
+        x->nmix = 3;
+        /* the final mixer starts as the mean of its inputs, times 1.5 (revision 1) or 0.75 */
+        int32_t f0[MIXERS_MAX];
+        for (int i = 0; i < MIXERS_MAX; i++)
+            f0[i] = revision >= 2 ? 1 << 13 : 1 << 15;
+        if (revision >= 2) {
+            bad |= cm_mixer_init(&x->mix[3], ni, NSEL_PREV, MIX_LR, w0);
+            bad |= cm_mixer_init(&x->mix[4], ni, NSEL_PREV, MIX_LR, w0);
+            bad |= cm_mixer_init(&x->mix[5], ni, NSEL_COLUMN, MIX_LR, w0);
+            x->nmix = 6;
+        }
+        bad |= cm_mixer_init(&x->final, x->nmix, 8, revision >= 2 ? FINAL_LR_R2 : FINAL_LR, f0);
         bad |= cm_apm_init(&x->apm[1], 65536, APM_RATE);
         if (x->cfg.byte_model)
             bad |= cm_apm_init(&x->apm[2], 1 << BYTE_SSE_BITS, APM_RATE);
@@ -304,12 +326,12 @@ eiw_status eiw_mix_start(eiw_mix *x, const uint8_t *buf, size_t n, unsigned lane
         x->o0[i] = CM_CTR_INIT;
     for (int i = 0; i < 128; i++)
         x->match_ctr[i] = CM_CTR_INIT;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < MIXERS_MAX; i++)
         if (x->mix[i].w)
             cm_mixer_reset(&x->mix[i]);
+    for (int i = 0; i < 3; i++)
         if (x->apm[i].t)
             cm_apm_reset(&x->apm[i]);
-    }
     if (x->final.w)
         cm_mixer_reset(&x->final);
     for (unsigned k = 0; k < lanes; k++) {
@@ -321,12 +343,18 @@ eiw_status eiw_mix_start(eiw_mix *x, const uint8_t *buf, size_t n, unsigned lane
     return EIW_OK;
 }
 
-eiw_status eiw_mix_new(int level, eiw_mix **out)
+eiw_status eiw_mix_new_revision(int level, int revision, eiw_mix **out)
 {
     *out = NULL;
-    if (level < EIW_LEVEL_MIN || level > EIW_LEVEL_MAX)
+    if (level < EIW_LEVEL_MIN || level > EIW_LEVEL_MAX || revision < 1 ||
+        revision > EIW_MIX_REVISION)
         return EIW_ERR_PARAM;
-    return mix_new(&level_configs[level], out);
+    return mix_new(&level_configs[level], revision, out);
+}
+
+eiw_status eiw_mix_new(int level, eiw_mix **out)
+{
+    return eiw_mix_new_revision(level, EIW_MIX_REVISION, out);
 }
 
 eiw_status eiw_mix_new_ablation(int level, uint32_t contexts, int match, eiw_mix **out)
@@ -337,7 +365,7 @@ eiw_status eiw_mix_new_ablation(int level, uint32_t contexts, int match, eiw_mix
     mix_config c = level_configs[level];
     c.contexts = contexts & CTX_ALL;
     c.no_match = !match;
-    return mix_new(&c, out);
+    return mix_new(&c, EIW_MIX_REVISION, out);
 }
 
 void eiw_mix_byte_begin(eiw_mix *x, unsigned lane, const uint32_t *weights)
@@ -427,6 +455,13 @@ unsigned eiw_mix_p1(eiw_mix *x)
         x->fx[0] = (cm_mixer_predict(&x->mix[0], in, (int)x->c0), x->mix[0].st);
         x->fx[1] = (cm_mixer_predict(&x->mix[1], in, mstate * 8 + x->bitpos), x->mix[1].st);
         x->fx[2] = (cm_mixer_predict(&x->mix[2], in, x->conf * 8 + x->bitpos), x->mix[2].st);
+        if (x->nmix > 3) {
+            size_t col = L->pos - L->line;
+            int cc = col < 24 ? (int)col : 24 + (col >= 40) + (col >= 60) + (col >= 80);
+            x->fx[3] = (cm_mixer_predict(&x->mix[3], in, (int)c1), x->mix[3].st);
+            x->fx[4] = (cm_mixer_predict(&x->mix[4], in, (int)c2), x->mix[4].st);
+            x->fx[5] = (cm_mixer_predict(&x->mix[5], in, cc * 256 + (int)x->c0), x->mix[5].st);
+        }
         p = cm_mixer_predict(&x->final, x->fx, x->bitpos);
         int a1 = cm_apm_predict(&x->apm[0], p, actx1);
         int a2 = cm_apm_predict(&x->apm[1], p, actx2);
@@ -501,8 +536,8 @@ void eiw_mix_update(eiw_mix *x, unsigned bit)
     cm_mixer_update(&x->mix[0], x->x, y);
     cm_apm_update(&x->apm[0], y);
     if (x->cfg.full) {
-        cm_mixer_update(&x->mix[1], x->x, y);
-        cm_mixer_update(&x->mix[2], x->x, y);
+        for (int i = 1; i < x->nmix; i++)
+            cm_mixer_update(&x->mix[i], x->x, y);
         cm_mixer_update(&x->final, x->fx, y);
         cm_apm_update(&x->apm[1], y);
         if (x->cfg.byte_model)

@@ -769,6 +769,37 @@ Test(cli, window_end_option)
     cr_assert_eq(run(NULL, "-d", "--window-end", "marker", "imp.eiw", NULL), 2);
 }
 
+/* --mixing 1 writes the levels of eiw 0.2-0.5 (format 2) byte for byte: the frozen default-level
+ * file of eiw 0.5; the default (2) is format 5; both decode; misuse is a usage error. */
+Test(cli, mixing_option_writes_the_older_format)
+{
+    unsetenv("EIW_MODEL");
+    size_t n, len, got;
+    uint8_t *orig = test_read_file("tests/golden/original.txt", &n);
+    uint8_t *gold = test_read_file("tests/golden/levels/default.eiw", &len);
+    cr_assert(orig && gold, "run from the tree root (make test)");
+    write_file("o.txt", orig, n);
+    cr_assert_eq(run(NULL, "--mixing", "1", "-o", "old.eiw", "o.txt", NULL), 0, "%s", err_text);
+    uint8_t *old = test_read_file(test_at(dir, "old.eiw"), &got);
+    cr_assert(old && got == len && memcmp(old, gold, len) == 0,
+              "--mixing 1 differs from eiw 0.5's frozen file");
+    cr_assert_eq(run(NULL, "--mixing", "2", "-o", "new.eiw", "o.txt", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "list", "new.eiw", NULL), 0);
+    cr_assert(strstr(out_text, "format version   5"), "%s", out_text);
+    cr_assert_eq(run(NULL, "list", "old.eiw", NULL), 0);
+    cr_assert(strstr(out_text, "format version   2"), "%s", out_text);
+    cr_assert_eq(run(NULL, "test", "old.eiw", "new.eiw", NULL), 0, "%s", err_text);
+    cr_assert_eq(run(NULL, "--mixing", "3", "-o", "x.eiw", "o.txt", NULL), 2);
+    cr_assert(strstr(err_text, "--mixing"), "%s", err_text);
+    cr_assert_eq(run(NULL, "-0", "--mixing", "1", "-o", "x.eiw", "o.txt", NULL), 2);
+    cr_assert(strstr(err_text, "--mixing"), "%s", err_text);
+    cr_assert_eq(run(NULL, "-d", "--mixing", "1", "old.eiw", NULL), 2);
+    cr_assert(!exists("x.eiw"));
+    free(old);
+    free(gold);
+    free(orig);
+}
+
 /* Levels as gzip/zstd users type them; the file records its level and `list` shows it. */
 
 Test(cli, levels_are_options_recorded_in_the_file)
@@ -801,7 +832,7 @@ Test(cli, levels_are_options_recorded_in_the_file)
         cr_assert_eq(unlink(test_at(dir, "back.txt")), 0);
     }
     cr_assert_eq(run(NULL, "list", "l1.eiw", NULL), 0);
-    cr_assert(strstr(out_text, "format version   2") && strstr(out_text, "model            none"),
+    cr_assert(strstr(out_text, "format version   5") && strstr(out_text, "model            none"),
               "%s", out_text);
     cr_assert_eq(run(NULL, "list", "l0.eiw", NULL), 0);
     cr_assert(strstr(out_text, "format version   1"), "level 0 stays format 1: %s", out_text);
@@ -1106,8 +1137,10 @@ Test(cli, concatenated_files_decode_test_and_list)
     write_file("ab.eiw", out_text, out_len);
     cr_assert_eq(run(NULL, "-d", "ab.eiw", NULL), 0, "%s", err_text);
     cr_assert(same_file_content("ab", "ab.txt"));
-    /* parts of format 2 (level 1, no model) and format 1 (order1 alone), from stdin too */
-    cr_assert_eq(run(NULL, "-1", "-o", "a.eiw", "a.txt", NULL), 0, "%s", err_text);
+    /* parts of format 2 (level 1 as eiw 0.5 wrote it) and format 1 (order1 alone), from stdin
+     * too (the first concatenation above has two parts of format 5) */
+    cr_assert_eq(run(NULL, "-1", "--mixing", "1", "-o", "a.eiw", "a.txt", NULL), 0, "%s",
+                 err_text);
     cr_assert_eq(run(NULL, "-0", "-o", "b.eiw", "b.txt", NULL), 0, "%s", err_text);
     cat_files("x.eiw", "a.eiw", "b.eiw", NULL, 0);
     cr_assert_eq(run("x.eiw", "-d", NULL), 0, "%s", err_text);

@@ -83,16 +83,21 @@ static void roundtrip(const uint8_t *src, size_t n, const eiw_model *m, int leve
     o.lanes = lanes;
     o.lane_min = lane_min;
     o.threads = threads;
-    mbuf c, d;
-    eiw_header h;
-    cr_assert_eq(pack(src, n, m, &o, &c), EIW_OK, "level %d n %zu", level, n);
-    cr_assert_eq(unpack(&c, m, threads, &d, &h), EIW_OK, "level %d n %zu", level, n);
-    cr_assert_eq(h.version, 2);
-    cr_assert_eq(h.level, level);
-    cr_assert_eq(d.len, n);
-    cr_assert(n == 0 || memcmp(d.data, src, n) == 0, "level %d n %zu", level, n);
-    free(c.data);
-    free(d.data);
+    /* both revisions of the mixing: the newest (format 5) and eiw 0.2-0.5's (format 2) */
+    for (int rev = EIW_MIX_REVISION; rev >= 1; rev--) {
+        o.mix_revision = rev;
+        mbuf c, d;
+        eiw_header h;
+        cr_assert_eq(pack(src, n, m, &o, &c), EIW_OK, "level %d n %zu", level, n);
+        cr_assert_eq(unpack(&c, m, threads, &d, &h), EIW_OK, "level %d n %zu", level, n);
+        cr_assert_eq(h.version, rev == 1 ? 2u : 5u);
+        cr_assert_eq(h.mix_revision, rev);
+        cr_assert_eq(h.level, level);
+        cr_assert_eq(d.len, n);
+        cr_assert(n == 0 || memcmp(d.data, src, n) == 0, "level %d n %zu rev %d", level, n, rev);
+        free(c.data);
+        free(d.data);
+    }
 }
 
 Test(levels, every_input_class_round_trips_at_the_adaptive_levels)
@@ -274,8 +279,11 @@ Test(levels, damaged_files_are_rejected)
 
 /* Frozen files (scripts/make_golden_levels.sh): tests/golden/original.txt at level 1, at
  * level 6 with the tiny M1 in 1 KiB lanes, and at the default level with the default M1 and
- * with m1-202611 (the default of eiw 0.2 to 0.4: files made with it keep decoding). */
-static void check_golden(const char *path, const eiw_model *m, int level, uint32_t lane_min)
+ * with m1-202611 (the default of eiw 0.2 to 0.4: files made with it keep decoding), in the
+ * mixing of eiw 0.2-0.5 (revision 1, format 2; the default-level file with m1-202612, the
+ * default of eiw 0.5); and with the newest mixing (*_r2.eiw, format 5), also at level 4. */
+static void check_golden(const char *path, const eiw_model *m, int level, uint32_t lane_min,
+                         int revision)
 {
     size_t n, len;
     uint8_t *orig = test_read_file("tests/golden/original.txt", &n);
@@ -286,9 +294,11 @@ static void check_golden(const char *path, const eiw_model *m, int level, uint32
     cr_assert_eq(unpack(&g, m, 2, &d, &h), EIW_OK, "%s", path);
     cr_assert(d.len == n && memcmp(d.data, orig, n) == 0, "%s", path);
     cr_assert_eq(h.level, level);
+    cr_assert_eq(h.mix_revision, revision, "%s", path);
     eiw_options o;
     eiw_options_default(&o);
     o.level = level;
+    o.mix_revision = revision;
     o.block_size = h.block_size;
     o.lane_min = lane_min;
     o.threads = 2;
@@ -312,12 +322,17 @@ Test(levels, frozen_files_decode_and_reencode_on_every_kernel)
             continue;
         }
         eiw_kernel_force((eiw_kernel)k);
-        check_golden("tests/golden/levels/level1.eiw", NULL, 1, EIW_LANE_MIN_DEFAULT);
-        check_golden("tests/golden/levels/level6_tiny_m1_lanes.eiw", tiny, 6, 1u << 10);
+        check_golden("tests/golden/levels/level1.eiw", NULL, 1, EIW_LANE_MIN_DEFAULT, 1);
+        check_golden("tests/golden/levels/level6_tiny_m1_lanes.eiw", tiny, 6, 1u << 10, 1);
         check_golden("tests/golden/levels/default.eiw", eiw_model_default(), EIW_LEVEL_DEFAULT,
-                     EIW_LANE_MIN_DEFAULT);
+                     EIW_LANE_MIN_DEFAULT, 1);
         check_golden("tests/golden/levels/m1-202611.eiw", eiw_model_builtin("m1-202611"),
-                     EIW_LEVEL_DEFAULT, EIW_LANE_MIN_DEFAULT);
+                     EIW_LEVEL_DEFAULT, EIW_LANE_MIN_DEFAULT, 1);
+        check_golden("tests/golden/levels/level1_r2.eiw", NULL, 1, EIW_LANE_MIN_DEFAULT, 2);
+        check_golden("tests/golden/levels/level4_r2.eiw", NULL, 4, EIW_LANE_MIN_DEFAULT, 2);
+        check_golden("tests/golden/levels/level6_tiny_m1_lanes_r2.eiw", tiny, 6, 1u << 10, 2);
+        check_golden("tests/golden/levels/default_r2.eiw", eiw_model_default(),
+                     EIW_LEVEL_DEFAULT, EIW_LANE_MIN_DEFAULT, 2);
     }
     eiw_kernel_force(was);
     eiw_model_free(tiny);
