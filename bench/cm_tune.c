@@ -2,8 +2,9 @@
  * byte model's (M1's) contribution along each byte is computed once per file and cached
  * (17 bytes per byte under $EIW_M1_CACHE, default /tmp/eiw_m1cache), then the adaptive part
  * runs alone in the codec's lane order. Prints bits/byte per file and their mean.
- * Usage: cm_tune LEVEL [-l LANES] [-c CONTEXTS_HEX -m 0|1] FILE...
- *   LANES: most lanes per block (default 8); -c/-m: ablation (eiw_mix_new_ablation);
+ * Usage: cm_tune LEVEL [-l LANES] [-r REVISION] [-c CONTEXTS_HEX -m 0|1] FILE...
+ *   LANES: most lanes per block (default 8); REVISION: of the mixing (default the newest);
+ *   -c/-m: ablation (eiw_mix_new_ablation, newest revision);
  *   LEVEL 0: the byte model alone, its 12-bit binary decisions without any mixing. */
 #include <math.h>
 #include <stdio.h>
@@ -71,14 +72,14 @@ static path_rec *m1_paths(const uint8_t *buf, size_t n, unsigned lanes)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: cm_tune LEVEL [-l LANES] FILE...\n");
+        fprintf(stderr, "usage: cm_tune LEVEL [-l LANES] [-r REVISION] FILE...\n");
         return 2;
     }
     int level = atoi(argv[1]);
     int a = 2;
     unsigned lmax = EIW_LANES_DEFAULT;
     long ctx = -1;
-    int match = 1;
+    int match = 1, revision = EIW_MIX_REVISION;
     while (a + 1 < argc && argv[a][0] == '-') {
         if (strcmp(argv[a], "-l") == 0)
             lmax = (unsigned)atoi(argv[a + 1]);
@@ -86,6 +87,8 @@ int main(int argc, char **argv)
             ctx = strtol(argv[a + 1], NULL, 16);
         else if (strcmp(argv[a], "-m") == 0)
             match = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "-r") == 0)
+            revision = atoi(argv[a + 1]);
         a += 2;
     }
     double cost[4096];
@@ -96,7 +99,7 @@ int main(int argc, char **argv)
     if (alone)
         level = EIW_LEVEL_DEFAULT;
     if ((ctx >= 0 ? eiw_mix_new_ablation(level, (uint32_t)ctx, match, &x)
-                  : eiw_mix_new(level, &x)) != EIW_OK)
+                  : eiw_mix_new_revision(level, revision, &x)) != EIW_OK)
         return 1;
     struct timespec t0, t1;
     double secs = 0, total = 0;
