@@ -380,8 +380,9 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
     sx->out_bytes = hlen;
     mixed_ctx mc;
     int mixed = o->level > 0;
-    if (mixed && (st = mixed_new(&mc, m, o->level, o->mix_revision ? o->mix_revision : EIW_MIX_REVISION,
-                                   o->lanes, o->lane_min, o->threads)) != EIW_OK)
+    const int revision = o->mix_revision ? o->mix_revision : EIW_MIX_REVISION;
+    if (mixed && (st = mixed_new(&mc, m, o->level, revision, o->lanes, o->lane_min,
+                                 o->threads)) != EIW_OK)
         return st;
 
     /* windows with a neural model: each thread codes a group of blocks in lockstep */

@@ -29,7 +29,8 @@ typedef struct {
     uint32_t contexts;      /* bit set of CTX_* */
     int hash_bits;          /* log2 of the number of 64-byte buckets */
     int match_bits;         /* log2 of the match table's entries */
-    int full;               /* 0: one mixer and one APM (fast); 1: three mixers (six from revision 2), two APMs */
+    int full;               /* 0: one mixer and one APM (fast); 1: three mixers (six from
+                             * revision 2), two APMs */
     int byte_model;         /* mixes the byte model's distribution */
     int block_log2;         /* default block size: longer history against more parallel blocks */
     int no_match;           /* ablations only: the match model's input stays 0 */
