@@ -2,16 +2,18 @@
 # Where the default level's time goes: perf samples of one-thread compression and decompression
 # of FILE (default: the first 200,000 bytes of lcet10.txt), grouped into the model's parts.
 # Samples count CPU time (cpu-clock), so a busy machine changes the totals less than wall time.
-# usage: bench/profile.sh [--eiw BINARY] [--simd none|avx2|avx512] [FILE]
+# usage: bench/profile.sh [--eiw BINARY] [--simd none|avx2|avx512] [--model NAME|FILE] [FILE]
 # Prints a Markdown table: per part, the share of samples and the CPU seconds per MB.
 set -eu
 cd "$(dirname "$0")/.."
 eiw=$PWD/eiw
 simd=""
+model=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --eiw) eiw=$(realpath "$2"); shift 2 ;;
     --simd) simd=$2; shift 2 ;;
+    --model) if [ -e "$2" ]; then model="--model $(realpath "$2")"; else model="--model $2"; fi; shift 2 ;;
     *) break ;;
     esac
 done
@@ -25,7 +27,7 @@ else
 fi
 n=$(wc -c < "$tmp/in")
 export EIW_SIMD="$simd"
-"$eiw" -6 -c -q --threads 1 "$tmp/in" > "$tmp/in.eiw"
+"$eiw" -6 -c -q --threads 1 $model "$tmp/in" > "$tmp/in.eiw"
 
 # part of a function: by name (the kernels of model/qkernels.c, model/qattention.c, the mixer)
 part() {
@@ -53,10 +55,10 @@ profile() {   # KIND CMD...: samples by part
     echo "$total" > "$tmp/$kind.total"
 }
 
-profile compress "$eiw" -6 -c -q --threads 1 "$tmp/in"
-profile decompress "$eiw" -d -c -q --threads 1 "$tmp/in.eiw"
+profile compress "$eiw" -6 -c -q --threads 1 $model "$tmp/in"
+profile decompress "$eiw" -d -c -q --threads 1 $model "$tmp/in.eiw"
 
-echo "Profile: $("$eiw" --version 2>&1 | head -1), kernel ${simd:-default}; $n bytes, one thread, perf cpu-clock samples ($(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg))."
+echo "Profile: $("$eiw" --version 2>&1 | head -1), model ${model:+${model#--model }}${model:-default}, kernel ${simd:-default}; $n bytes, one thread, perf cpu-clock samples ($(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg))."
 echo
 echo "| part | compress % | compress CPU s/MB | decompress % | decompress CPU s/MB |"
 echo "|---|---|---|---|---|"
