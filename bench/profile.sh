@@ -9,11 +9,12 @@ cd "$(dirname "$0")/.."
 eiw=$PWD/eiw
 simd=""
 model=""
+mlabel=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --eiw) eiw=$(realpath "$2"); shift 2 ;;
     --simd) simd=$2; shift 2 ;;
-    --model) if [ -e "$2" ]; then model="--model $(realpath "$2")"; else model="--model $2"; fi; shift 2 ;;
+    --model) mlabel=$2; if [ -e "$2" ]; then model="--model $(realpath "$2")"; else model="--model $2"; fi; shift 2 ;;
     *) break ;;
     esac
 done
@@ -58,7 +59,7 @@ profile() {   # KIND CMD...: samples by part
 profile compress "$eiw" -6 -c -q --threads 1 $model "$tmp/in"
 profile decompress "$eiw" -d -c -q --threads 1 $model "$tmp/in.eiw"
 
-echo "Profile: $("$eiw" --version 2>&1 | head -1), model ${model:+${model#--model }}${model:-default}, kernel ${simd:-default}; $n bytes, one thread, perf cpu-clock samples ($(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg))."
+echo "Profile: $("$eiw" --version 2>&1 | head -1), model ${mlabel:-default}, kernel ${simd:-default}; $n bytes, one thread, perf cpu-clock samples ($(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg))."
 echo
 echo "| part | compress % | compress CPU s/MB | decompress % | decompress CPU s/MB |"
 echo "|---|---|---|---|---|"
