@@ -125,6 +125,8 @@ $(BUILD)/%.o: %.c
 # them (baseline SSE2 on x86-64) is exact and makes the SIMD=none build 4-5x faster
 ifneq ($(FUZZ),1)
 $(BUILD)/model/qkernels.o $(BUILD)/model/qattention.o: ALL_CFLAGS += -fvect-cost-model=dynamic
+# the context mixing (integer mixers, counters, APMs): -O3 codes it 1.5x faster, same bits
+$(BUILD)/model/cm_model.o: ALL_CFLAGS += -O3
 else
 # fixed-size arithmetic loops (256 weights per byte, matrix kernels): coverage feedback there
 # only slows the fuzzer down 3x; they still run under ASan + UBSan
