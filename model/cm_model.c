@@ -45,13 +45,12 @@ typedef struct {
 #define CTR_LIMIT 255
 #define BYTE_SSE_BITS 16
 
-#define NSEL_A 256          /* mixer weight sets: by the partial byte */
-#define NSEL_B (4 * 8)      /* by match length class and bit position */
-#define NSEL_C (8 * 8)      /* by the byte model's confidence and bit position */
-#define NSEL_PREV 256       /* revision 2: by the previous byte, and by the one before */
 #define COLUMN_CLASSES 28   /* columns 0..23 each, then 24-39, 40-59, 60-79, 80 on */
-#define NSEL_COLUMN (COLUMN_CLASSES * 256)   /* revision 2: by column class and partial byte */
 #define MIXERS_MAX 6
+/* Weight sets of each mixer, in the order of eiw_mix_p1's selectors: by the partial byte; by
+ * match length class and bit position; by the byte model's confidence and bit position; from
+ * revision 2, by the previous byte, by the byte before it, by column class and partial byte. */
+static const int mixer_sets[MIXERS_MAX] = { 256, 4 * 8, 8 * 8, 256, 256, COLUMN_CLASSES * 256 };
 #define MATCH_MIN 6
 #define MATCH_LEN_MAX 65535
 
@@ -78,14 +77,14 @@ struct eiw_mix {
     uint32_t *mt;               /* (2^match_bits) match positions + 1 */
     uint32_t o0[256];
     uint32_t match_ctr[64 * 2];
-    int revision;
-    int nmix;                   /* mixers feeding the final one: 3, or 6 from revision 2 */
+    int nmix;                   /* 1 (level 1), else feeding the final one: 3, or 6 (revision 2) */
     cm_mixer mix[MIXERS_MAX], final;
     cm_apm apm[3];              /* order 1, order 2, the byte model's SSE */
     /* the byte being coded */
     lane_state *cur;
     uint64_t pre[257];          /* prefix sums of the byte model's weights */
     int has_weights, conf;
+    int column_sel;             /* the lane's column class times 256 (revision 2) */
     const int16_t *path;        /* tuning: the byte model's stretched P(1) along the byte */
     uint32_t c0;                /* partial byte with a leading 1 */
     int bitpos, nib;
@@ -262,7 +261,6 @@ static eiw_status mix_new(const mix_config *cfg, int revision, eiw_mix **out)
     if (!x)
         return EIW_ERR_NOMEM;
     x->cfg = *cfg;
-    x->revision = revision;
     for (int k = 0; k < CTX_KINDS; k++)
         if (x->cfg.contexts >> k & 1)
             x->kinds[x->nctx++] = (uint8_t)k;
@@ -278,21 +276,14 @@ static eiw_status mix_new(const mix_config *cfg, int revision, eiw_mix **out)
     if (x->cfg.byte_model)
         w0[ni - 2] = 1 << 16;   /* start as the byte model (refined by its SSE) alone */
     int bad = !x->ht || !x->mt;
-    bad |= cm_mixer_init(&x->mix[0], ni, NSEL_A, MIX_LR, w0);
+    x->nmix = !x->cfg.full ? 1 : revision >= 2 ? 6 : 3;
+    for (int i = 0; i < x->nmix; i++)
+        bad |= cm_mixer_init(&x->mix[i], ni, mixer_sets[i], MIX_LR, w0);
     if (x->cfg.full) {
-        bad |= cm_mixer_init(&x->mix[1], ni, NSEL_B, MIX_LR, w0);
-        bad |= cm_mixer_init(&x->mix[2], ni, NSEL_C, MIX_LR, w0);
-        x->nmix = 3;
         /* the final mixer starts as the mean of its inputs, times 1.5 (revision 1) or 0.75 */
         int32_t f0[MIXERS_MAX];
         for (int i = 0; i < MIXERS_MAX; i++)
             f0[i] = revision >= 2 ? 1 << 13 : 1 << 15;
-        if (revision >= 2) {
-            bad |= cm_mixer_init(&x->mix[3], ni, NSEL_PREV, MIX_LR, w0);
-            bad |= cm_mixer_init(&x->mix[4], ni, NSEL_PREV, MIX_LR, w0);
-            bad |= cm_mixer_init(&x->mix[5], ni, NSEL_COLUMN, MIX_LR, w0);
-            x->nmix = 6;
-        }
         bad |= cm_mixer_init(&x->final, x->nmix, 8, revision >= 2 ? FINAL_LR_R2 : FINAL_LR, f0);
         bad |= cm_apm_init(&x->apm[1], 65536, APM_RATE);
         if (x->cfg.byte_model)
@@ -327,9 +318,8 @@ eiw_status eiw_mix_start(eiw_mix *x, const uint8_t *buf, size_t n, unsigned lane
         x->o0[i] = CM_CTR_INIT;
     for (int i = 0; i < 128; i++)
         x->match_ctr[i] = CM_CTR_INIT;
-    for (int i = 0; i < MIXERS_MAX; i++)
-        if (x->mix[i].w)
-            cm_mixer_reset(&x->mix[i]);
+    for (int i = 0; i < x->nmix; i++)
+        cm_mixer_reset(&x->mix[i]);
     for (int i = 0; i < 3; i++)
         if (x->apm[i].t)
             cm_apm_reset(&x->apm[i]);
@@ -380,6 +370,8 @@ void eiw_mix_byte_begin(eiw_mix *x, unsigned lane, const uint32_t *weights)
     x->path = NULL;
     x->has_weights = weights != NULL && x->cfg.byte_model;
     x->conf = x->has_weights ? weights_prefix(weights, x->pre) : 0;
+    const size_t col = L->pos - L->line;
+    x->column_sel = 256 * (col < 24 ? (int)col : 24 + (col >= 40) + (col >= 60) + (col >= 80));
     buckets_fetch(x, L->h);
     for (int k = 0; k < x->nctx; k++)
         x->bucket[k] = bucket_get(x, L->h[k]);
@@ -453,15 +445,12 @@ unsigned eiw_mix_p1(eiw_mix *x)
         int a1 = cm_apm_predict(&x->apm[0], p, actx1);
         p = (p + 3 * a1 + 2) >> 2;
     } else {
-        x->fx[0] = (cm_mixer_predict(&x->mix[0], in, (int)x->c0), x->mix[0].st);
-        x->fx[1] = (cm_mixer_predict(&x->mix[1], in, mstate * 8 + x->bitpos), x->mix[1].st);
-        x->fx[2] = (cm_mixer_predict(&x->mix[2], in, x->conf * 8 + x->bitpos), x->mix[2].st);
-        if (x->nmix > 3) {
-            size_t col = L->pos - L->line;
-            int cc = col < 24 ? (int)col : 24 + (col >= 40) + (col >= 60) + (col >= 80);
-            x->fx[3] = (cm_mixer_predict(&x->mix[3], in, (int)c1), x->mix[3].st);
-            x->fx[4] = (cm_mixer_predict(&x->mix[4], in, (int)c2), x->mix[4].st);
-            x->fx[5] = (cm_mixer_predict(&x->mix[5], in, cc * 256 + (int)x->c0), x->mix[5].st);
+        const int sel[MIXERS_MAX] = { (int)x->c0, mstate * 8 + x->bitpos,
+                                      x->conf * 8 + x->bitpos, (int)c1, (int)c2,
+                                      x->column_sel + (int)x->c0 };
+        for (int i = 0; i < x->nmix; i++) {
+            cm_mixer_predict(&x->mix[i], in, sel[i]);
+            x->fx[i] = x->mix[i].st;
         }
         p = cm_mixer_predict(&x->final, x->fx, x->bitpos);
         int a1 = cm_apm_predict(&x->apm[0], p, actx1);
@@ -534,11 +523,10 @@ void eiw_mix_update(eiw_mix *x, unsigned bit)
         if ((x->match_idx & 1) != y)
             x->miss = 1;
     }
-    cm_mixer_update(&x->mix[0], x->x, y);
+    for (int i = 0; i < x->nmix; i++)
+        cm_mixer_update(&x->mix[i], x->x, y);
     cm_apm_update(&x->apm[0], y);
     if (x->cfg.full) {
-        for (int i = 1; i < x->nmix; i++)
-            cm_mixer_update(&x->mix[i], x->x, y);
         cm_mixer_update(&x->final, x->fx, y);
         cm_apm_update(&x->apm[1], y);
         if (x->cfg.byte_model)
