@@ -57,6 +57,19 @@ static uint64_t model_id_of(const eiw_model *m, int level)
     return level > 0 && !eiw_level_uses_model(level) ? 0 : m->id;
 }
 
+/* The formats of the levels: version 2 holds mixing revision 1, version 5 revision 2. */
+static int mix_revision_of(const eiw_options *o)
+{
+    return o->mix_revision ? o->mix_revision : EIW_MIX_REVISION;
+}
+
+static unsigned level_format_of(int revision) { return revision == 1 ? 2 : 5; }
+
+static int level_format_revision(unsigned version)   /* 0: not a level format */
+{
+    return version == 2 ? 1 : version == 5 ? 2 : 0;
+}
+
 static int log2_exact(uint32_t v)
 {
     for (int i = 0; i < 32; i++)
@@ -232,7 +245,7 @@ static size_t header_encode(uint8_t *h, const eiw_model *m, const eiw_options *o
     memcpy(h, magic, 4);
     /* files without levels or newer window ends stay readable by format-1 readers */
     int win = o->mode == EIW_MODE_WINDOWS;
-    h[4] = o->level > 0 ? (o->mix_revision == 1 ? 2 : 5)
+    h[4] = o->level > 0 ? (uint8_t)level_format_of(mix_revision_of(o))
            : win && o->win.end_rule == EIW_WINDOW_END_IMPLICIT ? 3
            : win && o->win.end_rule == EIW_WINDOW_END_TIGHT    ? 4
                                                                : 1;
@@ -380,8 +393,7 @@ eiw_status eiw_compress_stream(FILE *in, FILE *out, const eiw_model *m, const ei
     sx->out_bytes = hlen;
     mixed_ctx mc;
     int mixed = o->level > 0;
-    const int revision = o->mix_revision ? o->mix_revision : EIW_MIX_REVISION;
-    if (mixed && (st = mixed_new(&mc, m, o->level, revision, o->lanes, o->lane_min,
+    if (mixed && (st = mixed_new(&mc, m, o->level, mix_revision_of(o), o->lanes, o->lane_min,
                                  o->threads)) != EIW_OK)
         return st;
 
@@ -501,8 +513,8 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
     size_t name_len = b[10];
     if (name_len == 0 || name_len >= EIW_MODEL_NAME_MAX)
         return EIW_ERR_CORRUPT;
-    /* formats 2 and 5: level, lanes, log2 lane_min, reserved */
-    size_t extra = b[4] == 2 || b[4] == 5 ? 4 : 0;
+    /* the level formats: level, lanes, log2 lane_min, reserved */
+    size_t extra = level_format_revision(b[4]) ? 4 : 0;
     size_t at = 32 + name_len + extra;
     if (read_full(in, b + 32, name_len + extra + 4) != name_len + extra + 4)
         return ferror(in) ? EIW_ERR_IO : EIW_ERR_TRUNCATED;
@@ -536,7 +548,7 @@ eiw_status eiw_header_read(FILE *in, eiw_header *h)
             h->lanes > EIW_LANES_MAX || x[2] < 10 || x[2] > 26 || x[3] || h->mode != EIW_MODE_STREAM)
             return EIW_ERR_CORRUPT;
         h->lane_min = 1u << x[2];
-        h->mix_revision = h->version == 5 ? 2 : 1;
+        h->mix_revision = level_format_revision(h->version);
         if (!eiw_level_uses_model(h->level) && (h->model_id != 0 || strcmp(h->model_name, "none")))
             return EIW_ERR_CORRUPT;
     }
