@@ -158,6 +158,11 @@ $(TESTBIN): $(TEST_OBJ) $(LIBS) $(EIW)
 $(LINK_CHECK): tests/codec_link_check.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(CODEC_LIBS) $(filter -fsanitize%,$(LDLIBS))
 
+# A training checkpoint without its AdamW moments (scripts/train_m1v2.sh at the end of a run,
+# scripts/make_golden_formats.sh): make build/ckpt_weights_only
+$(BUILD)/ckpt_weights_only: scripts/ckpt_weights_only.c $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
 # Tests find the program through EIW_BIN and run from the tree root (golden files under
 # tests/golden); corpus-level tests run only when ../shared/corpora exists.
 test: build $(TESTBIN) $(LINK_CHECK)

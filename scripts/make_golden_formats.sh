@@ -10,15 +10,11 @@ set -eu
 cd "$(dirname "$0")/.."
 eiw=${1:-./eiw}
 dir=tests/golden/formats
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/eiw-golden.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
 "$eiw" train --config tiny --vocab 257 --bos 256 --context 16 --d-model 16 --heads 4 \
     --layers 1 --d-ff 16 --batch 8 --steps 600 --seed 5 --threads 1 \
     --data tests/golden/original.txt --out "$dir/tiny.ckpt" 2>/dev/null
-cc -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -I. scripts/ckpt_weights_only.c \
-    libeiw_train.a libeiw.a \
-    $(pkg-config --libs libzstd libxxhash openblas) -fopenmp -lm -o "$tmp/weights_only"
-"$tmp/weights_only" "$dir/tiny.ckpt" "$dir/tiny_weights.ckpt"
+make -s build/ckpt_weights_only
+build/ckpt_weights_only "$dir/tiny.ckpt" "$dir/tiny_weights.ckpt"
 "$eiw" export "$dir/tiny.ckpt" -o "$dir/tiny.eiwm" --name golden-tiny -f
 "$eiw" -q -f -0 -B 1K --model "$dir/tiny.eiwm" -o "$dir/tiny_model.eiw" tests/data/sample.txt
 rm -f "$dir"/ds.json "$dir"/ds-*

@@ -97,10 +97,7 @@ while :; do
 done
 # the finished run goes into the tree without its AdamW moments (10 MB, not 30): weights and step
 # are all that export, evaluation and the GPU mirror read
-make -s libeiw.a libeiw_train.a
-cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -I. scripts/ckpt_weights_only.c libeiw_train.a \
-    libeiw.a $(pkg-config --libs libzstd libxxhash openblas) -fopenmp -lm \
-    -o build/ckpt_weights_only
+make -s build/ckpt_weights_only
 build/ckpt_weights_only $run/$tag.ckpt $saved
 cp $run/curve.tsv $curve
 echo "train_m1v2.sh: $tag done, $(ckpt_step $run/$tag.ckpt) steps" >&2
