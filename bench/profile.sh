@@ -14,7 +14,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --eiw) eiw=$(realpath "$2"); shift 2 ;;
     --simd) simd=$2; shift 2 ;;
-    --model) mlabel=$2; if [ -e "$2" ]; then model="--model $(realpath "$2")"; else model="--model $2"; fi; shift 2 ;;
+    --model) model="--model $2"; mlabel=$2; shift 2 ;;
     *) break ;;
     esac
 done
