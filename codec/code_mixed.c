@@ -48,61 +48,66 @@ static void code_byte(eiw_mix *x, rc_encoder *e, unsigned lane, const uint32_t *
     }
 }
 
-/* A barrier for the decoder's steps (two per byte step): it spins for a few microseconds, which
- * is all a step's wait takes on an idle machine, then sleeps on a condition variable, so that a
+/* The decoder's mixing turn. Every step's lanes are mixed in one order (lane 0, 1, ... of step
+ * t, then of step t + 1); the lanes are cut into one contiguous group per thread, and the thread
+ * that owns a group both runs its byte model and mixes its bytes, so `turn` (the groups mixed so
+ * far) is all the threads share. A thread waits for its turn spinning for a few microseconds,
+ * which is all the wait takes on an idle machine, then sleeps on a condition variable, so that a
  * thread whose partner is not running does not burn the core that partner needs. */
 typedef struct {
+    atomic_size_t turn;
+    atomic_int sleepers;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    atomic_uint count, gen;
-    unsigned n;
-} step_barrier;
+} mix_turn;
 
-#define SB_SPIN 20000
+#define TURN_SPIN 2000
 
-static int sb_init(step_barrier *b, unsigned n)
+static int turn_init(mix_turn *q)
 {
-    atomic_init(&b->count, 0);
-    atomic_init(&b->gen, 0);
-    b->n = n;
-    if (pthread_mutex_init(&b->mu, NULL) != 0)
+    atomic_init(&q->turn, 0);
+    atomic_init(&q->sleepers, 0);
+    if (pthread_mutex_init(&q->mu, NULL) != 0)
         return -1;
-    if (pthread_cond_init(&b->cv, NULL) != 0) {
-        pthread_mutex_destroy(&b->mu);
+    if (pthread_cond_init(&q->cv, NULL) != 0) {
+        pthread_mutex_destroy(&q->mu);
         return -1;
     }
     return 0;
 }
 
-static void sb_destroy(step_barrier *b)
+static void turn_destroy(mix_turn *q)
 {
-    pthread_cond_destroy(&b->cv);
-    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&q->cv);
+    pthread_mutex_destroy(&q->mu);
 }
 
-static void sb_wait(step_barrier *b)
+static void turn_wait(mix_turn *q, size_t mine)
 {
-    unsigned g = atomic_load_explicit(&b->gen, memory_order_acquire);
-    if (atomic_fetch_add_explicit(&b->count, 1, memory_order_acq_rel) + 1 == b->n) {
-        /* the last one in: nobody can arrive again before gen moves on */
-        atomic_store_explicit(&b->count, 0, memory_order_relaxed);
-        pthread_mutex_lock(&b->mu);
-        atomic_store_explicit(&b->gen, g + 1, memory_order_release);
-        pthread_cond_broadcast(&b->cv);
-        pthread_mutex_unlock(&b->mu);
-        return;
-    }
-    for (int i = 0; i < SB_SPIN; i++) {
-        if (atomic_load_explicit(&b->gen, memory_order_acquire) != g)
+    for (int i = 0; i < TURN_SPIN; i++) {
+        if (atomic_load_explicit(&q->turn, memory_order_acquire) == mine)
             return;
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
     }
-    pthread_mutex_lock(&b->mu);
-    while (atomic_load_explicit(&b->gen, memory_order_acquire) == g)
-        pthread_cond_wait(&b->cv, &b->mu);
-    pthread_mutex_unlock(&b->mu);
+    /* sequentially consistent: either turn_pass sees this sleeper, or this sees its turn */
+    pthread_mutex_lock(&q->mu);
+    atomic_fetch_add(&q->sleepers, 1);
+    while (atomic_load(&q->turn) != mine)
+        pthread_cond_wait(&q->cv, &q->mu);
+    atomic_fetch_sub(&q->sleepers, 1);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void turn_pass(mix_turn *q)
+{
+    atomic_fetch_add(&q->turn, 1);
+    if (atomic_load(&q->sleepers)) {
+        pthread_mutex_lock(&q->mu);
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+    }
 }
 
 /* Decodes one byte into *out; 0 when the stream is not a valid one. */
@@ -230,52 +235,56 @@ eiw_status eiw_mixed_decode(const eiw_model *m, void *const *states, eiw_mix *x,
     rc_encoder e;   /* re-codes the decoded bits: the stream must be exactly its output */
     rc_dec_init(&d, src, src_len);
     rc_enc_init(&e, canon, src_len + 16);
-    int stop = n == 0;
-    int nthreads = m && threads > 1 && lanes > 1 ? threads : 1;
-    step_barrier sb;
-    if (nthreads > 1 && sb_init(&sb, (unsigned)nthreads) != 0)
+    unsigned nthreads = m && threads > 1 && lanes > 1 ? (unsigned)threads : 1;
+    if (nthreads > lanes)
+        nthreads = lanes;
+    mix_turn q;
+    if (nthreads > 1 && turn_init(&q) != 0)
         nthreads = 1;
-    /* Every thread walks the steps. At each, the byte model of the active lanes runs in one
-     * batched call per thread (each thread its share of the lanes), then thread 0 does the
-     * mixing and coding of the step's bytes while the others wait. The waits spin briefly,
-     * then sleep: a busy machine must not turn every step into a scheduler round trip. */
+    const unsigned per = (lanes + nthreads - 1) / nthreads;   /* lanes of a group */
+    /* Thread g owns lanes [g * per, (g + 1) * per): at each step it runs their byte model (one
+     * batched call), waits for its turn, mixes and codes their bytes, and passes the turn on. So
+     * the byte model of one group runs while another group is mixed, and no thread waits for
+     * the whole step's mixing. The coder's state moves from thread to thread with the turn. */
     #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
     {
-        const int g = nthreads > 1 ? omp_get_thread_num() : 0;
+        const unsigned g = nthreads > 1 ? (unsigned)omp_get_thread_num() : 0;
+        const unsigned k0 = g * per < lanes ? g * per : lanes;
+        const unsigned k1 = k0 + per < lanes ? k0 + per : lanes;
         for (size_t t = 0; t < lane_len; t++) {
+            /* this group's lanes still holding a byte at step t (only the last lanes run
+             * short, so they are a prefix of the group) */
+            unsigned k1t = k0;
+            while (k1t < k1 && (size_t)k1t * lane_len + t < n)
+                k1t++;
+            if (m && k0 < k1t)
+                m->ops->predict(m, states + k0, k1t - k0, w + (size_t)256 * k0);
             if (nthreads > 1)
-                sb_wait(&sb);
-            if (stop)
+                turn_wait(&q, t * nthreads + g);
+            /* a thread leaves only at its turn, passing it on: so every thread still waiting
+             * for a turn gets it, and all are gone within one round of turns */
+            if (st != EIW_OK) {   /* st moves with the turn, as the coder does */
+                if (nthreads > 1)
+                    turn_pass(&q);
                 break;
-            /* lanes still holding a byte at step t: a prefix (only the last lanes run short) */
-            unsigned active = 0;
-            while (active < lanes && (size_t)active * lane_len + t < n)
-                active++;
-            if (m) {
-                unsigned per = (active + (unsigned)nthreads - 1) / (unsigned)nthreads;
-                unsigned a = (unsigned)g * per, b = a + per < active ? a + per : active;
-                if (a < b)
-                    m->ops->predict(m, states + a, b - a, w + (size_t)256 * a);
             }
-            if (nthreads > 1)
-                sb_wait(&sb);
-            if (g != 0)
-                continue;
-            report(pr, t, lanes, n, d.pos, 1);
-            for (unsigned k = 0; k < active && !stop; k++) {
+            if (g == 0)
+                report(pr, t, lanes, n, d.pos, 1);
+            for (unsigned k = k0; k < k1t && st == EIW_OK; k++) {
                 size_t p = (size_t)k * lane_len + t;
                 if (!decode_byte(x, &d, &e, k, m ? w + (size_t)256 * k : NULL, dst + p,
                                  src_len)) {
                     st = EIW_ERR_CORRUPT;
-                    stop = 1;
                 } else if (m) {
                     m->ops->advance(m, states[k], dst + p, 1);
                 }
             }
+            if (nthreads > 1)
+                turn_pass(&q);
         }
     }
     if (nthreads > 1)
-        sb_destroy(&sb);
+        turn_destroy(&q);
     if (st == EIW_OK) {
         rc_enc_finish(&e);
         if (e.overflow || e.pos != src_len || memcmp(canon, src, src_len) != 0)

@@ -336,7 +336,10 @@ static eiw_status mixed_new(mixed_ctx *c, const eiw_model *m, int level, int rev
     c->m = eiw_level_uses_model(level) ? m : NULL;
     c->lanes_max = c->m ? lanes : 1;
     c->lane_min = lane_min;
-    c->threads = c->m ? threads : 1;
+    /* threads inside a block: the lanes move in lockstep, handing work from thread to thread
+     * at every step, so a thread without a core of its own only delays the others */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    c->threads = !c->m ? 1 : cpus >= 1 && threads > cpus ? (int)cpus : threads;
     c->parallel_blocks = c->m ? 1 : threads < MIX_THREADS_MAX ? threads : MIX_THREADS_MAX;
     if (c->m) {
         c->states = calloc(c->lanes_max, sizeof *c->states);

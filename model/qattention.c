@@ -221,6 +221,12 @@ static inline void sums64_tile(const int32_t *p, size_t pstride, int NQ, const i
     const int16_t *b0 = b + (size_t)(s0 >> 1) * pairstep;
     b = b0;
     for (int s = s0 & ~1; s < s1; s += 2, b += pairstep) {
+        uint32_t any = 0;
+#pragma GCC unroll 4
+        for (int i = 0; i < NQ; i++)
+            any |= (uint32_t)p[i * pstride + s] | (uint32_t)p[i * pstride + s + 1];
+        if (!any)   /* weights of 0 add nothing: the pair's values are not even read */
+            continue;
         __m512i v[4];
 #pragma GCC unroll 4
         for (int c = 0; c < 4; c++)

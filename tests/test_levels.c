@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eiw.h"
+#include "codec/code_mixed.h"
 #include "model/qkernels.h"
 #include "tests/test_util.h"
 
@@ -275,6 +276,48 @@ Test(levels, damaged_files_are_rejected)
     }
     free(c.data);
     sample_free(&s);
+}
+
+/* The lockstep decoder's threads share one coder, handed on with the mixing turn: a damaged
+ * stream must stop every one of them (no hang, no success), whatever their number against the
+ * lanes' (the container never asks for more than the online CPUs; this asks the decoder
+ * directly, so the 3- to 9-thread turns run on any machine). */
+Test(levels, the_lockstep_decoder_stops_every_thread_on_a_damaged_stream)
+{
+    eiw_model *m = tiny_m1();
+    sample s = sample_make("text", 9000, 12);
+    enum { LANES = 8 };
+    void *states[LANES];
+    for (int k = 0; k < LANES; k++)
+        cr_assert_not_null(states[k] = calloc(1, m->state_size));
+    eiw_mix *x;
+    cr_assert_eq(eiw_mix_new(6, &x), EIW_OK);
+    size_t cap = s.len + 4096;
+    uint8_t *enc = malloc(cap), *out = malloc(s.len);
+    ptrdiff_t len = eiw_mixed_encode(m, states, x, 2, s.data, s.len, LANES, enc, cap, NULL);
+    cr_assert_gt(len, 16);
+    const int counts[] = { 1, 2, 3, 5, 9 };
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        int threads = counts[i];
+        cr_assert_eq(eiw_mixed_decode(m, states, x, threads, enc, (size_t)len, out, s.len,
+                                      LANES, NULL), EIW_OK, "%d threads", threads);
+        cr_assert(memcmp(out, s.data, s.len) == 0, "%d threads", threads);
+        for (ptrdiff_t at = len / 5; at < len; at += len / 3) {
+            enc[at] ^= 0x10;
+            eiw_status st = eiw_mixed_decode(m, states, x, threads, enc, (size_t)len, out, s.len,
+                                             LANES, NULL);
+            cr_assert_eq(st, EIW_ERR_CORRUPT, "byte %td changed: %d (%d threads)", at, (int)st,
+                         threads);
+            enc[at] ^= 0x10;
+        }
+    }
+    eiw_mix_free(x);
+    for (int k = 0; k < LANES; k++)
+        free(states[k]);
+    free(enc);
+    free(out);
+    sample_free(&s);
+    eiw_model_free(m);
 }
 
 /* Frozen files (scripts/make_golden_levels.sh): tests/golden/original.txt at level 1, at
