@@ -1,10 +1,10 @@
 /* Mixed stream mode (compression levels): one binary range-coder stream per block, each bit's
  * probability from the context-mixing model (eiw_mix_*), which may take a byte model's
  * distribution (M1) as one of its inputs. The block is cut into lanes (include/eiw.h) so the
- * byte model of every lane advances in lockstep: one batched call per step when decoding,
- * whose lanes are spread over the threads. The bits never depend on the thread count: the
- * byte model gives the same weights however it is batched, and the mixing runs in one fixed
- * order on one thread. */
+ * byte model of every lane advances in lockstep: when decoding, each thread owns a group of
+ * lanes and makes one batched call per step for them. The bits never depend on the thread
+ * count: the byte model gives the same weights however it is batched, and the mixing runs in
+ * one fixed order (step by step, lane by lane), one thread at a time. */
 #include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
