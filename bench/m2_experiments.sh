@@ -8,13 +8,18 @@
 #             L=1/2, K=2 L=2/3 on Equal-Info b=16 8-bit tokens, K=4 L=2/3 on raw bytes
 #   generate  samples from the M2 of Equal-Info b=16 8-bit tokens through M1 (eiw generate)
 #   report    writes bench/results/m2.md and m2.png from the finished runs
-# Resumable: a finished run (its .result) is kept, an interrupted one resumes from its checkpoint.
-# usage: bench/m2_experiments.sh [all|learn|patch|generate|report]...
+#   keep      copies the finished runs' results (.result, .eval, generate.txt) to M2_KEEP, a
+#             tracked directory, so that a later session (a new checkout) goes on from them
+# Resumable: a finished run (its .result) is kept, an interrupted one resumes from its checkpoint;
+# with M2_KEEP, a run whose result is kept there is restored from it instead of trained again
+# (the one checkpoint a later step needs, learn_b16_t8's for generate, is trained again if gone).
+# usage: bench/m2_experiments.sh [all|learn|patch|generate|report|keep]...
 #   env: M2_FLOPS (training FLOPs per learnability run, default 1e13), THREADS (2),
 #        M2_RUNS (runs/m2/runs), M2_DATA (runs/m2/data), M2_SKIP_DATA=1 (data made already),
 #        M2_MODEL, M2_TRAIN, M2_TRAIN_MB (the M1 and the training set: see bench/m2_data.sh),
 #        M2_CONFIG (eiw train options of the M2, replacing the default below),
-#        M2_OUT (the report's path without .md/.tsv/.png, default bench/results/m2)
+#        M2_OUT (the report's path without .md/.tsv/.png, default bench/results/m2),
+#        M2_KEEP (kept results; none by default)
 # Give every model / training set / M2 its own M2_DATA and M2_RUNS.
 #   M2_PRESET=broad: the rerun of issue 17 (each setting above still wins when given): the broad
 #   training set (24 MB), an M2 of 3.28M parameters (d=256, 4 heads, 4 layers, MLP 1024, 256
@@ -28,7 +33,7 @@ if [ "${M2_PRESET:-}" = broad ]; then
     : "${M2_CONFIG:=--config small --context 256 --d-model 256 --heads 4 --layers 4 --d-ff 1024
         --batch 16 --lr 1.5e-3 --warmup 200 --seed 7}"
     : "${M2_DATA:=runs/m2-broad/data}" "${M2_RUNS:=runs/m2-broad/runs}"
-    : "${M2_OUT:=bench/results/m2_broad}"
+    : "${M2_OUT:=bench/results/m2_broad}" "${M2_KEEP:=bench/results/m2_broad_runs}"
     export M2_TRAIN M2_TRAIN_MB
 elif [ -n "${M2_PRESET:-}" ]; then
     echo "$0: M2_PRESET: broad or nothing, not $M2_PRESET" >&2
@@ -45,6 +50,7 @@ m2=${M2_CONFIG:-"--config small --context 128 --d-model 192 --heads 4 --layers 3
     --batch 16 --lr 2e-3 --warmup 100 --seed 7"}
 model=${M2_MODEL:-m1}
 report_out=${M2_OUT:-$res/m2}
+keep=${M2_KEEP:-}
 mkdir -p "$runs" "$res"
 
 # the data of a row: training inputs | evaluation inputs (eiw eval's DATA and options)
@@ -71,6 +77,10 @@ run() {
     name=$1 kind=$2
     shift 2
     r=$runs/$name
+    if [ ! -s "$r.result" ] && [ -n "$keep" ] && [ -s "$keep/$name.result" ]; then
+        cp "$keep/$name.result" "$keep/$name.eval" "$runs/"
+        echo "m2: $name: restored from $keep" >&2
+    fi
     [ -s "$r.result" ] && return 0
     echo "m2: $name ($kind) $*" >&2
     if [ -s "$r.ckpt" ]; then
@@ -94,6 +104,7 @@ run() {
     set -- $(awk '$1 == "model" { m1 = $2; m2 = $3 } $1 == "uniform" { u = $3 }
                   $1 == "unigram" { g = $3 } END { print m1, m2, u, g }' "$r.eval")
     echo "$name $kind $params $pflop $wall $cpu $steps $tpb $1 $2 $3 $4" > "$r.result"
+    [ -z "$keep" ] || { mkdir -p "$keep"; cp "$r.result" "$r.eval" "$keep/"; }
     echo "m2: $name: $2 bits/byte (coding rate $3), $pflop PFLOP, $wall s" >&2
 }
 
@@ -121,9 +132,12 @@ patch() {
 
 generate() {
     ck=$runs/learn_b16_t8.ckpt
-    [ -s "$runs/learn_b16_t8.result" ] || run learn_b16_t8 b16_t8 --flops "$flops"
     out=$runs/generate.txt
+    [ -s "$out" ] || [ -z "$keep" ] || [ ! -s "$keep/generate.txt" ] || cp "$keep/generate.txt" "$out"
     [ -s "$out" ] && return 0
+    # a result restored from M2_KEEP comes without its checkpoint: train it again (same seed)
+    [ -s "$ck" ] || rm -f "$runs/learn_b16_t8.result"
+    run learn_b16_t8 b16_t8 --flops "$flops"
     : > "$out.tmp"
     for seed in 1 2 3; do
         for prompt in "" "It was the best of times, it was the worst of times, "; do
@@ -136,17 +150,31 @@ generate() {
     done
     rm -f "$out.stats"
     mv "$out.tmp" "$out"
+    [ -z "$keep" ] || { mkdir -p "$keep"; cp "$out" "$keep/"; }
 }
 
 report() { bench/m2_report.sh "$runs" "$report_out" "$data" "$m2" "$model"; }
 
+keep_results() {
+    [ -n "$keep" ] || { echo "$0: keep: M2_KEEP is not set" >&2; exit 2; }
+    mkdir -p "$keep"
+    for f in "$runs"/*.result; do
+        [ -s "$f" ] || continue
+        cp "$f" "${f%.result}.eval" "$keep/"
+    done
+    [ ! -s "$runs/generate.txt" ] || cp "$runs/generate.txt" "$keep/"
+    echo "m2: kept $(ls "$keep" | grep -c '\.result$') finished runs in $keep" >&2
+}
+
 [ $# -gt 0 ] || set -- all
+[ "$*" != keep ] || { keep_results; exit 0; }
 make -s eiw
 [ -n "${M2_SKIP_DATA:-}" ] || bench/m2_data.sh "$data" "$threads"
 for what in "$@"; do
     case $what in
     all) learn; patch; generate; report ;;
     learn | patch | generate | report) $what ;;
-    *) echo "usage: $0 [all|learn|patch|generate|report]..." >&2; exit 2 ;;
+    keep) keep_results ;;
+    *) echo "usage: $0 [all|learn|patch|generate|report|keep]..." >&2; exit 2 ;;
     esac
 done
