@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "codec/code_mixed.h"
 #include "eiw.h"
 #include "codec/model_run.h"
@@ -151,6 +152,40 @@ unsigned eiw_mixed_lanes(size_t n, unsigned lanes_max, size_t lane_min)
     return k < lanes_max ? (unsigned)k : lanes_max;
 }
 
+/* The encoder's jobs, taken in one order by whichever thread is free: chunk c's byte model of
+ * every lane (a job per lane), then the mixing and coding of chunk c - 1. A job first waits for
+ * what it needs, all of it earlier in the order (so the earliest unfinished job can always run):
+ * a lane's chunk c needs its chunk c - 1 (the model's state) and the mixing of chunk c - NBUF
+ * (whose rows it overwrites); the mixing of chunk c needs its rows and the mixing of chunk c - 1.
+ * With NBUF buffers the byte model may run ahead of the coder, so no thread idles at a chunk's
+ * end waiting for the slowest job of the chunk. */
+#define NBUF 3
+typedef struct {
+    size_t chunks;      /* chunks per lane */
+    unsigned lanes;
+    atomic_int *done;   /* per job: finished */
+} enc_jobs;
+
+static size_t job_count(const enc_jobs *q) { return (q->chunks + 1) * (q->lanes + 1); }
+/* job j: chunk c = j / (lanes + 1); slot i = j % (lanes + 1): i < lanes the byte model of lane i
+ * at chunk c, i == lanes the mixing of chunk c - 1 */
+static size_t model_job(const enc_jobs *q, size_t c, unsigned k) { return c * (q->lanes + 1) + k; }
+static size_t mix_job(const enc_jobs *q, size_t c) { return (c + 1) * (q->lanes + 1) + q->lanes; }
+
+static void job_wait(const enc_jobs *q, size_t j)
+{
+    for (unsigned i = 0; !atomic_load_explicit(&q->done[j], memory_order_acquire); i++) {
+        if (i < TURN_SPIN) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        } else {
+            struct timespec ts = { 0, 20000 };   /* jobs take milliseconds: poll every 20 us */
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 ptrdiff_t eiw_mixed_encode(const eiw_model *m, void *const *states, eiw_mix *x, int threads,
                            const uint8_t *src, size_t n, unsigned lanes, uint8_t *dst,
                            size_t dst_cap, const eiw_mixed_progress *pr)
@@ -160,54 +195,81 @@ ptrdiff_t eiw_mixed_encode(const eiw_model *m, void *const *states, eiw_mix *x, 
         return st;
     const size_t lane_len = EIW_LANE_LEN(n, lanes);
     const size_t rows = (size_t)256 * EIW_RUN_CHUNK * lanes;
-    uint32_t *w = NULL;   /* two chunks of rows: the one being coded, the one being predicted */
+    enc_jobs q = { (lane_len + EIW_RUN_CHUNK - 1) / EIW_RUN_CHUNK, lanes, NULL };
+    uint32_t *w = NULL;   /* NBUF chunks of rows, chunk c in buffer c % NBUF */
     if (m) {
-        w = malloc(sizeof(uint32_t) * 2 * rows);
-        if (!w)
+        w = malloc(sizeof(uint32_t) * NBUF * rows);
+        q.done = malloc(sizeof *q.done * job_count(&q));
+        if (!w || !q.done) {
+            free(w);
+            free(q.done);
             return EIW_ERR_NOMEM;
+        }
+        for (size_t j = 0; j < job_count(&q); j++)
+            atomic_init(&q.done[j], 0);
         for (unsigned k = 0; k < lanes; k++)
             m->ops->reset(m, states[k]);
     }
     rc_encoder e;
     rc_enc_init(&e, dst, dst_cap);
-    const size_t nchunks = (lane_len + EIW_RUN_CHUNK - 1) / EIW_RUN_CHUNK;
-    /* Step c predicts chunk c with the byte model (a job per lane) while one thread codes
-     * chunk c - 1 (the mixing job), all jobs spread dynamically over the threads; the coding
-     * order and every probability stay the same whatever thread runs what. */
-    for (size_t c = 0; c <= nchunks && !e.overflow; c++) {
-        const int jobs = (int)lanes + 1;
-        #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1 && m)
-        for (int job = 0; job < jobs; job++) {
-            if (job == 0) {
-                if (c == 0)
-                    continue;
-                size_t t0 = (c - 1) * EIW_RUN_CHUNK;
-                size_t t1 = t0 + EIW_RUN_CHUNK < lane_len ? t0 + EIW_RUN_CHUNK : lane_len;
-                const uint32_t *wc = w ? w + rows * ((c - 1) & 1) : NULL;
-                report(pr, t0, lanes, n, e.pos, 0);
-                for (size_t t = t0; t < t1 && !e.overflow; t++)
-                    for (unsigned k = 0; k < lanes; k++) {
-                        size_t p = (size_t)k * lane_len + t;
-                        if (p >= n)
-                            break;
-                        const uint32_t *row =
-                            wc ? wc + (size_t)256 * (EIW_RUN_CHUNK * k + (t - t0)) : NULL;
-                        code_byte(x, &e, k, row, src[p]);
-                    }
+    atomic_int overflow;
+    atomic_init(&overflow, 0);
+    atomic_size_t next;
+    atomic_init(&next, 0);
+    const size_t njobs = job_count(&q);
+    #pragma omp parallel num_threads(threads) if (threads > 1 && m)
+    for (;;) {
+        size_t j = atomic_fetch_add(&next, 1);
+        if (j >= njobs)
+            break;
+        const size_t c = j / (lanes + 1);
+        const unsigned k = (unsigned)(j % (lanes + 1));
+        if (k == lanes) {   /* mix and code chunk c - 1 */
+            if (c == 0)
                 continue;
+            if (m) {
+                for (unsigned i = 0; i < lanes; i++)
+                    job_wait(&q, model_job(&q, c - 1, i));
+                if (c >= 2)
+                    job_wait(&q, mix_job(&q, c - 2));
             }
-            unsigned k = (unsigned)job - 1;
-            size_t t0 = c * EIW_RUN_CHUNK;
-            size_t s = (size_t)k * lane_len + t0;
-            size_t end = (size_t)(k + 1) * lane_len < n ? (size_t)(k + 1) * lane_len : n;
-            if (m && c < nchunks && s < end) {
-                size_t len = end - s < EIW_RUN_CHUNK ? end - s : EIW_RUN_CHUNK;
-                model_run(m, states[k], src + s, len,
-                          w + rows * (c & 1) + (size_t)256 * EIW_RUN_CHUNK * k);
-            }
+            size_t t0 = (c - 1) * EIW_RUN_CHUNK;
+            size_t t1 = t0 + EIW_RUN_CHUNK < lane_len ? t0 + EIW_RUN_CHUNK : lane_len;
+            const uint32_t *wc = w ? w + rows * ((c - 1) % NBUF) : NULL;
+            report(pr, t0, lanes, n, e.pos, 0);
+            for (size_t t = t0; t < t1 && !e.overflow; t++)
+                for (unsigned i = 0; i < lanes; i++) {
+                    size_t p = (size_t)i * lane_len + t;
+                    if (p >= n)
+                        break;
+                    const uint32_t *row =
+                        wc ? wc + (size_t)256 * (EIW_RUN_CHUNK * i + (t - t0)) : NULL;
+                    code_byte(x, &e, i, row, src[p]);
+                }
+            if (e.overflow)
+                atomic_store(&overflow, 1);
+            if (m)
+                atomic_store_explicit(&q.done[j], 1, memory_order_release);
+            continue;
         }
+        /* the byte model of lane k over chunk c */
+        size_t t0 = c * EIW_RUN_CHUNK;
+        size_t s = (size_t)k * lane_len + t0;
+        size_t end = (size_t)(k + 1) * lane_len < n ? (size_t)(k + 1) * lane_len : n;
+        if (m && c < q.chunks && s < end && !atomic_load(&overflow)) {
+            if (c >= 1)
+                job_wait(&q, model_job(&q, c - 1, k));
+            if (c >= NBUF)
+                job_wait(&q, mix_job(&q, c - NBUF));
+            size_t len = end - s < EIW_RUN_CHUNK ? end - s : EIW_RUN_CHUNK;
+            model_run(m, states[k], src + s, len,
+                      w + rows * (c % NBUF) + (size_t)256 * EIW_RUN_CHUNK * k);
+        }
+        if (m)
+            atomic_store_explicit(&q.done[j], 1, memory_order_release);
     }
     free(w);
+    free(q.done);
     if (!e.overflow)
         rc_enc_finish(&e);
     return e.overflow ? EIW_ERR_DST_TOO_SMALL : (ptrdiff_t)e.pos;

@@ -278,11 +278,11 @@ Test(levels, damaged_files_are_rejected)
     sample_free(&s);
 }
 
-/* The lockstep decoder's threads share one coder, handed on with the mixing turn: a damaged
- * stream must stop every one of them (no hang, no success), whatever their number against the
- * lanes' (the container never asks for more than the online CPUs; this asks the decoder
- * directly, so the 3- to 9-thread turns run on any machine). */
-Test(levels, the_lockstep_decoder_stops_every_thread_on_a_damaged_stream)
+/* The coder's threads share one coder: the encoder's jobs and the decoder's mixing turn hand it
+ * on. Any number of threads against the lanes' must give the same bytes, and a damaged stream
+ * must stop every decoding thread (no hang, no success). The container never asks for more
+ * threads than online CPUs; this asks the coder directly, so 3 to 9 threads run anywhere. */
+Test(levels, the_lanes_code_alike_with_any_threads_and_damage_stops_them_all)
 {
     eiw_model *m = tiny_m1();
     sample s = sample_make("text", 9000, 12);
@@ -297,8 +297,16 @@ Test(levels, the_lockstep_decoder_stops_every_thread_on_a_damaged_stream)
     ptrdiff_t len = eiw_mixed_encode(m, states, x, 2, s.data, s.len, LANES, enc, cap, NULL);
     cr_assert_gt(len, 16);
     const int counts[] = { 1, 2, 3, 5, 9 };
+    uint8_t *again = malloc(cap);
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
         int threads = counts[i];
+        /* the encoder's jobs (byte model ahead of the coder) give the same bytes too, and a
+         * destination too small stops them all */
+        ptrdiff_t len2 = eiw_mixed_encode(m, states, x, threads, s.data, s.len, LANES, again,
+                                          cap, NULL);
+        cr_assert(len2 == len && memcmp(again, enc, (size_t)len) == 0, "%d threads", threads);
+        cr_assert_eq(eiw_mixed_encode(m, states, x, threads, s.data, s.len, LANES, again,
+                                      (size_t)len / 2, NULL), EIW_ERR_DST_TOO_SMALL);
         cr_assert_eq(eiw_mixed_decode(m, states, x, threads, enc, (size_t)len, out, s.len,
                                       LANES, NULL), EIW_OK, "%d threads", threads);
         cr_assert(memcmp(out, s.data, s.len) == 0, "%d threads", threads);
@@ -314,6 +322,7 @@ Test(levels, the_lockstep_decoder_stops_every_thread_on_a_damaged_stream)
     eiw_mix_free(x);
     for (int k = 0; k < LANES; k++)
         free(states[k]);
+    free(again);
     free(enc);
     free(out);
     sample_free(&s);
